@@ -1,0 +1,177 @@
+//! The check catalogue: every check's stable id, default severity, what it
+//! checks, what to do, and an example; plus the one constructor of
+//! [`Finding`]s so every message names file, sheet, cell and value the same way.
+//!
+//! Ids: `E…` reject the row (or file) by default, `W…` keep it flagged;
+//! a pipeline file may change a severity (`[checks.severity]`).
+//! 0xx file, 1xx header, 2xx row, 3xx consistency with last month, 4xx completeness.
+
+use crate::config::PipelineSpec;
+use crate::model::{Finding, Severity};
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckDef {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Short Chinese title.
+    pub title: &'static str,
+    /// What to do, addressed to the unit.
+    pub help: &'static str,
+    /// An example of what fires it.
+    pub example: &'static str,
+}
+
+const fn def(
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    help: &'static str,
+    example: &'static str,
+) -> CheckDef {
+    CheckDef {
+        id,
+        severity,
+        title,
+        help,
+        example,
+    }
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// The catalogue, in id order.
+pub const CATALOGUE: &[CheckDef] = &[
+    def("E001", E, "文件无法读取（损坏或不完整）", "请重新导出完整的 Excel 文件后再报送。", "传输中断只剩一半的 .xlsx"),
+    def("E002", E, "文件已加密", "请取消文件密码（文件→信息→保护工作簿）后重新报送。", "设置了打开密码的工作簿"),
+    def("E003", E, "不是可读取的电子表格", "请另存为 .xlsx（Excel 工作簿）后重新报送；WPS 的 .et 文件请用“另存为 Excel 格式”。", "WPS .et 文件、PDF、Word 文件"),
+    def("E004", E, "空文件", "文件大小为 0，请重新导出后报送。", "0 字节的 .xlsx"),
+    def("E005", E, "未找到台账表头", "请使用统一模板，保留“项目代码、项目名称、总投资、年度计划投资、本月完成投资、累计完成投资、建设状态”等表头。", "只有说明文字的工作表"),
+    def("E006", E, "文件所属期别与本期不符（整个文件不计入）", "请核对文件标题或文件名中的月份，报送本期（见提示）的数据。", "7月的收件夹里放了标题为“1-6月”的表"),
+    def("E007", E, "无法识别填报单位", "请在文件名或“填报单位：”一行写明设区市名称，或在表中填写“责任单位”列。", "文件名为“附件1.xlsx”且表内无单位信息"),
+    def("W008", W, "同一单位本期报送了多个文件", "以填报时间最晚（其次文件修改时间最晚）的文件为准，其余文件不计入；如有误请只保留一个文件。", "南昌市.xlsx 与 南昌市（修订）.xlsx"),
+    def("W009", W, "无法判断文件所属项目类别", "请在文件名或表格标题中写明“新基建”或“数字经济”等项目类别。", "标题与项目代码都无法对应任何流水线"),
+    def("W010", W, "存在隐藏的台账工作表或隐藏行", "已按流水线设置读取隐藏内容；如隐藏内容不应报送，请删除后重新报送。", "隐藏的“7月”工作表"),
+    def("E101", E, "缺少必填列", "请补充该列（表头名称可用同义写法，见提示）。", "没有“1-N月累计完成投资”列"),
+    def("E102", E, "同一字段对应了两列", "请删除或改名其中一列，使每个字段只有一列。", "两列都叫“总投资”"),
+    def("W103", W, "表头金额单位无法识别，已按默认单位读取", "请在表头或“单位：万元”一行写明金额单位（元、万元或亿元）。", "总投资（千元）"),
+    def("W104", W, "表头识别不确定", "请核对表头是否为统一模板的写法。", "表头行与标题行相邻且两行都像表头"),
+    def("E201", E, "项目不在项目库中", "请核对项目代码；如为新增项目，请先向省发改委申请入库。", "2023-360800-65-01-999999 不在库"),
+    def("W202", W, "项目名称与项目库不一致", "请按项目库中的正式名称填写（已按项目代码匹配）。", "“九江智算中心”应为“九江智能计算中心项目”"),
+    def("E203", E, "同一文件中项目重复填报", "请删除重复的行，只保留一行。", "同一项目在第12行和第30行各出现一次"),
+    def("E204", E, "项目已由其他文件报送（跨文件重复）", "以项目责任单位报送的数据为准，本行不计入；请删除该行。", "南昌市项目同时出现在赣江新区的表中"),
+    def("W205", W, "非项目责任单位报送", "该项目的责任单位不是本单位，请核实后由责任单位报送。", "赣江新区报送了南昌市的项目"),
+    def("E206", E, "金额不是数字", "请填写数字（单位见表头），不要填写文字说明。", "“约300”"),
+    def("E207", E, "金额为负数", "投资额不能为负，请核实后填写。", "-120"),
+    def("E208", E, "金额单位无法识别", "请只填数字，金额单位写在表头。", "“120美元”"),
+    def("W209", W, "日期无法识别", "请按“2023-07”或“2023年7月”格式填写。", "“七月中旬”"),
+    def("W210", W, "数字以文本形式填写（已自动转换）", "请直接填写数字，不要带单位或以文本格式保存；本次已按换算后的数值读取，请核对。", "“1,234.50万元”"),
+    def("E211", E, "项目代码格式错误且无法按名称匹配", "项目代码应为“YYYY-AAAAAA-II-TT-NNNNNN”（24位，含4个连字符）。", "2023-36010-64-01-104233"),
+    def("E212", E, "单元格为错误值或公式无结果", "请修正公式（如 #REF!、#DIV/0!）或改为直接填写数值。", "#REF!"),
+    def("W213", W, "无项目代码，已按名称匹配", "请补填项目代码。", "项目代码为空，名称与库中项目一致"),
+    def("W214", W, "合计行与明细之和不符", "请核对合计行公式或明细数据。", "合计 12,345.00 ≠ 明细之和 12,300.00"),
+    def("E215", E, "缺少必填数值", "请填写该项数值（无投资请填 0）。", "1-7月累计完成投资为空"),
+    def("W216", W, "建设状态无法识别", "请填写 未开工、在建、已竣工 或 已投产。", "“进行中”"),
+    def("E301", E, "累计完成投资低于上月", "本年累计数不应减少，请核对本期或上期数据（如上期有误，请书面说明）。", "1-7月 5,000 < 1-6月 5,200"),
+    def("W302", W, "累计数与上月累计加本月完成不符", "请核对：本年累计 = 上月累计 + 本月完成。", "1-7月 5,300 ≠ 5,000 + 200"),
+    def("W303", W, "本年累计完成投资超过总投资", "请核对金额单位及数值。", "累计 12,000 > 总投资 10,000"),
+    def("W304", W, "年度计划投资超过总投资", "请核对年度计划或总投资。", "年度计划 12,000 > 总投资 10,000"),
+    def("W305", W, "状态为未开工但已有投资", "请更新建设状态或核对投资额。", "未开工，本月完成 300"),
+    def("W306", W, "年度计划投资与项目库不一致", "年度计划以项目库为准，如需调整请按程序申请。", "填 8,000，库中为 9,000"),
+    def("W307", W, "建设状态倒退", "请核对建设状态（如上月已投产，本月不应为在建）。", "上月已投产，本月在建"),
+    def("W308", W, "本月投资异常跳变（疑似单位填错）", "本月完成额远超该项目以往水平，请核对是否把“元”“亿元”当作“万元”填写。", "以往每月约 200 万元，本月 2,000,000"),
+    def("W401", W, "项目本期未报送", "请在下期报表中补报该项目。", "库中项目本月无人报送"),
+    def("W402", W, "单位本期未报送", "请尽快报送本期台账。", "萍乡市 5 月无文件"),
+];
+
+/// Finds a check by id.
+pub fn lookup(id: &str) -> Option<&'static CheckDef> {
+    CATALOGUE.iter().find(|c| c.id == id)
+}
+
+/// Where a finding points.
+#[derive(Debug, Clone, Default)]
+pub struct Loc<'a> {
+    pub file: &'a str,
+    pub sheet: &'a str,
+    pub cell: &'a str,
+    pub project_code: &'a str,
+    pub unit: &'a str,
+}
+
+/// Builds a finding for check `id` with the pipeline's severity. `detail` is the
+/// specific sentence (what is wrong here); value and expected are shown when non-empty.
+pub fn finding(spec: Option<&PipelineSpec>, id: &str, loc: &Loc<'_>, detail: &str, value: &str, expected: &str) -> Finding {
+    let def = lookup(id);
+    let default_sev = def.map_or(Severity::Warning, |d| d.severity);
+    let severity = spec
+        .and_then(|s| s.checks.severity.get(id).copied())
+        .unwrap_or(default_sev);
+    let help = def.map_or("", |d| d.help);
+    let title = def.map_or("", |d| d.title);
+    let mut message = String::new();
+    if !loc.file.is_empty() {
+        message.push_str(&format!("文件“{}”", loc.file));
+        if !loc.sheet.is_empty() {
+            message.push_str(&format!("工作表“{}”", loc.sheet));
+        }
+        if !loc.cell.is_empty() {
+            message.push_str(&format!("单元格 {}", loc.cell));
+        }
+        message.push('：');
+    }
+    message.push_str(&format!("【{id} {title}】{detail}"));
+    if !value.is_empty() {
+        message.push_str(&format!("（填报值：{value}"));
+        if !expected.is_empty() {
+            message.push_str(&format!("；应为：{expected}"));
+        }
+        message.push('）');
+    } else if !expected.is_empty() {
+        message.push_str(&format!("（应为：{expected}）"));
+    }
+    if !message.ends_with('。') {
+        message.push('。');
+    }
+    message.push_str(&format!("处理：{help}"));
+    Finding {
+        id: id.to_string(),
+        severity,
+        file: loc.file.to_string(),
+        sheet: loc.sheet.to_string(),
+        cell: loc.cell.to_string(),
+        project_code: loc.project_code.to_string(),
+        unit: loc.unit.to_string(),
+        message,
+        value: value.to_string(),
+        expected: expected.to_string(),
+        help: help.to_string(),
+        waived: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_prefixed_by_severity() {
+        let mut last = "";
+        for c in CATALOGUE {
+            assert!(c.id > last, "{} out of order", c.id);
+            last = c.id;
+            let want = if c.id.starts_with('E') { Severity::Error } else { Severity::Warning };
+            assert_eq!(c.severity, want, "{}", c.id);
+        }
+    }
+
+    #[test]
+    fn message_names_file_sheet_cell_value_and_help() {
+        let loc = Loc { file: "九江市.xlsx", sheet: "Sheet1", cell: "F12", project_code: "x", unit: "九江市" };
+        let f = finding(None, "E301", &loc, "1-7月累计低于1-6月累计", "5,000.00", "≥ 5,200.00");
+        assert_eq!(f.severity, Severity::Error);
+        assert!(f.message.starts_with("文件“九江市.xlsx”工作表“Sheet1”单元格 F12：【E301 累计完成投资低于上月】"), "{}", f.message);
+        assert!(f.message.contains("填报值：5,000.00；应为：≥ 5,200.00"));
+        assert!(f.message.contains("处理："));
+    }
+}

@@ -1,0 +1,60 @@
+//! Command line (clap derive). The doc comments are the `--help` text a
+//! commission analyst reads; keep them plain.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// 台账 taizhang —— 重点项目台账月末批处理工具
+///
+/// 把各设区市、赣江新区和省直单位报来的台账 Excel 放进收件目录（每期一个子文件夹，
+/// 如 inbox/2023-07/），运行 `taizhang run`，即可得到校验结果、月度监测表、
+/// 需退回修改的单位清单和 manifest.json。不加任何参数时，处理随附的样例数据。
+#[derive(Debug, Parser)]
+#[command(name = "taizhang", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 月末批处理：读取收件目录中的台账，校验、汇总并生成报表
+    ///
+    /// 例：taizhang run                      （处理样例数据的最新一期）
+    ///     taizhang run --inbox D:/台账收件 --period 2023-07
+    ///     taizhang run --pipeline new-infra --library 新基建项目库.xlsx
+    Run(RunArgs),
+    /// 列出全部校验规则（编号、级别、检查内容、示例）
+    Checks,
+    /// 列出历史库中保存的各期数据（项目类别、期别、行数、合计、时间、输入文件）
+    History {
+        /// 历史库目录
+        #[arg(long, value_name = "DIR", default_value = "out/history")]
+        store: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// 期别，如 2023-07；不填则处理收件目录中最新的一期（并先补跑历史库中缺少的更早各期）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: Option<String>,
+    /// 收件目录：其下每期一个子文件夹（如 2023-07/）；默认使用随附的样例 samples/inbox
+    #[arg(long, value_name = "DIR")]
+    pub inbox: Option<PathBuf>,
+    /// 输出目录：报表写到 输出目录/项目类别/期别/ 下
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// 历史库目录（各期已采纳数据，供环比校验和季度通报使用）；默认为 输出目录/history
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// 只处理指定的项目类别（pipelines/ 下的 id，如 new-infra，或一个 .toml 文件），可重复
+    #[arg(long = "pipeline", value_name = "ID|FILE")]
+    pub pipelines: Vec<String>,
+    /// 用省发改委自己的项目库 Excel 代替随附项目库（需同时指定一个 --pipeline）
+    #[arg(long, value_name = "FILE")]
+    pub library: Option<PathBuf>,
+    /// 不显示进度条
+    #[arg(long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,562 @@
+//! Pipeline files (`pipelines/*.toml`): raw serde structs, then a validated
+//! [`PipelineSpec`]. All program-specific knowledge (names, targets, header
+//! synonyms, thresholds, report titles) comes from here; `src/` hard-codes none.
+//!
+//! Problems are collected and reported all at once ([`ConfigError::Invalid`]).
+
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::Severity;
+use crate::parse::{parse_amount_text, to_yuan, MoneyUnit, TextAmount, Yuan};
+use crate::text::header_key;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取流水线配置文件 {path}：{source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("流水线配置文件 {path} 格式错误：{message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("流水线配置文件 {path} 有 {} 处问题：\n  - {}", .problems.len(), .problems.join("\n  - "))]
+    Invalid { path: PathBuf, problems: Vec<String> },
+    #[error("找不到流水线 {0}：请检查 --pipeline 的取值（可用 pipelines/ 下的文件名或其 id）")]
+    NotFound(String),
+    #[error("目录 {0} 下没有任何流水线配置文件（*.toml）")]
+    NoPipelines(PathBuf),
+}
+
+/// The kind of a canonical field, which decides how its cells are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Text,
+    Unit,
+    Money,
+    Status,
+    Nature,
+    Month,
+    Rate,
+}
+
+/// Canonical field keys the stages know, with the kind each must have.
+pub const KNOWN_FIELDS: &[(&str, FieldKind)] = &[
+    ("seq", FieldKind::Text),
+    ("code", FieldKind::Text),
+    ("name", FieldKind::Text),
+    ("unit", FieldKind::Unit),
+    ("county", FieldKind::Text),
+    ("category", FieldKind::Text),
+    ("batch", FieldKind::Text),
+    ("owner", FieldKind::Text),
+    ("nature", FieldKind::Nature),
+    ("total_investment", FieldKind::Money),
+    ("annual_plan", FieldKind::Money),
+    ("month_done", FieldKind::Money),
+    ("ytd_done", FieldKind::Money),
+    ("since_start_done", FieldKind::Money),
+    ("completion_rate", FieldKind::Rate),
+    ("status", FieldKind::Status),
+    ("start_date", FieldKind::Month),
+    ("progress", FieldKind::Text),
+    ("problems", FieldKind::Text),
+    ("coordination", FieldKind::Text),
+    ("contact", FieldKind::Text),
+    ("years", FieldKind::Text),
+    ("planned_start", FieldKind::Month),
+    ("remark", FieldKind::Text),
+];
+
+/// Fields every pipeline must declare.
+const MUST_DECLARE: &[&str] = &[
+    "code",
+    "name",
+    "unit",
+    "total_investment",
+    "annual_plan",
+    "month_done",
+    "ytd_done",
+    "status",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPipeline {
+    id: String,
+    name: String,
+    full_name: Option<String>,
+    year: i32,
+    library: PathBuf,
+    annual_target: String,
+    default_unit: String,
+    category_label: Option<String>,
+    group_label: Option<String>,
+    issuer: String,
+    #[serde(default)]
+    match_keywords: Vec<String>,
+    not_reported: Option<RawNotReported>,
+    lights: Option<RawLights>,
+    quarterly: Option<RawQuarterly>,
+    checks: Option<RawChecks>,
+    reports: RawReports,
+    field: Vec<RawField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotReported {
+    policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLights {
+    yellow_below: f64,
+    red_below: f64,
+    lagging_gap: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuarterly {
+    honor_count: usize,
+    shame_count: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecks {
+    jump_factor: Option<f64>,
+    jump_min_yuan: Option<i64>,
+    cumulative_tolerance_yuan: Option<i64>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReports {
+    monthly: String,
+    quarterly: String,
+    feedback: String,
+    monthly_title: String,
+    quarterly_title: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    key: String,
+    kind: FieldKind,
+    #[serde(default)]
+    required: bool,
+    synonyms: Vec<String>,
+}
+
+/// A canonical field with its compiled header synonyms.
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub key: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// Synonyms as written in the pipeline file.
+    pub synonyms: Vec<String>,
+    patterns: Vec<Regex>,
+}
+
+impl FieldSpec {
+    /// True when a normalised header (unit removed) matches one of the synonyms.
+    pub fn matches(&self, key: &str) -> bool {
+        self.patterns.iter().any(|p| p.is_match(key))
+    }
+}
+
+/// How projects with no accepted row this month count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReportedPolicy {
+    /// Keep last month's cumulative (month figure 0), marked 沿用上月.
+    CarryForward,
+    /// Count nothing.
+    Zero,
+}
+
+/// Traffic-light and lagging thresholds (fractions, e.g. 0.10 = 10 points).
+#[derive(Debug, Clone, Copy)]
+pub struct Lights {
+    pub yellow_below: f64,
+    pub red_below: f64,
+    pub lagging_gap: f64,
+}
+
+/// Check parameters.
+#[derive(Debug, Clone)]
+pub struct CheckParams {
+    pub jump_factor: f64,
+    pub jump_min_yuan: Yuan,
+    pub cumulative_tolerance_yuan: Yuan,
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// Report name templates.
+#[derive(Debug, Clone)]
+pub struct ReportNames {
+    pub monthly: String,
+    pub quarterly: String,
+    pub feedback: String,
+    pub monthly_title: String,
+    pub quarterly_title: String,
+}
+
+/// A validated pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineSpec {
+    pub id: String,
+    pub name: String,
+    pub full_name: String,
+    pub year: i32,
+    /// Project library workbook (absolute, resolved against the project root).
+    pub library: PathBuf,
+    pub annual_target_yuan: Yuan,
+    pub annual_target_text: String,
+    pub default_unit: MoneyUnit,
+    pub category_label: String,
+    pub group_label: Option<String>,
+    pub issuer: String,
+    pub match_keywords: Vec<String>,
+    pub not_reported: NotReportedPolicy,
+    pub lights: Lights,
+    pub honor_count: usize,
+    pub shame_count: usize,
+    pub checks: CheckParams,
+    pub reports: ReportNames,
+    pub fields: Vec<FieldSpec>,
+    /// The file it was read from.
+    pub source: PathBuf,
+}
+
+impl PipelineSpec {
+    /// The field a normalised header key (unit removed) names, if any.
+    pub fn match_header(&self, key: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.matches(key))
+    }
+
+    pub fn field(&self, key: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Fills a report-name template: `{name}`, `{year}`, `{month}`, `{month:02}`,
+    /// `{quarter}`, `{quarter_cn}`, `{unit}`, `{period}`.
+    pub fn fill(&self, template: &str, year: i32, month: u32, unit: &str) -> String {
+        let q = (month.max(1) - 1) / 3 + 1;
+        let quarter_cn = ["一", "二", "三", "四"][(q as usize - 1).min(3)];
+        template
+            .replace("{name}", &self.name)
+            .replace("{year}", &year.to_string())
+            .replace("{month:02}", &format!("{month:02}"))
+            .replace("{month}", &month.to_string())
+            .replace("{quarter_cn}", quarter_cn)
+            .replace("{quarter}", &q.to_string())
+            .replace("{unit}", unit)
+            .replace("{period}", &format!("{year:04}-{month:02}"))
+    }
+}
+
+/// Turns a synonym (`1-N月累计完成投资`, `YYYY年计划投资`) into an anchored pattern.
+/// `N` stands for an optional month number, `YYYY` for an optional four-digit year.
+fn synonym_pattern(s: &str) -> Result<Regex, regex::Error> {
+    let key = header_key(s);
+    let mut pat = String::from("^");
+    let mut rest = key.as_str();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("YYYY年") {
+            pat.push_str(r"(?:\d{4}年)?");
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("YYYY") {
+            pat.push_str(r"(?:\d{4})?");
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('N') {
+            pat.push_str(r"(?:\d{1,2})?");
+            rest = r;
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            pat.push_str(&regex::escape(&c.to_string()));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    pat.push('$');
+    Regex::new(&pat)
+}
+
+/// Parses an amount with its unit (`600亿元`, `1000亿`) to 元.
+fn parse_target(s: &str) -> Option<Yuan> {
+    match parse_amount_text(s) {
+        TextAmount::Number {
+            value,
+            unit,
+            percent: false,
+        } => to_yuan(value, unit.unwrap_or(MoneyUnit::Yuan)),
+        _ => None,
+    }
+}
+
+/// Reads and validates one pipeline file. `root` is the project root that
+/// relative library paths are resolved against.
+pub fn load_pipeline(path: &Path, root: &Path) -> Result<PipelineSpec, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let raw: RawPipeline = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    compile(raw, path, root)
+}
+
+fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, ConfigError> {
+    let mut problems = Vec::new();
+    if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        problems.push(format!("id “{}” 只能含字母、数字、- 和 _", raw.id));
+    }
+    let annual_target_yuan = parse_target(&raw.annual_target).unwrap_or_else(|| {
+        problems.push(format!("annual_target “{}” 不是金额（例：600亿元）", raw.annual_target));
+        0
+    });
+    let default_unit = MoneyUnit::parse(&raw.default_unit).unwrap_or_else(|| {
+        problems.push(format!("default_unit “{}” 应为 元、万元 或 亿元", raw.default_unit));
+        MoneyUnit::Wan
+    });
+    let not_reported = match raw.not_reported.as_ref().map(|n| n.policy.as_str()) {
+        None | Some("carry_forward") => NotReportedPolicy::CarryForward,
+        Some("zero") => NotReportedPolicy::Zero,
+        Some(other) => {
+            problems.push(format!("not_reported.policy “{other}” 应为 carry_forward 或 zero"));
+            NotReportedPolicy::CarryForward
+        }
+    };
+    let lights = raw
+        .lights
+        .map(|l| Lights {
+            yellow_below: l.yellow_below,
+            red_below: l.red_below,
+            lagging_gap: l.lagging_gap,
+        })
+        .unwrap_or(Lights {
+            yellow_below: 0.10,
+            red_below: 0.30,
+            lagging_gap: 0.10,
+        });
+    if !(0.0..=1.0).contains(&lights.yellow_below) || !(lights.yellow_below..=1.0).contains(&lights.red_below) {
+        problems.push("lights: 需 0 ≤ yellow_below ≤ red_below ≤ 1".to_string());
+    }
+    let mut severity = BTreeMap::new();
+    let checks = raw.checks.unwrap_or(RawChecks {
+        jump_factor: None,
+        jump_min_yuan: None,
+        cumulative_tolerance_yuan: None,
+        severity: BTreeMap::new(),
+    });
+    for (id, sev) in &checks.severity {
+        if crate::checks::lookup(id).is_none() {
+            problems.push(format!("checks.severity: 没有编号为 {id} 的校验规则（taizhang checks 可查看全部）"));
+        }
+        match sev.as_str() {
+            "error" => {
+                severity.insert(id.clone(), Severity::Error);
+            }
+            "warning" => {
+                severity.insert(id.clone(), Severity::Warning);
+            }
+            other => problems.push(format!("checks.severity.{id} = “{other}” 应为 error 或 warning")),
+        }
+    }
+    let mut fields = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in raw.field {
+        if !seen.insert(f.key.clone()) {
+            problems.push(format!("字段 {} 重复定义", f.key));
+        }
+        if let Some((_, kind)) = KNOWN_FIELDS.iter().find(|(k, _)| *k == f.key) {
+            if *kind != f.kind {
+                problems.push(format!("字段 {} 的 kind 应为 {:?}", f.key, kind));
+            }
+        }
+        if f.synonyms.is_empty() {
+            problems.push(format!("字段 {} 没有任何表头同义词", f.key));
+        }
+        let mut patterns = Vec::new();
+        for s in &f.synonyms {
+            match synonym_pattern(s) {
+                Ok(p) => patterns.push(p),
+                Err(e) => problems.push(format!("字段 {} 的同义词 “{s}” 无效：{e}", f.key)),
+            }
+        }
+        fields.push(FieldSpec {
+            key: f.key,
+            kind: f.kind,
+            required: f.required,
+            synonyms: f.synonyms,
+            patterns,
+        });
+    }
+    for k in MUST_DECLARE {
+        if !seen.contains(*k) {
+            problems.push(format!("缺少必需字段 {k} 的定义"));
+        }
+    }
+    let library = if raw.library.is_absolute() {
+        raw.library.clone()
+    } else {
+        root.join(&raw.library)
+    };
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        });
+    }
+    Ok(PipelineSpec {
+        full_name: raw.full_name.unwrap_or_else(|| raw.name.clone()),
+        id: raw.id,
+        name: raw.name,
+        year: raw.year,
+        library,
+        annual_target_yuan,
+        annual_target_text: raw.annual_target,
+        default_unit,
+        category_label: raw.category_label.unwrap_or_else(|| "类别".to_string()),
+        group_label: raw.group_label,
+        issuer: raw.issuer,
+        match_keywords: raw.match_keywords,
+        not_reported,
+        lights,
+        honor_count: raw.quarterly.as_ref().map_or(3, |q| q.honor_count),
+        shame_count: raw.quarterly.as_ref().map_or(3, |q| q.shame_count),
+        checks: CheckParams {
+            jump_factor: checks.jump_factor.unwrap_or(20.0),
+            jump_min_yuan: checks.jump_min_yuan.unwrap_or(5_000_000),
+            cumulative_tolerance_yuan: checks.cumulative_tolerance_yuan.unwrap_or(1),
+            severity,
+        },
+        reports: ReportNames {
+            monthly: raw.reports.monthly,
+            quarterly: raw.reports.quarterly,
+            feedback: raw.reports.feedback,
+            monthly_title: raw.reports.monthly_title,
+            quarterly_title: raw.reports.quarterly_title,
+        },
+        fields,
+        source: path.to_path_buf(),
+    })
+}
+
+/// Loads every `*.toml` of a folder, sorted by file name.
+pub fn load_all(dir: &Path, root: &Path) -> Result<Vec<PipelineSpec>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ConfigError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(ConfigError::NoPipelines(dir.to_path_buf()));
+    }
+    paths.iter().map(|p| load_pipeline(p, root)).collect()
+}
+
+/// Resolves `--pipeline` values: an id of a pipeline in `dir`, or a path to a TOML file.
+pub fn select(dir: &Path, root: &Path, wanted: &[String]) -> Result<Vec<PipelineSpec>, ConfigError> {
+    if wanted.is_empty() {
+        return load_all(dir, root);
+    }
+    let all = load_all(dir, root).unwrap_or_default();
+    let mut out = Vec::new();
+    for w in wanted {
+        let p = Path::new(w);
+        if p.extension().is_some_and(|x| x == "toml") && p.exists() {
+            out.push(load_pipeline(p, root)?);
+        } else if let Some(s) = all.iter().find(|s| &s.id == w) {
+            out.push(s.clone());
+        } else {
+            return Err(ConfigError::NotFound(w.clone()));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn shipped_pipelines_load() {
+        let all = load_all(&root().join("pipelines"), &root()).unwrap();
+        let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["digital-economy", "new-infra"]);
+        let ni = &all[1];
+        assert_eq!(ni.annual_target_yuan, 60_000_000_000);
+        assert_eq!(ni.default_unit, MoneyUnit::Wan);
+    }
+
+    #[test]
+    fn synonyms_with_placeholders() {
+        let all = load_all(&root().join("pipelines"), &root()).unwrap();
+        let s = &all[1];
+        let key = |h: &str| crate::text::split_header_unit(&header_key(h)).0;
+        let f = |h: &str| s.match_header(&key(h)).map(|f| f.key.clone());
+        assert_eq!(f("1-7月累计完成投资（万元）").as_deref(), Some("ytd_done"));
+        assert_eq!(f("1-  月累计完成投资").as_deref(), Some("ytd_done"));
+        assert_eq!(f("2023年1-12月累计完成投资(万元)").as_deref(), Some("ytd_done"));
+        assert_eq!(f("7月完成投资").as_deref(), Some("month_done"));
+        assert_eq!(f("2023年计划投资\n（万元）").as_deref(), Some("annual_plan"));
+        assert_eq!(f("总投资        (万元)").as_deref(), Some("total_investment"));
+        assert_eq!(f("所在县（区）").as_deref(), Some("county"));
+        assert_eq!(f("项目名称").as_deref(), Some("name"));
+        assert_eq!(f("天气"), None);
+    }
+
+    #[test]
+    fn bad_pipeline_reports_every_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.toml");
+        std::fs::write(
+            &p,
+            r#"id = "bad id"
+name = "x"
+year = 2023
+library = "x.xlsx"
+annual_target = "很多"
+default_unit = "美元"
+issuer = "x"
+[reports]
+monthly = "a"
+quarterly = "b"
+feedback = "c"
+monthly_title = "d"
+quarterly_title = "e"
+[[field]]
+key = "code"
+kind = "money"
+synonyms = ["项目代码"]
+"#,
+        )
+        .unwrap();
+        let err = load_pipeline(&p, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("id “bad id”"), "{err}");
+        assert!(err.contains("annual_target"), "{err}");
+        assert!(err.contains("default_unit"), "{err}");
+        assert!(err.contains("字段 code 的 kind"), "{err}");
+        assert!(err.contains("缺少必需字段 name"), "{err}");
+    }
+}

@@ -1,0 +1,43 @@
+//! # taizhang (台账)
+//!
+//! Month-end batch pipeline for provincial key-project ledgers: reads every
+//! unit's Excel ledger, checks it against the project library and last month,
+//! aggregates investment, and writes the official monitoring workbooks.
+//!
+//! Code map (see ARCHITECTURE.md):
+//! - [`cli`] — clap definitions; `main.rs` is thin.
+//! - [`config`] — `pipelines/*.toml` → [`config::PipelineSpec`].
+//! - [`seeds`] — units and project libraries.
+//! - [`model`] — the types passed between stages.
+//! - [`pipeline`] — the stages: inbox, ingest, header, normalize, validate,
+//!   store, aggregate, manifest; [`pipeline::run`] calls them in order.
+//! - [`report`] — workbooks (rust_xlsxwriter).
+//! - [`checks`] — the check catalogue and the one finding constructor.
+//! - [`text`], [`parse`] — pure helpers (normalisation, numbers, dates).
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod samplegen;
+pub mod seeds;
+pub mod text;
+pub mod waivers;
+
+pub use pipeline::{run, RunError, RunOptions, RunSummary};
+
+use std::path::{Path, PathBuf};
+
+/// The project root holding `pipelines/` and `seeds/`: the current directory
+/// when it has them, else the folder this binary was built from.
+pub fn default_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.join("pipelines").is_dir() && cwd.join("seeds").is_dir() {
+        cwd
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+    }
+}

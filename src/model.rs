@@ -1,0 +1,412 @@
+//! Every type that crosses a stage boundary, and nothing else.
+//!
+//! inbox → [`InboxFile`]; ingest → [`RawWorkbook`]; normalize → [`ParsedFile`]
+//! (with [`SheetTable`]s of [`LedgerRow`]s); validate → [`PeriodResult`] of
+//! [`ProjectRecord`]s; store keeps [`StoredPeriod`]; aggregate → `aggregate::Summary`.
+//! Money is always [`Yuan`] (whole 元, `i64`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use crate::parse::{MoneyUnit, Nature, Status, YearMonth, Yuan};
+
+/// A reporting period (one month).
+pub type Period = YearMonth;
+
+impl YearMonth {
+    /// Parses `2023-07` (also `2023-7`, `202307`).
+    pub fn parse_period(s: &str) -> Option<Period> {
+        let t = s.trim();
+        if t.len() == 6 && t.chars().all(|c| c.is_ascii_digit()) {
+            return crate::parse::parse_month_text(t);
+        }
+        let (y, m) = t.split_once('-')?;
+        if y.len() != 4 || m.is_empty() || m.len() > 2 {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        (1..=12).contains(&month).then_some(YearMonth { year, month })
+    }
+
+    /// The month before.
+    pub fn prev(self) -> Period {
+        if self.month == 1 {
+            YearMonth { year: self.year - 1, month: 12 }
+        } else {
+            YearMonth { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    /// Quarter 1-4.
+    pub fn quarter(self) -> u32 {
+        (self.month - 1) / 3 + 1
+    }
+}
+
+/// Error rejects the row (or file); warning keeps it, flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+        }
+    }
+}
+
+/// One check result: stable id, where, what was seen, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub file: String,
+    pub sheet: String,
+    /// A1 address (`F12`), empty for file- or program-level findings.
+    pub cell: String,
+    pub project_code: String,
+    /// Reporting unit name (normalised), empty when unknown.
+    pub unit: String,
+    /// The full Chinese message (file, sheet, cell, value, what to do).
+    pub message: String,
+    /// Value seen, as typed.
+    #[serde(default)]
+    pub value: String,
+    /// Value expected, where there is one.
+    #[serde(default)]
+    pub expected: String,
+    /// What to do.
+    #[serde(default)]
+    pub help: String,
+    /// True when a reviewer confirmed it (waiver): shown as 已核实.
+    #[serde(default)]
+    pub waived: bool,
+}
+
+/// What the sniffing of a file's first bytes found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Xlsx,
+    Xls,
+    Ods,
+    Csv,
+    Html,
+    SpreadsheetMl,
+    Encrypted,
+    WpsEt,
+    Empty,
+    Unknown,
+}
+
+/// A file found in a period folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InboxFile {
+    pub path: PathBuf,
+    /// File name as shown to users (relative to the period folder).
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub format: FileFormat,
+    /// Modification time (seconds since epoch), used only to order two files of one unit.
+    pub modified: u64,
+}
+
+/// A file the inbox ignored, with the reason.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IgnoredFile {
+    pub name: String,
+    pub reason: String,
+}
+
+/// One cell as read, before any interpretation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    /// A date cell, as its Excel serial.
+    Date(f64),
+    /// An error cell (`#REF!`) or a formula with no cached value.
+    Error(String),
+}
+
+impl Cell {
+    /// Text as shown (numbers in shortest form).
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Number(f) | Cell::Date(f) => format!("{f}"),
+            Cell::Text(s) => s.clone(),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+
+    /// Empty or only whitespace.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty() || s.chars().all(|c| c.is_whitespace()),
+            _ => false,
+        }
+    }
+}
+
+/// A rectangle of merged cells, 0-based inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
+}
+
+/// One worksheet as read: cells by absolute position (row 0 = sheet row 1, col 0 = A).
+#[derive(Debug, Clone, Default)]
+pub struct RawSheet {
+    pub name: String,
+    pub visible: bool,
+    pub rows: Vec<Vec<Cell>>,
+    pub merges: Vec<Merge>,
+    pub hidden_rows: Vec<u32>,
+}
+
+impl RawSheet {
+    pub fn cell(&self, row: u32, col: u32) -> &Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.rows
+            .get(row as usize)
+            .and_then(|r| r.get(col as usize))
+            .unwrap_or(&EMPTY)
+    }
+    pub fn width(&self) -> u32 {
+        self.rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32
+    }
+}
+
+/// A workbook as read.
+#[derive(Debug, Clone, Default)]
+pub struct RawWorkbook {
+    pub sheets: Vec<RawSheet>,
+    pub is_1904: bool,
+}
+
+/// Why a row was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SkipReason {
+    #[serde(rename = "blank")]
+    Blank,
+    #[serde(rename = "合计")]
+    Total,
+    #[serde(rename = "分组")]
+    Group,
+    #[serde(rename = "footer")]
+    Footer,
+}
+
+impl SkipReason {
+    pub fn key(self) -> &'static str {
+        match self {
+            SkipReason::Blank => "blank",
+            SkipReason::Total => "合计",
+            SkipReason::Group => "分组",
+            SkipReason::Footer => "footer",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::Blank => "空行",
+            SkipReason::Total => "合计/小计行",
+            SkipReason::Group => "分组标题行",
+            SkipReason::Footer => "表尾备注/签名行",
+        }
+    }
+}
+
+/// Where a header column was mapped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ColumnMap {
+    pub field: String,
+    pub col: u32,
+    /// The header path as written (`2023年投资完成情况/1-7月累计完成`).
+    pub header: String,
+    pub unit: Option<MoneyUnit>,
+}
+
+/// A data row after normalisation: typed values, plus where each came from.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerRow {
+    pub sheet: String,
+    /// 0-based absolute row.
+    pub row: u32,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub unit_text: Option<String>,
+    pub county: Option<String>,
+    pub category: Option<String>,
+    pub batch: Option<String>,
+    pub nature: Option<Nature>,
+    pub total_investment: Option<Yuan>,
+    pub annual_plan: Option<Yuan>,
+    pub month_done: Option<Yuan>,
+    pub ytd_done: Option<Yuan>,
+    pub since_start_done: Option<Yuan>,
+    pub status: Option<Status>,
+    pub start_date: Option<YearMonth>,
+    pub progress: Option<String>,
+    pub problems: Option<String>,
+    pub coordination: Option<String>,
+    pub contact: Option<String>,
+    /// Field key → column, for cell addresses.
+    pub cols: BTreeMap<String, u32>,
+    /// Findings on this row (an error among them rejects the row).
+    pub findings: Vec<Finding>,
+}
+
+impl LedgerRow {
+    /// A1 address of a field's cell in this row (the row's first cell when the field has no column).
+    pub fn cell_of(&self, field: &str) -> String {
+        let col = self.cols.get(field).copied().unwrap_or(0);
+        crate::text::a1(self.row, col)
+    }
+    pub fn is_rejected(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error && !f.waived)
+    }
+}
+
+/// A total or subtotal row kept for reconciliation.
+#[derive(Debug, Clone)]
+pub struct TotalRow {
+    pub row: u32,
+    pub label: String,
+    pub ytd_done: Option<Yuan>,
+    pub annual_plan: Option<Yuan>,
+    /// True for a grand total (合计/总计), false for a subtotal.
+    pub grand: bool,
+}
+
+/// One ledger table found on a sheet.
+#[derive(Debug, Clone, Default)]
+pub struct SheetTable {
+    pub sheet: String,
+    /// 0-based rows of the header block (inclusive).
+    pub header_rows: (u32, u32),
+    pub columns: Vec<ColumnMap>,
+    pub rows: Vec<LedgerRow>,
+    pub skipped: Vec<(u32, SkipReason)>,
+    pub totals: Vec<TotalRow>,
+    pub rows_read: usize,
+}
+
+/// File outcome in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Ok,
+    Rejected,
+    Ignored,
+}
+
+/// A file after ingest and normalisation.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    pub file: InboxFile,
+    /// Program id the file belongs to, when known.
+    pub program: Option<String>,
+    /// Reporting unit id, when known.
+    pub unit_id: Option<String>,
+    /// The period its title or file name states, when it states one.
+    pub declared_period: Option<Period>,
+    /// 填报时间 line, when present (used to order two files of one unit).
+    pub filled_on: Option<String>,
+    pub tables: Vec<SheetTable>,
+    /// File-, sheet- and header-level findings (row findings live on the rows).
+    pub findings: Vec<Finding>,
+    pub status: FileStatus,
+    pub error: Option<String>,
+    /// Sheets that were skipped, with why.
+    pub skipped_sheets: Vec<(String, String)>,
+    /// The raw workbook, kept for the feedback workbook.
+    pub raw: Option<RawWorkbook>,
+}
+
+/// The state of one library project in one period (what the store keeps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRecord {
+    pub code: String,
+    pub name: String,
+    pub unit_id: String,
+    pub unit: String,
+    pub county: String,
+    pub category: String,
+    #[serde(default)]
+    pub group: String,
+    pub nature: Nature,
+    pub total_investment: Yuan,
+    pub annual_plan: Yuan,
+    pub planned_start: Option<String>,
+    /// Reported (accepted row) this period.
+    pub reported: bool,
+    /// Figures carried forward from last period (沿用上月).
+    pub carried: bool,
+    pub month_done: Yuan,
+    pub ytd_done: Yuan,
+    pub since_start_done: Option<Yuan>,
+    pub status: Status,
+    pub start_date: Option<String>,
+    pub progress: String,
+    pub problems: String,
+    pub coordination: String,
+    /// `file!sheet!row` of the accepted row.
+    pub source: String,
+}
+
+/// Row accounting of one input file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RowAccount {
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub skipped_reasons: BTreeMap<String, usize>,
+}
+
+/// The outcome of validating one program's period.
+#[derive(Debug, Clone)]
+pub struct PeriodResult {
+    pub program: String,
+    pub period: Period,
+    pub records: Vec<ProjectRecord>,
+    pub findings: Vec<Finding>,
+    /// Per input file name: its accounting.
+    pub accounts: BTreeMap<String, RowAccount>,
+    /// Units (ids) that sent no file.
+    pub missing_units: Vec<String>,
+}
+
+/// What the history store keeps per program and period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredPeriod {
+    pub program: String,
+    pub period: String,
+    pub tool_version: String,
+    /// When it was written (local time, informational).
+    pub written_at: String,
+    pub inputs: Vec<StoredInput>,
+    pub records: Vec<ProjectRecord>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredInput {
+    pub file: String,
+    pub sha256: String,
+}

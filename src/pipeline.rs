@@ -1,0 +1,375 @@
+//! The month-end run: calls the stages in order, and nothing else.
+//!
+//! inbox → (rayon, per file) ingest → classify → normalize →
+//! (per program) validate → store → aggregate (polars) → report + manifest.
+
+pub mod aggregate;
+pub mod header;
+pub mod inbox;
+pub mod ingest;
+pub mod manifest;
+pub mod normalize;
+pub mod store;
+pub mod validate;
+
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::checks::{finding, Loc};
+use crate::config::{ConfigError, PipelineSpec};
+use crate::model::{FileStatus, Finding, IgnoredFile, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod};
+use crate::seeds::{Library, SeedError, Units};
+use normalize::Context;
+
+/// Errors that stop a run. Bad data is never one of these: it is a finding.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    #[error(transparent)]
+    Inbox(#[from] inbox::InboxError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Aggregate(#[from] aggregate::AggregateError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error("无法写入 {path}：{source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl RunError {
+    /// Exit status per spec §8: 2 for usage or configuration errors, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Config(_) | RunError::Usage(_) | RunError::Seed(_) => 2,
+            RunError::Inbox(inbox::InboxError::Missing(_)) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Resolved options of `taizhang run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Project root: where `pipelines/` and `seeds/` live.
+    pub root: PathBuf,
+    pub inbox: PathBuf,
+    pub out: PathBuf,
+    pub store: PathBuf,
+    pub period: Option<Period>,
+    pub pipelines: Vec<String>,
+    pub library: Option<PathBuf>,
+}
+
+/// Progress events for the front end (stages never print).
+pub trait Progress: Sync {
+    fn period_started(&self, _period: Period, _files: usize) {}
+    fn file_done(&self, _name: &str) {}
+    fn period_finished(&self, _period: Period) {}
+}
+
+/// No progress display.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What one program's period produced.
+#[derive(Debug, Clone)]
+pub struct PeriodOutcome {
+    pub program: String,
+    pub program_name: String,
+    pub period: Period,
+    pub files: usize,
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub ytd_done: i64,
+    pub completion_rate: f64,
+    pub out_dir: PathBuf,
+    pub outputs: Vec<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub outcomes: Vec<PeriodOutcome>,
+    pub ignored: usize,
+    pub elapsed_ms: u128,
+}
+
+/// Loaded configuration and master data.
+pub struct Setup {
+    pub specs: Vec<PipelineSpec>,
+    pub units: Units,
+    pub libraries: Vec<Library>,
+}
+
+/// Loads pipelines, units and libraries.
+pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Result<Setup, RunError> {
+    let mut specs = crate::config::select(&root.join("pipelines"), root, pipelines)?;
+    if let Some(lib) = library {
+        if specs.len() != 1 {
+            return Err(RunError::Usage("--library 只能与一个 --pipeline 一起使用（例如 --pipeline new-infra --library 项目库.xlsx）".to_string()));
+        }
+        specs[0].library = lib.to_path_buf();
+    }
+    let units = Units::load(&root.join("seeds").join("units.toml"))?;
+    let libraries = specs
+        .iter()
+        .map(|s| crate::seeds::load_library(&s.library, s, &units))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Setup { specs, units, libraries })
+}
+
+/// `taizhang run`.
+pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let setup = setup(&opts.root, &opts.pipelines, opts.library.as_deref())?;
+    let periods = inbox::list_periods(&opts.inbox)?;
+    let target = match opts.period {
+        Some(p) => p,
+        None => *periods.last().ok_or_else(|| {
+            RunError::Usage(format!("收件目录 {} 下没有任何期别文件夹（应为 2023-07 这样的子目录）", opts.inbox.display()))
+        })?,
+    };
+    if !periods.contains(&target) {
+        return Err(RunError::Usage(format!("收件目录 {} 下没有 {target} 文件夹", opts.inbox.display())));
+    }
+    let store = store::Store::new(&opts.store);
+    // Earlier periods the store lacks are processed first, in order.
+    let mut todo: Vec<Period> = periods
+        .iter()
+        .copied()
+        .filter(|p| *p < target && setup.specs.iter().any(|s| store.periods(&s.id).binary_search(p).is_err()))
+        .collect();
+    todo.push(target);
+    let mut summary = RunSummary::default();
+    for period in todo {
+        let (outcomes, ignored) = run_period(&setup, opts, &store, period, progress)?;
+        summary.outcomes.extend(outcomes);
+        summary.ignored += ignored;
+    }
+    summary.elapsed_ms = started.elapsed().as_millis();
+    Ok(summary)
+}
+
+/// Reads, checks and reports one period for every program.
+pub fn run_period(setup: &Setup, opts: &RunOptions, store: &store::Store, period: Period, progress: &dyn Progress) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
+    let t0 = Instant::now();
+    let dir = inbox::period_dir(&opts.inbox, period);
+    let (paths, ignored) = inbox::scan(&dir)?;
+    progress.period_started(period, paths.len());
+    let ctx = Context {
+        specs: &setup.specs,
+        libraries: &setup.libraries,
+        units: &setup.units,
+    };
+    // Per file, in parallel: read once, hash, sniff, ingest, classify, normalize.
+    let parsed: Vec<(Option<usize>, ParsedFile)> = paths
+        .par_iter()
+        .map(|p| {
+            let out = read_one(&dir, p, &ctx);
+            progress.file_done(&out.1.file.name);
+            out
+        })
+        .collect();
+    let t_read = t0.elapsed().as_millis();
+    let mut outcomes = Vec::new();
+    for (si, spec) in setup.specs.iter().enumerate() {
+        let t1 = Instant::now();
+        // Files of this program, plus files no program could claim (listed everywhere).
+        let mut files: Vec<ParsedFile> = parsed
+            .iter()
+            .filter(|(prog, _)| *prog == Some(si) || prog.is_none())
+            .map(|(_, f)| f.clone())
+            .collect();
+        files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
+        let history = store.year_before(&spec.id, period)?;
+        let waivers = crate::waivers::load(&opts.inbox, &spec.id);
+        let inp = validate::Inputs {
+            spec,
+            library: &setup.libraries[si],
+            units: &setup.units,
+            period,
+            history: &history,
+            waivers: &waivers,
+        };
+        let result = validate::validate(&inp, &mut files);
+        let findings = validate::all_findings(&result, &files);
+        let t_validate = t1.elapsed().as_millis();
+
+        let stored = StoredPeriod {
+            program: spec.id.clone(),
+            period: period.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            written_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            inputs: files
+                .iter()
+                .map(|f| StoredInput {
+                    file: f.file.name.clone(),
+                    sha256: f.file.sha256.clone(),
+                })
+                .collect(),
+            records: result.records.clone(),
+            findings: findings.clone(),
+        };
+        store.save(&stored)?;
+
+        let t2 = Instant::now();
+        let unit_ids = setup.libraries[si].unit_ids(&setup.units);
+        let end_years: HashMap<String, i32> = setup.libraries[si]
+            .projects
+            .iter()
+            .filter_map(|p| p.end_year.map(|y| (p.code.clone(), y)))
+            .collect();
+        let summ = aggregate::summarize(&aggregate::AggregateInput {
+            spec,
+            units: &setup.units,
+            unit_ids: &unit_ids,
+            period,
+            records: &result.records,
+            end_years: &end_years,
+            history: &history,
+        })?;
+        let t_aggregate = t2.elapsed().as_millis();
+
+        let t3 = Instant::now();
+        let out_dir = opts.out.join(&spec.id).join(period.to_string());
+        std::fs::create_dir_all(&out_dir).map_err(|source| RunError::Write {
+            path: out_dir.clone(),
+            source,
+        })?;
+        let unit_name = |id: Option<&str>| id.and_then(|i| setup.units.by_id(i)).map(|u| u.name.clone()).unwrap_or_default();
+        let inputs = manifest::inputs(&files, &result.accounts, &unit_name);
+        let missing_names: Vec<String> = result.missing_units.iter().map(|u| unit_name(Some(u))).collect();
+        let mut outputs = vec![crate::report::monthly::write(
+            &crate::report::monthly::MonthlyInput {
+                spec,
+                period,
+                summary: &summ,
+                records: &result.records,
+                findings: &findings,
+                inputs: &inputs,
+                missing_units: &missing_names,
+            },
+            &out_dir,
+        )?];
+        outputs.sort();
+        let t_report = t3.elapsed().as_millis();
+
+        let mut timings = BTreeMap::new();
+        timings.insert("read_all_files".to_string(), t_read);
+        timings.insert("validate".to_string(), t_validate);
+        timings.insert("aggregate".to_string(), t_aggregate);
+        timings.insert("report".to_string(), t_report);
+        let m = manifest::build(&spec.id, &spec.name, &period.to_string(), spec.annual_target_yuan, inputs.clone(), &ignored, &summ, &findings, outputs.clone(), timings);
+        let mpath = out_dir.join("manifest.json");
+        let json = serde_json::to_vec_pretty(&m).map_err(|e| RunError::Write {
+            path: mpath.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        store::write_atomic(&mpath, &json).map_err(|source| RunError::Write { path: mpath.clone(), source })?;
+
+        let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
+        outcomes.push(PeriodOutcome {
+            program: spec.id.clone(),
+            program_name: spec.name.clone(),
+            period,
+            files: files.iter().filter(|f| f.program.as_deref() == Some(spec.id.as_str())).count(),
+            rows_read: sum(&|i| i.rows_read),
+            accepted: sum(&|i| i.accepted),
+            rejected: sum(&|i| i.rejected),
+            skipped: sum(&|i| i.skipped),
+            errors: findings.iter().filter(|f| f.severity == crate::model::Severity::Error).count(),
+            warnings: findings.iter().filter(|f| f.severity == crate::model::Severity::Warning).count(),
+            ytd_done: summ.totals.ytd_done,
+            completion_rate: summ.totals.completion_rate(),
+            out_dir,
+            outputs,
+        });
+    }
+    progress.period_finished(period);
+    Ok((outcomes, ignored.len()))
+}
+
+/// Reads one file end to end; never fails: problems become findings on a rejected file.
+fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, ParsedFile) {
+    let name = inbox::rel_name(dir, path);
+    let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
+        let spec = program.map(|i| &ctx.specs[i]);
+        let f: Finding = finding(spec, id, &Loc { file: &file.name, ..Default::default() }, &detail, "", "");
+        (
+            program,
+            ParsedFile {
+                file,
+                program: spec.map(|s| s.id.clone()),
+                unit_id: None,
+                declared_period: None,
+                filled_on: None,
+                tables: Vec::new(),
+                findings: vec![f],
+                status: FileStatus::Rejected,
+                error: Some(detail),
+                skipped_sheets: Vec::new(),
+                raw: None,
+            },
+        )
+    };
+    let (file, bytes) = match inbox::load(dir, path) {
+        Ok(x) => x,
+        Err(e) => {
+            let file = InboxFile {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                size: 0,
+                sha256: String::new(),
+                format: crate::model::FileFormat::Unknown,
+                modified: 0,
+            };
+            return rejected(file, None, "E001", format!("无法打开文件：{e}"));
+        }
+    };
+    let by_name = ctx.specs.iter().position(|s| s.match_keywords.iter().any(|k| name.contains(k.as_str())));
+    if file.size > inbox::MAX_FILE_BYTES {
+        let detail = format!("文件过大（{} 字节），请确认是否为台账文件", file.size);
+        return rejected(file, by_name, "E001", detail);
+    }
+    let raw = match ingest::read(file.format, &bytes) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let id = e.check_id();
+            let detail = e.to_string();
+            return rejected(file, by_name, id, detail);
+        }
+    };
+    drop(bytes);
+    match normalize::classify_program(&name, &raw, ctx) {
+        Some(pi) => {
+            let pf = normalize::parse_file(file, raw, pi, ctx);
+            (Some(pi), pf)
+        }
+        None => rejected(
+            file,
+            None,
+            "W009",
+            "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
+        ),
+    }
+}
+
+/// Ignored files of a period, for front ends that list them.
+pub fn ignored_files(inbox_dir: &Path, period: Period) -> Vec<IgnoredFile> {
+    inbox::scan(&inbox::period_dir(inbox_dir, period)).map(|(_, i)| i).unwrap_or_default()
+}

@@ -1,0 +1,452 @@
+//! Aggregate: project records of a period → plain summary tables: headline
+//! totals against the target and 序时进度, by unit (rank, change of rank,
+//! traffic light), by category, by group (批次), lagging / not-started /
+//! problem lists, and the month-by-month trend from the store.
+//!
+//! Sums are computed with polars over integer 元 columns (exact); rates are
+//! derived from those integers afterwards. Polars runs here, outside rayon.
+
+use polars::prelude::*;
+use serde::Serialize;
+use std::cmp::Ordering;
+
+use crate::config::PipelineSpec;
+use crate::model::{Nature, Period, ProjectRecord, Status, StoredPeriod, Yuan};
+use crate::seeds::Units;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AggregateError {
+    #[error("汇总计算失败（polars）：{0}")]
+    Polars(#[from] PolarsError),
+}
+
+/// Traffic light (红黄牌).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Light {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Light {
+    pub fn label(self) -> &'static str {
+        match self {
+            Light::Green => "绿灯",
+            Light::Yellow => "黄灯",
+            Light::Red => "红灯",
+        }
+    }
+}
+
+/// Sums and indicators of a set of projects.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sums {
+    pub projects: i64,
+    pub reported: i64,
+    pub carried: i64,
+    pub annual_plan: Yuan,
+    pub month_done: Yuan,
+    pub ytd_done: Yuan,
+    /// Started (在建 or later), 续建 included.
+    pub started: i64,
+    /// Due to have started by this month: 续建 + 新开工 planned up to this month.
+    pub due_start: i64,
+    /// 已竣工 or 已投产.
+    pub in_operation: i64,
+    /// Due to be completed this year (建设年限 ends this year or earlier).
+    pub due_operation: i64,
+    pub lagging: i64,
+}
+
+impl Sums {
+    pub fn completion_rate(&self) -> f64 {
+        ratio(self.ytd_done, self.annual_plan)
+    }
+    pub fn start_rate(&self) -> f64 {
+        ratio(self.started, self.due_start)
+    }
+    pub fn operation_rate(&self) -> f64 {
+        ratio(self.in_operation, self.due_operation)
+    }
+}
+
+/// a / b as a fraction, 0 when b is 0.
+pub fn ratio(a: i64, b: i64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// One row of a breakdown (unit, category or group).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRow {
+    pub key: String,
+    pub sums: Sums,
+    pub completion_rate: f64,
+    /// completion rate − 序时进度 (fraction).
+    pub gap: f64,
+    pub rank: usize,
+    pub prev_rank: Option<usize>,
+    pub light: Light,
+}
+
+/// A point of the month-by-month trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub period: String,
+    pub month_done: Yuan,
+    pub ytd_done: Yuan,
+    pub annual_plan: Yuan,
+    pub completion_rate: f64,
+    pub time_progress: f64,
+}
+
+/// Everything the reports show for one program and period.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub period: Period,
+    pub time_progress: f64,
+    pub totals: Sums,
+    pub by_unit: Vec<GroupRow>,
+    pub by_category: Vec<GroupRow>,
+    pub by_group: Vec<GroupRow>,
+    /// Indexes into the records.
+    pub lagging: Vec<usize>,
+    pub not_started: Vec<usize>,
+    pub problems: Vec<usize>,
+    pub not_reported: Vec<usize>,
+    pub trend: Vec<TrendPoint>,
+    /// Per record: (completion rate, light, lagging, due to start and not started).
+    pub project_flags: Vec<ProjectFlags>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ProjectFlags {
+    pub completion_rate: f64,
+    pub light: Light,
+    pub lagging: bool,
+    pub overdue_start: bool,
+}
+
+/// 序时进度 of a month: m / 12.
+pub fn time_progress(period: Period) -> f64 {
+    period.month as f64 / 12.0
+}
+
+/// The light for a completion rate against 序时进度.
+pub fn light(spec: &PipelineSpec, rate: f64, tp: f64) -> Light {
+    let gap = rate - tp;
+    // Compare in tenths of a point so 0.1 − 0.2 rounding never flips a light.
+    let below = ((-gap) * 1000.0).round() / 1000.0;
+    if below <= spec.lights.yellow_below {
+        Light::Green
+    } else if below <= spec.lights.red_below {
+        Light::Yellow
+    } else {
+        Light::Red
+    }
+}
+
+fn flags(spec: &PipelineSpec, r: &ProjectRecord, period: Period) -> ProjectFlags {
+    let tp = time_progress(period);
+    let rate = ratio(r.ytd_done, r.annual_plan);
+    let due = is_due_start(r, period);
+    let overdue_start = due && r.status == Status::NotStarted;
+    ProjectFlags {
+        completion_rate: rate,
+        light: light(spec, rate, tp),
+        lagging: overdue_start || r.annual_plan > 0 && rate < tp - spec.lights.lagging_gap - 1e-9,
+        overdue_start,
+    }
+}
+
+fn is_due_start(r: &ProjectRecord, period: Period) -> bool {
+    match r.nature {
+        Nature::Continuing => true,
+        Nature::New => r
+            .planned_start
+            .as_deref()
+            .and_then(Period::parse_period)
+            .is_some_and(|p| p <= period),
+    }
+}
+
+fn due_operation(r: &ProjectRecord, year: i32, end_years: &std::collections::HashMap<String, i32>) -> bool {
+    end_years.get(&r.code).is_some_and(|y| *y <= year)
+}
+
+/// Builds the frame the breakdowns are computed from: one row per project, integer columns.
+fn frame(spec: &PipelineSpec, records: &[ProjectRecord], period: Period, end_years: &std::collections::HashMap<String, i32>) -> PolarsResult<DataFrame> {
+    let b = |f: &dyn Fn(&ProjectRecord) -> bool| -> Vec<i64> { records.iter().map(|r| i64::from(f(r))).collect() };
+    let fl: Vec<ProjectFlags> = records.iter().map(|r| flags(spec, r, period)).collect();
+    df!(
+        "unit" => records.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>(),
+        "category" => records.iter().map(|r| r.category.clone()).collect::<Vec<_>>(),
+        "group" => records.iter().map(|r| r.group.clone()).collect::<Vec<_>>(),
+        "projects" => vec![1i64; records.len()],
+        "reported" => b(&|r| r.reported),
+        "carried" => b(&|r| r.carried),
+        "annual_plan" => records.iter().map(|r| r.annual_plan).collect::<Vec<_>>(),
+        "month_done" => records.iter().map(|r| r.month_done).collect::<Vec<_>>(),
+        "ytd_done" => records.iter().map(|r| r.ytd_done).collect::<Vec<_>>(),
+        "started" => b(&|r| r.status.is_started() || r.nature == Nature::Continuing),
+        "due_start" => b(&|r| is_due_start(r, period)),
+        "in_operation" => b(&|r| r.status >= Status::Completed),
+        "due_operation" => b(&|r| due_operation(r, spec.year, end_years)),
+        "lagging" => fl.iter().map(|f| i64::from(f.lagging)).collect::<Vec<_>>(),
+    )
+}
+
+const SUM_COLS: [&str; 11] = [
+    "projects", "reported", "carried", "annual_plan", "month_done", "ytd_done", "started", "due_start", "in_operation", "due_operation", "lagging",
+];
+
+fn sums_of(df: &DataFrame, i: usize) -> PolarsResult<Sums> {
+    let g = |name: &str| -> PolarsResult<i64> { Ok(df.column(name)?.i64()?.get(i).unwrap_or(0)) };
+    Ok(Sums {
+        projects: g("projects")?,
+        reported: g("reported")?,
+        carried: g("carried")?,
+        annual_plan: g("annual_plan")?,
+        month_done: g("month_done")?,
+        ytd_done: g("ytd_done")?,
+        started: g("started")?,
+        due_start: g("due_start")?,
+        in_operation: g("in_operation")?,
+        due_operation: g("due_operation")?,
+        lagging: g("lagging")?,
+    })
+}
+
+/// Group sums by a key column, sorted by key.
+fn group_sums(df: &DataFrame, key: &str) -> PolarsResult<Vec<(String, Sums)>> {
+    let aggs: Vec<Expr> = SUM_COLS.iter().map(|c| col(*c).sum()).collect();
+    let out = df.clone().lazy().group_by([col(key)]).agg(aggs).sort([key], Default::default()).collect()?;
+    let keys = out.column(key)?.str()?.clone();
+    (0..out.height()).map(|i| Ok((keys.get(i).unwrap_or("").to_string(), sums_of(&out, i)?))).collect()
+}
+
+fn total_sums(df: &DataFrame) -> PolarsResult<Sums> {
+    let aggs: Vec<Expr> = SUM_COLS.iter().map(|c| col(*c).sum()).collect();
+    let out = df.clone().lazy().select(aggs).collect()?;
+    sums_of(&out, 0)
+}
+
+/// Exact comparison of completion rates (a.ytd/a.plan vs b.ytd/b.plan), then ytd.
+fn rank_order(a: &Sums, b: &Sums) -> Ordering {
+    let lhs = a.ytd_done as i128 * b.annual_plan.max(1) as i128 * i128::from(a.annual_plan > 0);
+    let rhs = b.ytd_done as i128 * a.annual_plan.max(1) as i128 * i128::from(b.annual_plan > 0);
+    rhs.cmp(&lhs).then(b.ytd_done.cmp(&a.ytd_done))
+}
+
+/// Ranks rows (1 = best) by completion rate, ties by cumulative investment, then key order.
+pub fn assign_ranks(rows: &mut [GroupRow]) {
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    idx.sort_by(|&a, &b| rank_order(&rows[a].sums, &rows[b].sums).then(a.cmp(&b)));
+    for (rank, i) in idx.into_iter().enumerate() {
+        rows[i].rank = rank + 1;
+    }
+}
+
+fn to_rows(spec: &PipelineSpec, tp: f64, groups: Vec<(String, Sums)>) -> Vec<GroupRow> {
+    groups
+        .into_iter()
+        .map(|(key, sums)| {
+            let rate = sums.completion_rate();
+            GroupRow {
+                key,
+                completion_rate: rate,
+                gap: rate - tp,
+                light: light(spec, rate, tp),
+                sums,
+                rank: 0,
+                prev_rank: None,
+            }
+        })
+        .collect()
+}
+
+/// Unit rows in the order of the units list (ids replaced by names), every unit of the program.
+fn unit_rows(spec: &PipelineSpec, tp: f64, df: &DataFrame, units: &Units, unit_ids: &[String]) -> PolarsResult<Vec<GroupRow>> {
+    let sums = group_sums(df, "unit")?;
+    let mut rows = Vec::new();
+    for id in unit_ids {
+        let s = sums.iter().find(|(k, _)| k == id).map(|(_, s)| s.clone()).unwrap_or_default();
+        let name = units.by_id(id).map_or(id.clone(), |u| u.name.clone());
+        rows.extend(to_rows(spec, tp, vec![(name, s)]));
+    }
+    assign_ranks(&mut rows);
+    Ok(rows)
+}
+
+/// What the aggregation reads.
+pub struct AggregateInput<'a> {
+    pub spec: &'a PipelineSpec,
+    pub units: &'a Units,
+    /// Units of the program (ids), in report order.
+    pub unit_ids: &'a [String],
+    pub period: Period,
+    pub records: &'a [ProjectRecord],
+    /// Last year of 建设年限 per project code.
+    pub end_years: &'a std::collections::HashMap<String, i32>,
+    /// Earlier stored periods of the same year, oldest first (trend and rank change).
+    pub history: &'a [StoredPeriod],
+}
+
+/// Computes the summary of one program's period.
+pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
+    let spec = inp.spec;
+    let tp = time_progress(inp.period);
+    let df = frame(spec, inp.records, inp.period, inp.end_years)?;
+    let totals = total_sums(&df)?;
+    let mut by_unit = unit_rows(spec, tp, &df, inp.units, inp.unit_ids)?;
+    let mut by_category = to_rows(spec, tp, group_sums(&df, "category")?);
+    assign_ranks(&mut by_category);
+    let mut by_group = if spec.group_label.is_some() { to_rows(spec, tp, group_sums(&df, "group")?) } else { Vec::new() };
+    assign_ranks(&mut by_group);
+
+    // Rank change against last month.
+    if let Some(prev) = inp.history.iter().rev().find(|h| Period::parse_period(&h.period) == Some(inp.period.prev())) {
+        let pp = inp.period.prev();
+        let pdf = frame(spec, &prev.records, pp, inp.end_years)?;
+        let prev_rows = unit_rows(spec, time_progress(pp), &pdf, inp.units, inp.unit_ids)?;
+        for r in by_unit.iter_mut() {
+            r.prev_rank = prev_rows.iter().find(|p| p.key == r.key).map(|p| p.rank);
+        }
+    }
+
+    let project_flags: Vec<ProjectFlags> = inp.records.iter().map(|r| flags(spec, r, inp.period)).collect();
+    let idx = |f: &dyn Fn(usize, &ProjectRecord) -> bool| -> Vec<usize> {
+        inp.records.iter().enumerate().filter(|(i, r)| f(*i, r)).map(|(i, _)| i).collect()
+    };
+    let lagging = idx(&|i, _| project_flags[i].lagging);
+    let not_started = idx(&|_, r| r.status == Status::NotStarted);
+    let problems = idx(&|_, r| !r.problems.is_empty() || !r.coordination.is_empty());
+    let not_reported = idx(&|_, r| !r.reported);
+
+    let mut trend: Vec<TrendPoint> = inp
+        .history
+        .iter()
+        .filter_map(|h| {
+            let p = Period::parse_period(&h.period)?;
+            (p.year == inp.period.year && p < inp.period).then(|| trend_point(&h.records, p))
+        })
+        .collect();
+    trend.push(trend_point(inp.records, inp.period));
+    Ok(Summary {
+        period: inp.period,
+        time_progress: tp,
+        totals,
+        by_unit,
+        by_category,
+        by_group,
+        lagging,
+        not_started,
+        problems,
+        not_reported,
+        trend,
+        project_flags,
+    })
+}
+
+/// Totals of one period's records (exact integer sums).
+pub fn trend_point(records: &[ProjectRecord], period: Period) -> TrendPoint {
+    let plan: Yuan = records.iter().map(|r| r.annual_plan).sum();
+    let ytd: Yuan = records.iter().map(|r| r.ytd_done).sum();
+    TrendPoint {
+        period: period.to_string(),
+        month_done: records.iter().map(|r| r.month_done).sum(),
+        ytd_done: ytd,
+        annual_plan: plan,
+        completion_rate: ratio(ytd, plan),
+        time_progress: time_progress(period),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> PipelineSpec {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        crate::config::load_pipeline(&root.join("pipelines/new-infra.toml"), &root).unwrap()
+    }
+
+    fn rec(code: &str, unit: &str, plan: Yuan, ytd: Yuan, status: Status) -> ProjectRecord {
+        ProjectRecord {
+            code: code.into(),
+            name: code.into(),
+            unit_id: unit.into(),
+            unit: unit.into(),
+            county: String::new(),
+            category: "信息基础设施".into(),
+            group: String::new(),
+            nature: Nature::Continuing,
+            total_investment: plan * 3,
+            annual_plan: plan,
+            planned_start: None,
+            reported: true,
+            carried: false,
+            month_done: ytd / 7,
+            ytd_done: ytd,
+            since_start_done: None,
+            status,
+            start_date: None,
+            progress: String::new(),
+            problems: String::new(),
+            coordination: String::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn sums_ranks_and_lights() {
+        let units = Units::new(vec![]);
+        let recs = vec![
+            rec("a", "360100", 1_000_000, 600_000, Status::UnderConstruction),
+            rec("b", "360100", 1_000_000, 500_000, Status::UnderConstruction),
+            rec("c", "360200", 2_000_000, 300_000, Status::UnderConstruction),
+            rec("d", "360300", 1_000_000, 0, Status::NotStarted),
+        ];
+        let ids = vec!["360100".to_string(), "360200".to_string(), "360300".to_string()];
+        let ey = Default::default();
+        let s = summarize(&AggregateInput {
+            spec: &spec(),
+            units: &units,
+            unit_ids: &ids,
+            period: Period::parse_period("2023-07").unwrap(),
+            records: &recs,
+            end_years: &ey,
+            history: &[],
+        })
+        .unwrap();
+        assert_eq!(s.totals.annual_plan, 5_000_000);
+        assert_eq!(s.totals.ytd_done, 1_400_000);
+        assert_eq!(s.by_unit[0].sums.ytd_done, 1_100_000);
+        assert_eq!(s.by_unit.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
+        // 55% vs 58.3%: within 10 points → green; 15% → red; 0% → red.
+        assert_eq!(s.by_unit[0].light, Light::Green);
+        assert_eq!(s.by_unit[1].light, Light::Red);
+        assert_eq!(s.lagging, vec![2, 3]);
+        assert_eq!(s.not_started, vec![3]);
+    }
+
+    #[test]
+    fn ranks_tie_on_rate_then_cumulative() {
+        let mk = |key: &str, ytd: Yuan, plan: Yuan| GroupRow {
+            key: key.into(),
+            sums: Sums { ytd_done: ytd, annual_plan: plan, ..Default::default() },
+            completion_rate: 0.0,
+            gap: 0.0,
+            rank: 0,
+            prev_rank: None,
+            light: Light::Green,
+        };
+        let mut rows = vec![mk("a", 1, 2), mk("b", 2, 4), mk("c", 3, 4)];
+        assign_ranks(&mut rows);
+        assert_eq!(rows.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![3, 2, 1]);
+    }
+}

@@ -1,0 +1,675 @@
+//! Ingest: bytes of one file → [`RawWorkbook`] (cells by absolute position,
+//! merged regions, sheet visibility). The only module that imports calamine.
+//! Also reads CSV (UTF-8/GBK), HTML tables and SpreadsheetML 2003, which
+//! calamine does not.
+
+use calamine::{Data, Reader};
+use std::io::Cursor;
+
+use crate::model::{Cell, FileFormat, Merge, RawSheet, RawWorkbook};
+
+/// Why a file could not be read. Each maps to a check id and a Chinese message.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("文件已加密（设置了打开密码），无法读取")]
+    Encrypted,
+    #[error("文件为空（0 字节）")]
+    Empty,
+    #[error("WPS 表格 .et 格式无法直接读取")]
+    WpsEt,
+    #[error("不是电子表格文件（无法识别的格式）")]
+    NotSpreadsheet,
+    #[error("文件损坏或不完整：{0}")]
+    Corrupt(String),
+    #[error("文件过大或单元格数量异常（{0}），为安全起见拒绝读取")]
+    TooLarge(String),
+}
+
+impl IngestError {
+    /// The check id this error is reported as.
+    pub fn check_id(&self) -> &'static str {
+        match self {
+            IngestError::Encrypted => "E002",
+            IngestError::Empty => "E004",
+            IngestError::WpsEt | IngestError::NotSpreadsheet => "E003",
+            IngestError::Corrupt(_) | IngestError::TooLarge(_) => "E001",
+        }
+    }
+}
+
+/// Most cells one sheet may expand to (guards against repeated-cell bombs).
+pub const MAX_CELLS: u64 = 20_000_000;
+
+/// Reads a file's bytes according to its sniffed format.
+pub fn read(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    match format {
+        FileFormat::Xlsx => read_xlsx(bytes),
+        FileFormat::Xls => read_xls(bytes),
+        FileFormat::Ods => read_ods(bytes),
+        FileFormat::Csv => read_csv(bytes),
+        FileFormat::Html => read_html(bytes),
+        FileFormat::SpreadsheetMl => read_spreadsheetml(bytes),
+        FileFormat::Encrypted => Err(IngestError::Encrypted),
+        FileFormat::WpsEt => Err(IngestError::WpsEt),
+        FileFormat::Empty => Err(IngestError::Empty),
+        FileFormat::Unknown => Err(IngestError::NotSpreadsheet),
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> IngestError {
+    let msg = e.to_string();
+    let lower = msg.to_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        IngestError::Encrypted
+    } else {
+        IngestError::Corrupt(msg)
+    }
+}
+
+fn to_cell(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => Cell::Date(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+fn range_to_rows(range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, IngestError> {
+    let Some((r0, c0)) = range.start() else {
+        return Ok(Vec::new());
+    };
+    let (h, w) = range.get_size();
+    let cells = (r0 as u64 + h as u64) * (c0 as u64 + w as u64);
+    if cells > MAX_CELLS {
+        return Err(IngestError::TooLarge(format!("{} 行 × {} 列", r0 as usize + h, c0 as usize + w)));
+    }
+    let mut rows: Vec<Vec<Cell>> = (0..r0).map(|_| Vec::new()).collect();
+    for row in range.rows() {
+        let mut out = Vec::with_capacity(c0 as usize + row.len());
+        out.resize(c0 as usize, Cell::Empty);
+        out.extend(row.iter().map(to_cell));
+        while out.last().is_some_and(|c| *c == Cell::Empty) {
+            out.pop();
+        }
+        rows.push(out);
+    }
+    while rows.last().is_some_and(|r| r.is_empty()) {
+        rows.pop();
+    }
+    Ok(rows)
+}
+
+fn merges(dims: Vec<calamine::Dimensions>) -> Vec<Merge> {
+    dims.into_iter()
+        .map(|d| Merge {
+            first_row: d.start.0,
+            first_col: d.start.1,
+            last_row: d.end.0,
+            last_col: d.end.1,
+        })
+        .collect()
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
+    wb.with_header_row(calamine::HeaderRow::Row(0));
+    let is_1904 = wb.has_1904_epoch();
+    let meta: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::new();
+    for (name, visible) in meta {
+        let range = wb.worksheet_range(&name).map_err(corrupt)?;
+        let rows = range_to_rows(&range)?;
+        let m = wb.merge_cells_by_sheet_name(&name).map(merges).unwrap_or_default();
+        let hidden_rows = hidden_rows_xlsx(bytes, &wb, &name);
+        sheets.push(RawSheet {
+            name,
+            visible,
+            rows,
+            merges: m,
+            hidden_rows,
+        });
+    }
+    Ok(RawWorkbook { sheets, is_1904 })
+}
+
+/// Hidden rows of an xlsx sheet (calamine has no API): reads `<row … hidden="1">`
+/// from the sheet's XML part.
+fn hidden_rows_xlsx<RS>(bytes: &[u8], _wb: &calamine::Xlsx<RS>, sheet: &str) -> Vec<u32> {
+    xlsx_sheet_part(bytes, sheet)
+        .map(|xml| scan_hidden_rows(&xml))
+        .unwrap_or_default()
+}
+
+/// Finds the XML of a named sheet through workbook.xml and its relationships.
+fn xlsx_sheet_part(bytes: &[u8], sheet: &str) -> Option<String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut read_part = |name: &str| -> Option<String> {
+        let mut f = zip.by_name(name).ok()?;
+        if f.size() > 512 * 1024 * 1024 {
+            return None;
+        }
+        let mut s = String::new();
+        f.read_to_string(&mut s).ok()?;
+        Some(s)
+    };
+    let wb = read_part("xl/workbook.xml")?;
+    let rels = read_part("xl/_rels/workbook.xml.rels")?;
+    let rid = attr_of_element_with(&wb, "sheet", "name", &xml_escape(sheet), "r:id")?;
+    let target = attr_of_element_with(&rels, "Relationship", "Id", &rid, "Target")?;
+    let path = if let Some(t) = target.strip_prefix('/') {
+        t.to_string()
+    } else {
+        format!("xl/{target}")
+    };
+    read_part(&path)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+/// In `xml`, finds `<tag … key="value" …>` and returns its attribute `want`.
+fn attr_of_element_with(xml: &str, tag: &str, key: &str, value: &str, want: &str) -> Option<String> {
+    let open = format!("<{tag} ");
+    for chunk in xml.split(&open).skip(1) {
+        let end = chunk.find('>')?;
+        let el = &chunk[..end];
+        if attr(el, key).as_deref() == Some(value) {
+            return attr(el, want);
+        }
+    }
+    None
+}
+
+fn attr(el: &str, key: &str) -> Option<String> {
+    let pat = format!("{key}=\"");
+    let mut from = 0;
+    while let Some(i) = el[from..].find(&pat) {
+        let at = from + i;
+        let ok_boundary = at == 0 || el.as_bytes()[at - 1].is_ascii_whitespace();
+        let start = at + pat.len();
+        if ok_boundary {
+            let len = el[start..].find('"')?;
+            return Some(el[start..start + len].to_string());
+        }
+        from = start;
+    }
+    None
+}
+
+fn scan_hidden_rows(xml: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for chunk in xml.split("<row ").skip(1) {
+        let Some(end) = chunk.find('>') else { continue };
+        let el = &chunk[..end];
+        if matches!(attr(el, "hidden").as_deref(), Some("1") | Some("true")) {
+            if let Some(r) = attr(el, "r").and_then(|r| r.parse::<u32>().ok()) {
+                out.push(r.saturating_sub(1));
+            }
+        }
+    }
+    out
+}
+
+fn read_xls(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    let first = read_xls_with(bytes, None);
+    // BIFF5 files written by Chinese Excel often lack a code page record: retry as GBK.
+    match first {
+        Ok(wb) if !looks_mojibake(&wb) => Ok(wb),
+        Ok(wb) => Ok(read_xls_with(bytes, Some(936)).unwrap_or(wb)),
+        Err(IngestError::Corrupt(_)) => read_xls_with(bytes, Some(936)),
+        Err(e) => Err(e),
+    }
+}
+
+fn looks_mojibake(wb: &RawWorkbook) -> bool {
+    let mut latin_ext = 0usize;
+    let mut cjk = 0usize;
+    for s in &wb.sheets {
+        for row in s.rows.iter().take(40) {
+            for c in row {
+                if let Cell::Text(t) = c {
+                    for ch in t.chars() {
+                        match ch as u32 {
+                            0x00C0..=0x024F => latin_ext += 1,
+                            0x4E00..=0x9FFF => cjk += 1,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    latin_ext > 10 && cjk == 0
+}
+
+fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, IngestError> {
+    let mut opts = calamine::XlsOptions::default();
+    opts.force_codepage = codepage;
+    let mut wb = calamine::Xls::new_with_options(Cursor::new(bytes), opts).map_err(corrupt)?;
+    wb.with_header_row(calamine::HeaderRow::Row(0));
+    let is_1904 = wb.has_1904_epoch();
+    let meta: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::new();
+    for (name, visible) in meta {
+        let range = wb.worksheet_range(&name).map_err(corrupt)?;
+        let rows = range_to_rows(&range)?;
+        let m = wb.merge_cells_by_sheet_name(&name).map(merges).unwrap_or_default();
+        sheets.push(RawSheet {
+            name,
+            visible,
+            rows,
+            merges: m,
+            hidden_rows: Vec::new(),
+        });
+    }
+    Ok(RawWorkbook { sheets, is_1904 })
+}
+
+fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    let mut wb: calamine::Ods<_> = calamine::Ods::new(Cursor::new(bytes)).map_err(corrupt)?;
+    wb.with_header_row(calamine::HeaderRow::Row(0));
+    let meta: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::new();
+    for (name, visible) in meta {
+        let range = wb.worksheet_range(&name).map_err(corrupt)?;
+        let rows = range_to_rows(&range)?;
+        sheets.push(RawSheet {
+            name,
+            visible,
+            rows,
+            merges: Vec::new(),
+            hidden_rows: Vec::new(),
+        });
+    }
+    Ok(RawWorkbook { sheets, is_1904: false })
+}
+
+/// Decodes text bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
+pub fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(rest).to_string();
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return encoding_rs::UTF_16LE.decode(bytes).0.to_string();
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return encoding_rs::UTF_16BE.decode(bytes).0.to_string();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.to_string(),
+    }
+}
+
+/// A cell of text input: numbers stay text (the normaliser parses them like typed text).
+fn text_cell(s: &str) -> Cell {
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s.to_string())
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    let text = decode_text(bytes);
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delim = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        '\t'
+    } else {
+        ','
+    };
+    let records = parse_delimited(&text, delim);
+    let cells: u64 = records.iter().map(|r| r.len() as u64).sum();
+    if cells > MAX_CELLS {
+        return Err(IngestError::TooLarge(format!("{} 行", records.len())));
+    }
+    let rows = records
+        .into_iter()
+        .map(|r| r.iter().map(|s| text_cell(s)).collect())
+        .collect();
+    Ok(RawWorkbook {
+        sheets: vec![RawSheet {
+            name: "CSV".to_string(),
+            visible: true,
+            rows,
+            merges: Vec::new(),
+            hidden_rows: Vec::new(),
+        }],
+        is_1904: false,
+    })
+}
+
+/// RFC 4180 style parsing: quoted fields with doubled quotes, CRLF or LF.
+pub fn parse_delimited(text: &str, delim: char) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' && field.is_empty() {
+            in_quotes = true;
+        } else if c == delim {
+            row.push(std::mem::take(&mut field));
+        } else if c == '\n' || c == '\r' {
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            row.push(std::mem::take(&mut field));
+            rows.push(std::mem::take(&mut row));
+        } else {
+            field.push(c);
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Places cells with row/col spans into a grid, recording merges.
+struct GridBuilder {
+    rows: Vec<Vec<Cell>>,
+    occupied: std::collections::HashSet<(u32, u32)>,
+    merges: Vec<Merge>,
+    cells: u64,
+}
+
+impl GridBuilder {
+    fn new() -> Self {
+        GridBuilder {
+            rows: Vec::new(),
+            occupied: Default::default(),
+            merges: Vec::new(),
+            cells: 0,
+        }
+    }
+
+    /// Puts a cell at the first free column from `col` in `row`; returns the next column.
+    fn place(&mut self, row: u32, mut col: u32, cell: Cell, rowspan: u32, colspan: u32) -> Result<u32, IngestError> {
+        while self.occupied.contains(&(row, col)) {
+            col += 1;
+        }
+        let (rs, cs) = (rowspan.clamp(1, 1000), colspan.clamp(1, 1000));
+        self.cells += (rs * cs) as u64;
+        if self.cells > MAX_CELLS / 4 || row > 1_000_000 || col > 16_384 {
+            return Err(IngestError::TooLarge("表格跨行跨列过多".to_string()));
+        }
+        for r in row..row + rs {
+            for c in col..col + cs {
+                self.occupied.insert((r, c));
+            }
+        }
+        if rs > 1 || cs > 1 {
+            self.merges.push(Merge {
+                first_row: row,
+                first_col: col,
+                last_row: row + rs - 1,
+                last_col: col + cs - 1,
+            });
+        }
+        let r = row as usize;
+        if self.rows.len() <= r {
+            self.rows.resize(r + 1, Vec::new());
+        }
+        let line = &mut self.rows[r];
+        if line.len() <= col as usize {
+            line.resize(col as usize + 1, Cell::Empty);
+        }
+        line[col as usize] = cell;
+        Ok(col + cs)
+    }
+}
+
+fn read_html(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    let text = decode_html(bytes);
+    let doc = scraper::Html::parse_document(&text);
+    let (Ok(table_sel), Ok(tr_sel), Ok(cell_sel)) = (
+        scraper::Selector::parse("table"),
+        scraper::Selector::parse("tr"),
+        scraper::Selector::parse("td, th"),
+    ) else {
+        return Err(IngestError::NotSpreadsheet);
+    };
+    let mut sheets = Vec::new();
+    for (i, table) in doc.select(&table_sel).enumerate() {
+        let mut grid = GridBuilder::new();
+        for (r, tr) in table.select(&tr_sel).enumerate() {
+            let mut col = 0u32;
+            for td in tr.select(&cell_sel) {
+                let txt: String = td.text().collect::<Vec<_>>().join("");
+                let txt = txt.replace('\u{a0}', " ");
+                let span = |k: &str| td.value().attr(k).and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
+                col = grid.place(r as u32, col, text_cell(txt.trim()), span("rowspan"), span("colspan"))?;
+            }
+        }
+        if grid.rows.is_empty() {
+            continue;
+        }
+        sheets.push(RawSheet {
+            name: format!("表{}", i + 1),
+            visible: true,
+            rows: grid.rows,
+            merges: grid.merges,
+            hidden_rows: Vec::new(),
+        });
+    }
+    if sheets.is_empty() {
+        return Err(IngestError::NotSpreadsheet);
+    }
+    Ok(RawWorkbook { sheets, is_1904: false })
+}
+
+/// HTML exports from Chinese systems are often GBK with a `<meta charset>`.
+fn decode_html(bytes: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
+    if (head.contains("charset=gb") || head.contains("charset=\"gb")) && std::str::from_utf8(bytes).is_err() {
+        return encoding_rs::GB18030.decode(bytes).0.to_string();
+    }
+    decode_text(bytes)
+}
+
+fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    use quick_xml::events::Event;
+    let text = decode_text(bytes);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut sheets = Vec::new();
+    let mut grid: Option<(String, bool, GridBuilder)> = None;
+    let mut row: i64 = -1;
+    let mut col: u32 = 0;
+    let mut cell_span: (u32, u32) = (1, 1);
+    let mut cell_type = String::new();
+    let mut in_data = false;
+    let mut data = String::new();
+    let local = |n: &str| -> String { n.rsplit(':').next().unwrap_or("").to_string() };
+    loop {
+        let ev = reader.read_event().map_err(|e| IngestError::Corrupt(e.to_string()))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let self_closing = matches!(ev, Event::Empty(_));
+                let name = local(e.name().as_ref());
+                let attrs: Vec<(String, String)> = e
+                    .attributes()
+                    .filter_map(|a| a.ok())
+                    .map(|a| (local(a.key.as_ref()), a.value.to_string()))
+                    .collect();
+                let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                match name.as_str() {
+                    "Worksheet" => {
+                        let visible = true;
+                        grid = Some((get("Name").unwrap_or_else(|| format!("Sheet{}", sheets.len() + 1)), visible, GridBuilder::new()));
+                        row = -1;
+                    }
+                    "Row" => {
+                        row = match get("Index").and_then(|v| v.parse::<i64>().ok()) {
+                            Some(i) => i - 1,
+                            None => row + 1,
+                        };
+                        col = 0;
+                    }
+                    "Cell" => {
+                        if let Some(i) = get("Index").and_then(|v| v.parse::<u32>().ok()) {
+                            col = i.saturating_sub(1);
+                        }
+                        let across = get("MergeAcross").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+                        let down = get("MergeDown").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+                        cell_span = (down + 1, across + 1);
+                        data.clear();
+                        cell_type.clear();
+                        if let Some((_, _, g)) = grid.as_mut() {
+                            // Reserve the position now; the value is set at </Cell>.
+                            col = g.place(row.max(0) as u32, col, Cell::Empty, cell_span.0, cell_span.1)? - cell_span.1;
+                        }
+                        if self_closing {
+                            col += cell_span.1;
+                        }
+                    }
+                    "Data" => {
+                        in_data = true;
+                        cell_type = get("Type").unwrap_or_default();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) if in_data => {
+                data.push_str(&t.xml10_content());
+            }
+            Event::GeneralRef(r) if in_data => {
+                let name = AsRef::<str>::as_ref(&r).to_string();
+                data.push_str(match name.as_str() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                });
+                if let Some(num) = name.strip_prefix('#') {
+                    let code = if let Some(h) = num.strip_prefix('x') { u32::from_str_radix(h, 16).ok() } else { num.parse().ok() };
+                    if let Some(ch) = code.and_then(char::from_u32) {
+                        data.push(ch);
+                    }
+                }
+            }
+            Event::End(e) => {
+                let name = local(e.name().as_ref());
+                match name.as_str() {
+                    "Data" => in_data = false,
+                    "Cell" => {
+                        if let Some((_, _, g)) = grid.as_mut() {
+                            let cell = match cell_type.as_str() {
+                                "Number" => data.trim().parse::<f64>().map(Cell::Number).unwrap_or_else(|_| text_cell(&data)),
+                                "Boolean" => Cell::Bool(data.trim() == "1"),
+                                "Error" => Cell::Error(data.clone()),
+                                _ => text_cell(&data),
+                            };
+                            let r = row.max(0) as usize;
+                            if g.rows.len() <= r {
+                                g.rows.resize(r + 1, Vec::new());
+                            }
+                            let line = &mut g.rows[r];
+                            if line.len() <= col as usize {
+                                line.resize(col as usize + 1, Cell::Empty);
+                            }
+                            line[col as usize] = cell;
+                        }
+                        col += cell_span.1;
+                    }
+                    "Worksheet" => {
+                        if let Some((name, visible, g)) = grid.take() {
+                            sheets.push(RawSheet {
+                                name,
+                                visible,
+                                rows: g.rows,
+                                merges: g.merges,
+                                hidden_rows: Vec::new(),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if sheets.is_empty() {
+        return Err(IngestError::NotSpreadsheet);
+    }
+    Ok(RawWorkbook { sheets, is_1904: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_gbk() {
+        let rows = parse_delimited("a,\"b,c\",\"d\"\"e\"\r\n1,2,3\n", ',');
+        assert_eq!(rows, vec![vec!["a", "b,c", "d\"e"], vec!["1", "2", "3"]]);
+        let (gbk, _, _) = encoding_rs::GBK.encode("项目名称,总投资\n九江数据中心,1200\n");
+        let wb = read_csv(&gbk).unwrap();
+        assert_eq!(wb.sheets[0].rows[1][0], Cell::Text("九江数据中心".into()));
+    }
+
+    #[test]
+    fn html_table_with_spans() {
+        let html = "<html><meta charset=utf-8><table><tr><td colspan=2>标题</td></tr><tr><td rowspan=2>项目名称</td><td>总投资</td></tr><tr><td>12</td></tr></table></html>";
+        let wb = read_html(html.as_bytes()).unwrap();
+        let s = &wb.sheets[0];
+        assert_eq!(s.cell(0, 0), &Cell::Text("标题".into()));
+        assert_eq!(s.cell(1, 1), &Cell::Text("总投资".into()));
+        assert_eq!(s.cell(2, 1), &Cell::Text("12".into()));
+        assert_eq!(s.merges.len(), 2);
+    }
+
+    #[test]
+    fn spreadsheetml_cells() {
+        let xml = r#"<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="台账"><Table><Row><Cell ss:MergeAcross="1"><Data ss:Type="String">标题 &amp; 说明</Data></Cell></Row><Row><Cell><Data ss:Type="String">项目名称</Data></Cell><Cell ss:Index="3"><Data ss:Type="Number">12.5</Data></Cell></Row></Table></Worksheet></Workbook>"#;
+        let wb = read_spreadsheetml(xml.as_bytes()).unwrap();
+        let s = &wb.sheets[0];
+        assert_eq!(s.name, "台账");
+        assert_eq!(s.cell(0, 0), &Cell::Text("标题 & 说明".into()));
+        assert_eq!(s.cell(1, 2), &Cell::Number(12.5));
+        assert_eq!(s.merges.len(), 1);
+    }
+
+    #[test]
+    fn hidden_rows_from_sheet_xml() {
+        let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><row r="5" hidden="1"><c/></row></sheetData>"#;
+        assert_eq!(scan_hidden_rows(xml), vec![4]);
+    }
+}

@@ -1,0 +1,194 @@
+//! The run manifest (`manifest.json`, spec §8): a stable, machine-readable
+//! account of one program's period — every input with its hash and row
+//! accounting, totals, by-unit figures, findings, outputs, timings.
+//! Keys are only ever added, never renamed.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::model::{FileStatus, Finding, IgnoredFile, ParsedFile, RowAccount};
+use crate::pipeline::aggregate::{Light, Summary};
+
+/// One input file in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputEntry {
+    pub file: String,
+    pub sha256: String,
+    pub size: u64,
+    pub format: String,
+    pub unit: String,
+    /// Ledger sheets read, joined by `, `.
+    pub sheet: String,
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub skipped_reasons: BTreeMap<String, usize>,
+    pub status: String,
+    pub error: Option<String>,
+    /// Sheets passed over, with why.
+    pub skipped_sheets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub projects: i64,
+    pub reported: i64,
+    pub carried_forward: i64,
+    pub annual_plan_yuan: i64,
+    pub annual_target_yuan: i64,
+    pub month_done_yuan: i64,
+    pub ytd_done_yuan: i64,
+    pub time_progress: f64,
+    pub completion_rate: f64,
+    pub start_rate: f64,
+    pub operation_rate: f64,
+    pub lagging: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitEntry {
+    pub unit: String,
+    pub projects: i64,
+    pub reported: i64,
+    pub annual_plan_yuan: i64,
+    pub month_done_yuan: i64,
+    pub ytd_done_yuan: i64,
+    pub completion_rate: f64,
+    pub rank: usize,
+    pub prev_rank: Option<usize>,
+    pub light: Light,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub program: String,
+    pub program_name: String,
+    pub period: String,
+    pub tool_version: String,
+    pub inputs: Vec<InputEntry>,
+    pub ignored: Vec<IgnoredEntry>,
+    pub totals: Totals,
+    pub by_unit: Vec<UnitEntry>,
+    pub findings: Vec<Finding>,
+    pub findings_by_check: BTreeMap<String, usize>,
+    pub outputs: Vec<String>,
+    pub timings_ms: BTreeMap<String, u128>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IgnoredEntry {
+    pub file: String,
+    pub reason: String,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Rounds a rate for JSON (4 decimals, e.g. 0.5833).
+pub fn rate(x: f64) -> f64 {
+    round4(x)
+}
+
+/// Input entries of a program's files, in file-name order.
+pub fn inputs(files: &[ParsedFile], accounts: &BTreeMap<String, RowAccount>, unit_name: &dyn Fn(Option<&str>) -> String) -> Vec<InputEntry> {
+    let mut out: Vec<InputEntry> = files
+        .iter()
+        .map(|f| {
+            let a = accounts.get(&f.file.name).cloned().unwrap_or_default();
+            InputEntry {
+                file: f.file.name.clone(),
+                sha256: f.file.sha256.clone(),
+                size: f.file.size,
+                format: format!("{:?}", f.file.format).to_lowercase(),
+                unit: unit_name(f.unit_id.as_deref()),
+                sheet: f.tables.iter().map(|t| t.sheet.clone()).collect::<Vec<_>>().join(", "),
+                rows_read: a.rows_read,
+                accepted: a.accepted,
+                rejected: a.rejected,
+                skipped: a.skipped,
+                skipped_reasons: a.skipped_reasons,
+                status: match f.status {
+                    FileStatus::Ok => "ok",
+                    FileStatus::Rejected => "rejected",
+                    FileStatus::Ignored => "ignored",
+                }
+                .to_string(),
+                error: f.error.clone(),
+                skipped_sheets: f.skipped_sheets.iter().map(|(s, why)| format!("{s}：{why}")).collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+/// Builds the manifest.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    program: &str,
+    program_name: &str,
+    period: &str,
+    target: i64,
+    inputs: Vec<InputEntry>,
+    ignored: &[IgnoredFile],
+    summary: &Summary,
+    findings: &[Finding],
+    outputs: Vec<String>,
+    timings_ms: BTreeMap<String, u128>,
+) -> Manifest {
+    let t = &summary.totals;
+    let mut by_check = BTreeMap::new();
+    for f in findings {
+        *by_check.entry(f.id.clone()).or_insert(0) += 1;
+    }
+    Manifest {
+        program: program.to_string(),
+        program_name: program_name.to_string(),
+        period: period.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs,
+        ignored: ignored
+            .iter()
+            .map(|i| IgnoredEntry {
+                file: i.name.clone(),
+                reason: i.reason.clone(),
+            })
+            .collect(),
+        totals: Totals {
+            projects: t.projects,
+            reported: t.reported,
+            carried_forward: t.carried,
+            annual_plan_yuan: t.annual_plan,
+            annual_target_yuan: target,
+            month_done_yuan: t.month_done,
+            ytd_done_yuan: t.ytd_done,
+            time_progress: rate(summary.time_progress),
+            completion_rate: rate(t.completion_rate()),
+            start_rate: rate(t.start_rate()),
+            operation_rate: rate(t.operation_rate()),
+            lagging: t.lagging,
+        },
+        by_unit: summary
+            .by_unit
+            .iter()
+            .map(|r| UnitEntry {
+                unit: r.key.clone(),
+                projects: r.sums.projects,
+                reported: r.sums.reported,
+                annual_plan_yuan: r.sums.annual_plan,
+                month_done_yuan: r.sums.month_done,
+                ytd_done_yuan: r.sums.ytd_done,
+                completion_rate: rate(r.completion_rate),
+                rank: r.rank,
+                prev_rank: r.prev_rank,
+                light: r.light,
+            })
+            .collect(),
+        findings: findings.to_vec(),
+        findings_by_check: by_check,
+        outputs,
+        timings_ms,
+    }
+}

@@ -1,0 +1,158 @@
+//! History store: one JSON file per program and period
+//! (`STORE/<program>/<period>.json`) holding that period's project records,
+//! findings and input hashes. Written atomically (temp file, then rename);
+//! rerunning a period replaces its file. Month-on-month checks and the
+//! quarterly report read only this store.
+//!
+//! JSON, not parquet: amounts are integers of 元 either way, a period is a few
+//! hundred records, the files stay readable by auditors, and it spares CI the
+//! cold build of polars' parquet stack on a 2-core machine.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::{Period, StoredPeriod};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("无法写入历史库 {path}：{source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("无法读取历史库 {path}：{source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("历史库文件 {path} 已损坏：{message}（可删除该文件后重跑对应月份）")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+/// The store folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+/// Writes bytes to `path` atomically: a temp file beside it, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    fn path(&self, program: &str, period: Period) -> PathBuf {
+        self.dir.join(program).join(format!("{period}.json"))
+    }
+
+    /// Saves (replaces) one period.
+    pub fn save(&self, sp: &StoredPeriod) -> Result<PathBuf, StoreError> {
+        let period = Period::parse_period(&sp.period).unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
+        let path = self.path(&sp.program, period);
+        let json = serde_json::to_vec_pretty(sp).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&path, &json).map_err(|source| StoreError::Write { path: path.clone(), source })?;
+        Ok(path)
+    }
+
+    /// Loads one period, if stored.
+    pub fn load(&self, program: &str, period: Period) -> Result<Option<StoredPeriod>, StoreError> {
+        let path = self.path(program, period);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&path).map_err(|source| StoreError::Read { path: path.clone(), source })?;
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Corrupt {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// Stored periods of a program, sorted.
+    pub fn periods(&self, program: &str) -> Vec<Period> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join(program)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Period> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().to_string();
+                n.strip_suffix(".json").and_then(Period::parse_period)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Programs with anything stored, sorted.
+    pub fn programs(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Stored periods of the same year before `period`, oldest first.
+    pub fn year_before(&self, program: &str, period: Period) -> Result<Vec<StoredPeriod>, StoreError> {
+        let mut out = Vec::new();
+        for p in self.periods(program) {
+            if p.year == period.year && p < period {
+                if let Some(sp) = self.load(program, p)? {
+                    out.push(sp);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_replaces_and_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let mut sp = StoredPeriod {
+            program: "x".into(),
+            period: "2023-02".into(),
+            tool_version: "t".into(),
+            written_at: "w".into(),
+            inputs: vec![],
+            records: vec![],
+            findings: vec![],
+        };
+        store.save(&sp).unwrap();
+        sp.written_at = "w2".into();
+        store.save(&sp).unwrap();
+        let p = Period::parse_period("2023-02").unwrap();
+        assert_eq!(store.load("x", p).unwrap().unwrap().written_at, "w2");
+        assert_eq!(store.periods("x"), vec![p]);
+        assert_eq!(std::fs::read_dir(dir.path().join("x")).unwrap().count(), 1, "no temp file left");
+        assert_eq!(store.year_before("x", Period::parse_period("2023-03").unwrap()).unwrap().len(), 1);
+    }
+}

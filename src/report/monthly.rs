@@ -1,0 +1,418 @@
+//! The monthly monitoring workbook (月度监测表): 汇总, 分地区, 分类别,
+//! (分批次), 项目明细, 滞后项目, 未开工项目, 问题清单, 未报送, 校验问题, 数据核对.
+
+use rust_xlsxwriter::Workbook;
+use std::path::Path;
+
+use super::style::{write_table, RowStyle, Styles, TableSheet, Val};
+use super::{properties, save, xerr, ReportError};
+use crate::config::PipelineSpec;
+use crate::model::{Finding, Period, ProjectRecord, Severity};
+use crate::pipeline::aggregate::{GroupRow, Light, Summary, Sums};
+use crate::pipeline::manifest::InputEntry;
+
+/// What the monthly workbook shows.
+pub struct MonthlyInput<'a> {
+    pub spec: &'a PipelineSpec,
+    pub period: Period,
+    pub summary: &'a Summary,
+    pub records: &'a [ProjectRecord],
+    pub findings: &'a [Finding],
+    pub inputs: &'a [InputEntry],
+    /// Names of units that sent nothing.
+    pub missing_units: &'a [String],
+}
+
+fn light_style(l: Light) -> RowStyle {
+    match l {
+        Light::Green => RowStyle::Normal,
+        Light::Yellow => RowStyle::Yellow,
+        Light::Red => RowStyle::Red,
+    }
+}
+
+/// `+1.2` / `−3.4` 个百分点 wording.
+pub fn points_text(gap: f64) -> String {
+    let p = (gap * 1000.0).round() / 10.0;
+    if p >= 0.0 {
+        format!("超序时进度{p:.1}个百分点")
+    } else {
+        format!("落后序时进度{:.1}个百分点", -p)
+    }
+}
+
+/// 亿元 with two decimals.
+pub fn yi(y: i64) -> String {
+    crate::parse::fmt_amount(y, crate::parse::MoneyUnit::Yi)
+}
+
+/// The 通报-style paragraph of the summary sheet.
+pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
+    let t = &s.totals;
+    let rate = t.completion_rate();
+    let mut p = format!(
+        "截至{}月底，全省{}累计完成投资{}亿元，占年度计划的{:.1}%，{}；{}月当月完成投资{}亿元。",
+        period.month,
+        spec.name,
+        yi(t.ytd_done),
+        rate * 100.0,
+        points_text(rate - s.time_progress),
+        period.month,
+        yi(t.month_done),
+    );
+    let target_rate = crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan);
+    p.push_str(&format!("年度目标{}，已完成{:.1}%。", spec.annual_target_text, target_rate * 100.0));
+    p.push_str(&format!(
+        "{}个项目中，已开工{}个，开工率{:.1}%；建成投产{}个；滞后项目{}个。",
+        t.projects,
+        t.started,
+        t.start_rate() * 100.0,
+        t.in_operation,
+        t.lagging
+    ));
+    let ahead: Vec<&str> = s.by_unit.iter().filter(|r| r.gap >= 0.0 && r.sums.projects > 0).map(|r| r.key.as_str()).collect();
+    if !ahead.is_empty() {
+        p.push_str(&format!("{}等{}个地区超序时进度", ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"), ahead.len()));
+    }
+    let red: Vec<&str> = s.by_unit.iter().filter(|r| r.light == Light::Red && r.sums.projects > 0).map(|r| r.key.as_str()).collect();
+    if !red.is_empty() {
+        p.push_str(&format!("；{}落后序时进度30个百分点以上，亮红灯", red.join("、")));
+    }
+    p.push('。');
+    p.replace("。。", "。").replace("；。", "。")
+}
+
+fn group_table_rows(rows: &[GroupRow], totals: &Sums, tp: f64, with_rank: bool) -> Vec<(Vec<Val>, RowStyle)> {
+    let line = |name: &str, s: &Sums, gap: f64, rank: Option<&GroupRow>, rs: RowStyle| -> (Vec<Val>, RowStyle) {
+        let mut v = vec![
+            Val::Text(name.to_string()),
+            Val::Int(s.projects),
+            Val::Int(s.reported),
+            Val::Money(s.annual_plan),
+            Val::Money(s.month_done),
+            Val::Money(s.ytd_done),
+            Val::Rate(s.completion_rate()),
+            Val::Points(gap * 100.0),
+            Val::Rate(s.start_rate()),
+        ];
+        if with_rank {
+            match rank {
+                Some(r) => {
+                    v.push(Val::Int(r.rank as i64));
+                    v.push(match r.prev_rank {
+                        Some(p) if p > r.rank => Val::Text(format!("↑{}", p - r.rank)),
+                        Some(p) if p < r.rank => Val::Text(format!("↓{}", r.rank - p)),
+                        Some(_) => Val::Text("—".into()),
+                        None => Val::Text("".into()),
+                    });
+                    v.push(Val::Text(r.light.label().into()));
+                }
+                None => v.extend([Val::Blank, Val::Blank, Val::Blank]),
+            }
+        }
+        (v, rs)
+    };
+    let mut out = vec![line("合计", totals, totals.completion_rate() - tp, None, RowStyle::Total)];
+    for r in rows {
+        out.push(line(&r.key, &r.sums, r.gap, with_rank.then_some(r), if with_rank { light_style(r.light) } else { RowStyle::Normal }));
+    }
+    out
+}
+
+/// Writes the workbook; returns its file name.
+pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
+    let spec = inp.spec;
+    let p = inp.period;
+    let name = format!("{}.xlsx", spec.fill(&spec.reports.monthly, p.year, p.month, ""));
+    let path = dir.join(&name);
+    let e = xerr(&path);
+    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(&title, &spec.issuer, p));
+    let st = Styles::new();
+    let s = inp.summary;
+    let tp = s.time_progress;
+    let meta_left = format!("制表单位：{}", spec.issuer);
+    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
+    let sheet = |title: &str, headers: Vec<&'static str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| TableSheet {
+        title: title.to_string(),
+        meta_left: meta_left.clone(),
+        meta_mid: meta_mid.clone(),
+        meta_right: unit.to_string(),
+        headers,
+        rows,
+        max_width: 40,
+        freeze_cols: 0,
+        notes: Vec::new(),
+    };
+
+    // 汇总
+    let t = &s.totals;
+    let kv: Vec<(Vec<Val>, RowStyle)> = vec![
+        ("项目总数（个）", Val::Int(t.projects), "项目库在库项目"),
+        ("本期已报送项目（个）", Val::Int(t.reported), "本期有被采纳填报数据的项目"),
+        ("沿用上月数据项目（个）", Val::Int(t.carried), "未报送，按设置沿用上月累计"),
+        ("年度计划投资（万元）", Val::Money(t.annual_plan), "项目库年度计划之和"),
+        ("年度投资目标（万元）", Val::Money(spec.annual_target_yuan), &spec.annual_target_text),
+        ("本月完成投资（万元）", Val::Money(t.month_done), ""),
+        ("1-N月累计完成投资（万元）", Val::Money(t.ytd_done), "项目明细之和"),
+        ("投资完成率", Val::Rate(t.completion_rate()), "累计完成 ÷ 年度计划"),
+        ("序时进度", Val::Rate(tp), "月份 ÷ 12"),
+        ("较序时进度（百分点）", Val::Points((t.completion_rate() - tp) * 100.0), "正数为超序时进度"),
+        ("目标完成率", Val::Rate(crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan)), "累计完成 ÷ 年度目标"),
+        ("开工率", Val::Rate(t.start_rate()), "已开工 ÷ 应开工（续建计为已开工）"),
+        ("投产率", Val::Rate(t.operation_rate()), "建成投产 ÷ 应于本年建成"),
+        ("滞后项目（个）", Val::Int(t.lagging), "完成率低于序时进度超过阈值，或逾期未开工"),
+        ("未开工项目（个）", Val::Int(s.not_started.len() as i64), ""),
+        ("未报送单位（个）", Val::Int(inp.missing_units.len() as i64), &inp.missing_units.join("、")),
+    ]
+    .into_iter()
+    .map(|(k, v, note)| (vec![Val::Text(k.replace("1-N月", &format!("1-{}月", p.month))), v, Val::Text(note.to_string())], RowStyle::Normal))
+    .collect();
+    let mut summary = sheet(&title, vec!["指标", "数值", "说明"], kv, "金额单位：万元");
+    summary.notes = vec![paragraph(spec, s, p)];
+    summary.max_width = 60;
+    let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
+    write_table(ws, &st, &summary).map_err(&e)?;
+    let note_row = super::style::FIRST_DATA_ROW + summary.rows.len() as u32 + 1;
+    ws.merge_range(note_row, 0, note_row, 2, &summary.notes[0], &st.paragraph).map_err(&e)?;
+    ws.set_row_height(note_row, 90).map_err(&e)?;
+
+    // 分地区
+    let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
+    let mut t1 = sheet(
+        &format!("{}年1-{}月各地区{}推进情况", p.year, p.month, spec.name),
+        vec!["地区", "项目数", "已报送", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "较序时进度(百分点)", "开工率", "排名", "排名变化", "灯号"],
+        group_table_rows(&s.by_unit, t, tp, true),
+        "单位：万元",
+    );
+    t1.notes = vec![format!(
+        "注：排名按投资完成率，完成率相同按累计完成投资。灯号：不低于序时进度{:.0}个百分点以内为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+        spec.lights.yellow_below * 100.0,
+        spec.lights.yellow_below * 100.0,
+        spec.lights.red_below * 100.0,
+        spec.lights.red_below * 100.0
+    )];
+    write_table(ws, &st, &t1).map_err(&e)?;
+
+    // 分类别 / 分批次
+    let cat_headers = vec!["类别", "项目数", "已报送", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "较序时进度(百分点)", "开工率"];
+    let ws = wb.add_worksheet().set_name(format!("分{}", spec.category_label)).map_err(&e)?;
+    let mut h = cat_headers.clone();
+    h[0] = if spec.category_label == "赛道" { "赛道" } else { "类别" };
+    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}分{}推进情况", p.year, p.month, spec.name, spec.category_label), h, group_table_rows(&s.by_category, t, tp, false), "单位：万元")).map_err(&e)?;
+    if let Some(gl) = &spec.group_label {
+        let ws = wb.add_worksheet().set_name(format!("分{gl}")).map_err(&e)?;
+        let mut h = cat_headers.clone();
+        h[0] = "分组";
+        write_table(ws, &st, &sheet(&format!("{}年1-{}月{}分{gl}推进情况", p.year, p.month, spec.name), h, group_table_rows(&s.by_group, t, tp, false), "单位：万元")).map_err(&e)?;
+    }
+
+    // 项目明细
+    let source_label = |r: &ProjectRecord| {
+        if r.reported {
+            "已报送"
+        } else if r.carried {
+            "沿用上月"
+        } else {
+            "未报送"
+        }
+    };
+    let detail_row = |i: usize, r: &ProjectRecord| -> (Vec<Val>, RowStyle) {
+        let f = &s.project_flags[i];
+        (
+            vec![
+                Val::Text(r.code.clone()),
+                Val::Text(r.name.clone()),
+                Val::Text(r.unit.clone()),
+                Val::Text(r.county.clone()),
+                Val::Text(r.category.clone()),
+                Val::Text(r.nature.label().to_string()),
+                Val::Money(r.total_investment),
+                Val::Money(r.annual_plan),
+                Val::Money(r.month_done),
+                Val::Money(r.ytd_done),
+                Val::Rate(f.completion_rate),
+                Val::Text(r.status.label().to_string()),
+                Val::Text(f.light.label().to_string()),
+                Val::Text(source_label(r).to_string()),
+                Val::Text(r.problems.clone()),
+            ],
+            if r.carried { RowStyle::Yellow } else { RowStyle::Normal },
+        )
+    };
+    let detail_headers = vec!["项目代码", "项目名称", "责任单位", "所在县（区）", "类别", "建设性质", "总投资", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "建设状态", "灯号", "数据来源", "存在问题"];
+    let sum = |f: &dyn Fn(&ProjectRecord) -> i64| -> i64 { inp.records.iter().map(f).sum() };
+    let mut rows = vec![(
+        vec![
+            Val::Text("合计".into()),
+            Val::Text(format!("{}个项目", inp.records.len())),
+            Val::Blank,
+            Val::Blank,
+            Val::Blank,
+            Val::Blank,
+            Val::Money(sum(&|r| r.total_investment)),
+            Val::Money(sum(&|r| r.annual_plan)),
+            Val::Money(sum(&|r| r.month_done)),
+            Val::Money(sum(&|r| r.ytd_done)),
+            Val::Rate(t.completion_rate()),
+            Val::Blank,
+            Val::Blank,
+            Val::Blank,
+            Val::Blank,
+        ],
+        RowStyle::Total,
+    )];
+    rows.extend(inp.records.iter().enumerate().map(|(i, r)| detail_row(i, r)));
+    let ws = wb.add_worksheet().set_name("项目明细").map_err(&e)?;
+    let mut dt = sheet(&format!("{}年1-{}月{}项目明细", p.year, p.month, spec.name), detail_headers.clone(), rows, "单位：万元");
+    dt.freeze_cols = 2;
+    dt.notes = vec!["注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。".to_string()];
+    write_table(ws, &st, &dt).map_err(&e)?;
+
+    // 滞后项目
+    let lag_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .lagging
+        .iter()
+        .map(|&i| {
+            let r = &inp.records[i];
+            let f = &s.project_flags[i];
+            let why = if f.overdue_start {
+                format!("计划{}开工，至今未开工", r.planned_start.clone().unwrap_or_default())
+            } else {
+                points_text(f.completion_rate - tp)
+            };
+            (
+                vec![
+                    Val::Text(r.code.clone()),
+                    Val::Text(r.name.clone()),
+                    Val::Text(r.unit.clone()),
+                    Val::Money(r.annual_plan),
+                    Val::Money(r.ytd_done),
+                    Val::Rate(f.completion_rate),
+                    Val::Text(r.status.label().into()),
+                    Val::Text(f.light.label().into()),
+                    Val::Text(why),
+                    Val::Text(r.problems.clone()),
+                ],
+                light_style(f.light),
+            )
+        })
+        .collect();
+    let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
+    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}滞后项目清单（{}个）", p.year, p.month, spec.name, s.lagging.len()), vec!["项目代码", "项目名称", "责任单位", "年度计划投资", "累计完成投资", "完成率", "建设状态", "灯号", "滞后情况", "存在问题"], lag_rows, "单位：万元")).map_err(&e)?;
+
+    // 未开工项目
+    let ns_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .not_started
+        .iter()
+        .map(|&i| {
+            let r = &inp.records[i];
+            let overdue = s.project_flags[i].overdue_start;
+            (
+                vec![
+                    Val::Text(r.code.clone()),
+                    Val::Text(r.name.clone()),
+                    Val::Text(r.unit.clone()),
+                    Val::Text(r.nature.label().into()),
+                    Val::Text(r.planned_start.clone().unwrap_or_default()),
+                    Val::Money(r.annual_plan),
+                    Val::Text(if overdue { "已逾期".into() } else { "未到计划开工时间".into() }),
+                    Val::Text(r.problems.clone()),
+                ],
+                if overdue { RowStyle::Red } else { RowStyle::Normal },
+            )
+        })
+        .collect();
+    let ws = wb.add_worksheet().set_name("未开工项目").map_err(&e)?;
+    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}未开工项目清单（{}个）", p.year, p.month, spec.name, s.not_started.len()), vec!["项目代码", "项目名称", "责任单位", "建设性质", "计划开工时间", "年度计划投资", "开工情况", "存在问题"], ns_rows, "单位：万元")).map_err(&e)?;
+
+    // 问题清单
+    let pr_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .problems
+        .iter()
+        .map(|&i| {
+            let r = &inp.records[i];
+            (
+                vec![Val::Text(r.unit.clone()), Val::Text(r.code.clone()), Val::Text(r.name.clone()), Val::Text(r.problems.clone()), Val::Text(r.coordination.clone())],
+                RowStyle::Normal,
+            )
+        })
+        .collect();
+    let ws = wb.add_worksheet().set_name("问题清单").map_err(&e)?;
+    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}存在问题及需协调事项清单", p.year, p.month, spec.name), vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"], pr_rows, "")).map_err(&e)?;
+
+    // 未报送
+    let mut nr_rows: Vec<(Vec<Val>, RowStyle)> = inp
+        .missing_units
+        .iter()
+        .map(|u| (vec![Val::Text("单位".into()), Val::Text(u.clone()), Val::Text("".into()), Val::Text("本期未报送任何文件".into())], RowStyle::Red))
+        .collect();
+    nr_rows.extend(s.not_reported.iter().map(|&i| {
+        let r = &inp.records[i];
+        (
+            vec![Val::Text("项目".into()), Val::Text(r.unit.clone()), Val::Text(format!("{} {}", r.code, r.name)), Val::Text(if r.carried { "沿用上月".into() } else { "未报送，按0计".into() })],
+            RowStyle::Normal,
+        )
+    }));
+    let ws = wb.add_worksheet().set_name("未报送").map_err(&e)?;
+    write_table(ws, &st, &sheet(&format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name), vec!["类型", "单位", "项目", "处理"], nr_rows, "")).map_err(&e)?;
+
+    // 校验问题
+    let f_rows: Vec<(Vec<Val>, RowStyle)> = inp
+        .findings
+        .iter()
+        .map(|f| {
+            let rs = match (f.severity, f.waived) {
+                (_, true) => RowStyle::Green,
+                (Severity::Error, _) => RowStyle::Red,
+                (Severity::Warning, _) => RowStyle::Yellow,
+            };
+            (
+                vec![
+                    Val::Text(f.id.clone()),
+                    Val::Text(if f.waived { "已核实".into() } else { f.severity.label().into() }),
+                    Val::Text(f.unit.clone()),
+                    Val::Text(f.file.clone()),
+                    Val::Text(f.sheet.clone()),
+                    Val::Text(f.cell.clone()),
+                    Val::Text(f.project_code.clone()),
+                    Val::Text(f.message.clone()),
+                ],
+                rs,
+            )
+        })
+        .collect();
+    let ws = wb.add_worksheet().set_name("校验问题").map_err(&e)?;
+    let mut ft = sheet(&format!("{}年{}月{}台账校验问题（{}条）", p.year, p.month, spec.name, inp.findings.len()), vec!["编号", "级别", "单位", "文件", "工作表", "单元格", "项目代码", "说明"], f_rows, "");
+    ft.max_width = 80;
+    write_table(ws, &st, &ft).map_err(&e)?;
+
+    // 数据核对
+    let a_rows: Vec<(Vec<Val>, RowStyle)> = inp
+        .inputs
+        .iter()
+        .map(|i| {
+            let reasons = i.skipped_reasons.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("，");
+            (
+                vec![
+                    Val::Text(i.file.clone()),
+                    Val::Text(i.unit.clone()),
+                    Val::Text(i.status.clone()),
+                    Val::Int(i.rows_read as i64),
+                    Val::Int(i.accepted as i64),
+                    Val::Int(i.rejected as i64),
+                    Val::Int(i.skipped as i64),
+                    Val::Text(reasons),
+                    Val::Text(i.error.clone().unwrap_or_default()),
+                ],
+                if i.status == "ok" { RowStyle::Normal } else { RowStyle::Yellow },
+            )
+        })
+        .collect();
+    let ws = wb.add_worksheet().set_name("数据核对").map_err(&e)?;
+    write_table(ws, &st, &sheet(&format!("{}年{}月{}收件与行数核对", p.year, p.month, spec.name), vec!["文件", "单位", "状态", "读取行", "采纳", "拒收", "跳过", "跳过原因", "说明"], a_rows, "读取行 = 采纳 + 拒收 + 跳过")).map_err(&e)?;
+
+    save(&mut wb, &path)?;
+    Ok(name)
+}
