@@ -101,7 +101,14 @@ pub struct Loc<'a> {
 
 /// Builds a finding for check `id` with the pipeline's severity. `detail` is the
 /// specific sentence (what is wrong here); value and expected are shown when non-empty.
-pub fn finding(spec: Option<&PipelineSpec>, id: &str, loc: &Loc<'_>, detail: &str, value: &str, expected: &str) -> Finding {
+pub fn finding(
+    spec: Option<&PipelineSpec>,
+    id: &str,
+    loc: &Loc<'_>,
+    detail: &str,
+    value: &str,
+    expected: &str,
+) -> Finding {
     let def = lookup(id);
     let default_sev = def.map_or(Severity::Warning, |d| d.severity);
     let severity = spec
@@ -160,17 +167,40 @@ mod tests {
         for c in CATALOGUE {
             assert!(c.id > last, "{} out of order", c.id);
             last = c.id;
-            let want = if c.id.starts_with('E') { Severity::Error } else { Severity::Warning };
+            let want = if c.id.starts_with('E') {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             assert_eq!(c.severity, want, "{}", c.id);
         }
     }
 
     #[test]
     fn message_names_file_sheet_cell_value_and_help() {
-        let loc = Loc { file: "九江市.xlsx", sheet: "Sheet1", cell: "F12", project_code: "x", unit: "九江市" };
-        let f = finding(None, "E301", &loc, "1-7月累计低于1-6月累计", "5,000.00", "≥ 5,200.00");
+        let loc = Loc {
+            file: "九江市.xlsx",
+            sheet: "Sheet1",
+            cell: "F12",
+            project_code: "x",
+            unit: "九江市",
+        };
+        let f = finding(
+            None,
+            "E301",
+            &loc,
+            "1-7月累计低于1-6月累计",
+            "5,000.00",
+            "≥ 5,200.00",
+        );
         assert_eq!(f.severity, Severity::Error);
-        assert!(f.message.starts_with("文件“九江市.xlsx”工作表“Sheet1”单元格 F12：【E301 累计完成投资低于上月】"), "{}", f.message);
+        assert!(
+            f.message.starts_with(
+                "文件“九江市.xlsx”工作表“Sheet1”单元格 F12：【E301 累计完成投资低于上月】"
+            ),
+            "{}",
+            f.message
+        );
         assert!(f.message.contains("填报值：5,000.00；应为：≥ 5,200.00"));
         assert!(f.message.contains("处理："));
     }

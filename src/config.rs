@@ -23,7 +23,10 @@ pub enum ConfigError {
     #[error("流水线配置文件 {path} 格式错误：{message}")]
     Parse { path: PathBuf, message: String },
     #[error("流水线配置文件 {path} 有 {} 处问题：\n  - {}", .problems.len(), .problems.join("\n  - "))]
-    Invalid { path: PathBuf, problems: Vec<String> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
     #[error("找不到流水线 {0}：请检查 --pipeline 的取值（可用 pipelines/ 下的文件名或其 id）")]
     NotFound(String),
     #[error("目录 {0} 下没有任何流水线配置文件（*.toml）")]
@@ -319,22 +322,35 @@ pub fn load_pipeline(path: &Path, root: &Path) -> Result<PipelineSpec, ConfigErr
 
 fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, ConfigError> {
     let mut problems = Vec::new();
-    if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         problems.push(format!("id “{}” 只能含字母、数字、- 和 _", raw.id));
     }
     let annual_target_yuan = parse_target(&raw.annual_target).unwrap_or_else(|| {
-        problems.push(format!("annual_target “{}” 不是金额（例：600亿元）", raw.annual_target));
+        problems.push(format!(
+            "annual_target “{}” 不是金额（例：600亿元）",
+            raw.annual_target
+        ));
         0
     });
     let default_unit = MoneyUnit::parse(&raw.default_unit).unwrap_or_else(|| {
-        problems.push(format!("default_unit “{}” 应为 元、万元 或 亿元", raw.default_unit));
+        problems.push(format!(
+            "default_unit “{}” 应为 元、万元 或 亿元",
+            raw.default_unit
+        ));
         MoneyUnit::Wan
     });
     let not_reported = match raw.not_reported.as_ref().map(|n| n.policy.as_str()) {
         None | Some("carry_forward") => NotReportedPolicy::CarryForward,
         Some("zero") => NotReportedPolicy::Zero,
         Some(other) => {
-            problems.push(format!("not_reported.policy “{other}” 应为 carry_forward 或 zero"));
+            problems.push(format!(
+                "not_reported.policy “{other}” 应为 carry_forward 或 zero"
+            ));
             NotReportedPolicy::CarryForward
         }
     };
@@ -350,7 +366,9 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             red_below: 0.30,
             lagging_gap: 0.10,
         });
-    if !(0.0..=1.0).contains(&lights.yellow_below) || !(lights.yellow_below..=1.0).contains(&lights.red_below) {
+    if !(0.0..=1.0).contains(&lights.yellow_below)
+        || !(lights.yellow_below..=1.0).contains(&lights.red_below)
+    {
         problems.push("lights: 需 0 ≤ yellow_below ≤ red_below ≤ 1".to_string());
     }
     let mut severity = BTreeMap::new();
@@ -362,7 +380,9 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
     });
     for (id, sev) in &checks.severity {
         if crate::checks::lookup(id).is_none() {
-            problems.push(format!("checks.severity: 没有编号为 {id} 的校验规则（taizhang checks 可查看全部）"));
+            problems.push(format!(
+                "checks.severity: 没有编号为 {id} 的校验规则（taizhang checks 可查看全部）"
+            ));
         }
         match sev.as_str() {
             "error" => {
@@ -371,7 +391,9 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             "warning" => {
                 severity.insert(id.clone(), Severity::Warning);
             }
-            other => problems.push(format!("checks.severity.{id} = “{other}” 应为 error 或 warning")),
+            other => problems.push(format!(
+                "checks.severity.{id} = “{other}” 应为 error 或 warning"
+            )),
         }
     }
     let mut fields = Vec::new();
@@ -472,7 +494,11 @@ pub fn load_all(dir: &Path, root: &Path) -> Result<Vec<PipelineSpec>, ConfigErro
 }
 
 /// Resolves `--pipeline` values: an id of a pipeline in `dir`, or a path to a TOML file.
-pub fn select(dir: &Path, root: &Path, wanted: &[String]) -> Result<Vec<PipelineSpec>, ConfigError> {
+pub fn select(
+    dir: &Path,
+    root: &Path,
+    wanted: &[String],
+) -> Result<Vec<PipelineSpec>, ConfigError> {
     if wanted.is_empty() {
         return load_all(dir, root);
     }
@@ -517,10 +543,19 @@ mod tests {
         let f = |h: &str| s.match_header(&key(h)).map(|f| f.key.clone());
         assert_eq!(f("1-7月累计完成投资（万元）").as_deref(), Some("ytd_done"));
         assert_eq!(f("1-  月累计完成投资").as_deref(), Some("ytd_done"));
-        assert_eq!(f("2023年1-12月累计完成投资(万元)").as_deref(), Some("ytd_done"));
+        assert_eq!(
+            f("2023年1-12月累计完成投资(万元)").as_deref(),
+            Some("ytd_done")
+        );
         assert_eq!(f("7月完成投资").as_deref(), Some("month_done"));
-        assert_eq!(f("2023年计划投资\n（万元）").as_deref(), Some("annual_plan"));
-        assert_eq!(f("总投资        (万元)").as_deref(), Some("total_investment"));
+        assert_eq!(
+            f("2023年计划投资\n（万元）").as_deref(),
+            Some("annual_plan")
+        );
+        assert_eq!(
+            f("总投资        (万元)").as_deref(),
+            Some("total_investment")
+        );
         assert_eq!(f("所在县（区）").as_deref(), Some("county"));
         assert_eq!(f("项目名称").as_deref(), Some("name"));
         assert_eq!(f("天气"), None);

@@ -71,11 +71,19 @@ impl Progress for Bar {
 fn run(args: RunArgs) -> Result<(), RunError> {
     let root = taizhang::default_root();
     let period = match &args.period {
-        Some(p) => Some(Period::parse_period(p).ok_or_else(|| RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07")))?),
+        Some(p) => Some(Period::parse_period(p).ok_or_else(|| {
+            RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07"))
+        })?),
         None => None,
     };
-    let inbox = args.inbox.clone().unwrap_or_else(|| root.join("samples").join("inbox"));
-    let store = args.store.clone().unwrap_or_else(|| args.out.join("history"));
+    let inbox = args
+        .inbox
+        .clone()
+        .unwrap_or_else(|| root.join("samples").join("inbox"));
+    let store = args
+        .store
+        .clone()
+        .unwrap_or_else(|| args.out.join("history"));
     let opts = RunOptions {
         root,
         inbox,
@@ -96,7 +104,11 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         files += o.files;
         rows += o.rows_read;
     }
-    println!("完成：处理 {} 个期别/项目类别，读取 {files} 个文件、{rows} 行，用时 {:.1} 秒。", summary.outcomes.len(), summary.elapsed_ms as f64 / 1000.0);
+    println!(
+        "完成：处理 {} 个期别/项目类别，读取 {files} 个文件、{rows} 行，用时 {:.1} 秒。",
+        summary.outcomes.len(),
+        summary.elapsed_ms as f64 / 1000.0
+    );
     for o in &summary.outcomes {
         println!(
             "  {} {}：{} 个文件，读取 {} 行（采纳 {}，拒收 {}，跳过 {}），错误 {} 条、警告 {} 条；累计完成 {} 亿元，完成率 {:.1}%",
@@ -114,11 +126,19 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         );
     }
     if let Some(last) = summary.outcomes.last() {
-        let dirs: Vec<String> = summary.outcomes.iter().filter(|o| o.period == last.period).map(|o| o.out_dir.display().to_string()).collect();
+        let dirs: Vec<String> = summary
+            .outcomes
+            .iter()
+            .filter(|o| o.period == last.period)
+            .map(|o| o.out_dir.display().to_string())
+            .collect();
         println!("报表位置：{}", dirs.join("  "));
     }
     if summary.ignored > 0 {
-        println!("已忽略 {} 个临时/系统文件（见 manifest.json 的 ignored）。", summary.ignored);
+        println!(
+            "已忽略 {} 个临时/系统文件（见 manifest.json 的 ignored）。",
+            summary.ignored
+        );
     }
     Ok(())
 }
@@ -126,7 +146,13 @@ fn run(args: RunArgs) -> Result<(), RunError> {
 fn print_checks() {
     println!("{:<6} {:<4} {:<34} 示例", "编号", "级别", "检查内容");
     for c in taizhang::checks::CATALOGUE {
-        println!("{:<6} {:<4} {:<34} {}", c.id, c.severity.label(), c.title, c.example);
+        println!(
+            "{:<6} {:<4} {:<34} {}",
+            c.id,
+            c.severity.label(),
+            c.title,
+            c.example
+        );
         println!("{:<12}处理：{}", "", c.help);
     }
     println!("\n共 {} 条规则。错误（E）：该行或该文件不计入；警告（W）：计入但提示核对。流水线文件的 [checks.severity] 可调整级别。", taizhang::checks::CATALOGUE.len());
@@ -136,16 +162,28 @@ fn history(dir: &PathBuf) -> Result<(), RunError> {
     let store = taizhang::pipeline::store::Store::new(dir);
     let programs = store.programs();
     if programs.is_empty() {
-        println!("历史库 {} 中还没有数据。运行 taizhang run 后会自动保存各期数据。", dir.display());
+        println!(
+            "历史库 {} 中还没有数据。运行 taizhang run 后会自动保存各期数据。",
+            dir.display()
+        );
         return Ok(());
     }
-    println!("{:<18} {:<8} {:>6} {:>6} {:>16} {:>8}  {:<19}  输入文件（sha256 前 12 位）", "项目类别", "期别", "项目", "已报送", "累计完成(万元)", "发现", "写入时间");
+    println!(
+        "{:<18} {:<8} {:>6} {:>6} {:>16} {:>8}  {:<19}  输入文件（sha256 前 12 位）",
+        "项目类别", "期别", "项目", "已报送", "累计完成(万元)", "发现", "写入时间"
+    );
     for prog in programs {
         for p in store.periods(&prog) {
-            let Some(sp) = store.load(&prog, p)? else { continue };
+            let Some(sp) = store.load(&prog, p)? else {
+                continue;
+            };
             let ytd: i64 = sp.records.iter().map(|r| r.ytd_done).sum();
             let reported = sp.records.iter().filter(|r| r.reported).count();
-            let inputs: Vec<String> = sp.inputs.iter().map(|i| format!("{}({})", i.file, &i.sha256.get(..12).unwrap_or(""))).collect();
+            let inputs: Vec<String> = sp
+                .inputs
+                .iter()
+                .map(|i| format!("{}({})", i.file, &i.sha256.get(..12).unwrap_or("")))
+                .collect();
             println!(
                 "{:<18} {:<8} {:>6} {:>6} {:>16} {:>8}  {:<19}  {}",
                 prog,

@@ -26,15 +26,23 @@ impl YearMonth {
             return None;
         }
         let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     /// The month before.
     pub fn prev(self) -> Period {
         if self.month == 1 {
-            YearMonth { year: self.year - 1, month: 12 }
+            YearMonth {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            YearMonth { year: self.year, month: self.month - 1 }
+            YearMonth {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
@@ -278,7 +286,9 @@ impl LedgerRow {
         crate::text::a1(self.row, col)
     }
     pub fn is_rejected(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error && !f.waived)
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && !f.waived)
     }
 }
 

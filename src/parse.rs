@@ -15,7 +15,9 @@ use crate::text::{to_halfwidth, HeaderUnit};
 pub type Yuan = i64;
 
 /// Money unit, with its factor to 元.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum MoneyUnit {
     #[serde(rename = "元")]
     Yuan,
@@ -105,7 +107,21 @@ pub enum TextAmount {
 pub fn is_null_marker(s: &str) -> bool {
     matches!(
         to_halfwidth(s).trim(),
-        "" | "-" | "--" | "—" | "——" | "/" | "\\" | "无" | "暂无" | "空" | "－" | "–" | "N/A" | "n/a" | "NA" | "#N/A"
+        "" | "-"
+            | "--"
+            | "—"
+            | "——"
+            | "/"
+            | "\\"
+            | "无"
+            | "暂无"
+            | "空"
+            | "－"
+            | "–"
+            | "N/A"
+            | "n/a"
+            | "NA"
+            | "#N/A"
     )
 }
 
@@ -221,7 +237,7 @@ impl std::fmt::Display for YearMonth {
 
 /// Converts an Excel date serial to a calendar month (1900 or 1904 epoch).
 pub fn month_from_serial(serial: f64, is_1904: bool) -> Option<YearMonth> {
-    if !serial.is_finite() || serial < 1.0 || serial > 2_958_465.0 {
+    if !serial.is_finite() || !(1.0..=2_958_465.0).contains(&serial) {
         return None;
     }
     let base = if is_1904 {
@@ -241,7 +257,10 @@ pub fn month_from_serial(serial: f64, is_1904: bool) -> Option<YearMonth> {
 /// Parses a month typed as text: `2023.7`, `2023年7月`, `2023-07-15`, `2023/7`,
 /// `202307`, `2023年7月15日`, `2023.07.15`.
 pub fn parse_month_text(raw: &str) -> Option<YearMonth> {
-    let s: String = to_halfwidth(raw).chars().filter(|c| !c.is_whitespace()).collect();
+    let s: String = to_halfwidth(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let s = s.trim_end_matches(['日', '号']);
     let digits_only = s.chars().all(|c| c.is_ascii_digit());
     let (y, m) = if digits_only && (s.len() == 6 || s.len() == 8) {
@@ -251,7 +270,10 @@ pub fn parse_month_text(raw: &str) -> Option<YearMonth> {
             .split(['.', '-', '/', '年', '月'])
             .filter(|p| !p.is_empty())
             .collect();
-        if parts.len() < 2 || parts.len() > 3 || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
+        if parts.len() < 2
+            || parts.len() > 3
+            || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        {
             return None;
         }
         if parts[0].len() != 4 || parts[1].len() > 2 || parts.get(2).is_some_and(|d| d.len() > 2) {
@@ -272,7 +294,9 @@ pub fn parse_month_text(raw: &str) -> Option<YearMonth> {
 }
 
 /// Construction status of a project, in the order it may advance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Status {
     #[serde(rename = "未开工")]
     NotStarted,
@@ -287,14 +311,22 @@ pub enum Status {
 impl Status {
     /// Parses the words units use (`未开工`, `已开工`, `在建`, `续建`, `已竣工`, `建成投产`, `是`/`否` …).
     pub fn parse(raw: &str) -> Option<Status> {
-        let s: String = to_halfwidth(raw).chars().filter(|c| !c.is_whitespace()).collect();
+        let s: String = to_halfwidth(raw)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         Some(match s.as_str() {
-            "未开工" | "否" | "前期" | "前期工作" | "待开工" | "未动工" | "筹建" => Status::NotStarted,
-            "已开工" | "开工" | "是" | "在建" | "续建" | "建设中" | "施工中" | "正在建设" | "已动工" => {
-                Status::UnderConstruction
+            "未开工" | "否" | "前期" | "前期工作" | "待开工" | "未动工" | "筹建" => {
+                Status::NotStarted
             }
-            "已竣工" | "竣工" | "完工" | "已完工" | "建成" | "已建成" | "部分竣工" => Status::Completed,
-            "已投产" | "投产" | "建成投产" | "已建成投产" | "已投用" | "投用" | "已运营" => Status::InOperation,
+            "已开工" | "开工" | "是" | "在建" | "续建" | "建设中" | "施工中" | "正在建设"
+            | "已动工" => Status::UnderConstruction,
+            "已竣工" | "竣工" | "完工" | "已完工" | "建成" | "已建成" | "部分竣工" => {
+                Status::Completed
+            }
+            "已投产" | "投产" | "建成投产" | "已建成投产" | "已投用" | "投用" | "已运营" => {
+                Status::InOperation
+            }
             _ => return None,
         })
     }
@@ -316,7 +348,9 @@ impl Status {
 }
 
 /// 建设性质.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Nature {
     #[serde(rename = "新开工")]
     New,
@@ -327,7 +361,10 @@ pub enum Nature {
 impl Nature {
     /// Parses `新开工`, `新建`, `计划新开工` / `续建`.
     pub fn parse(raw: &str) -> Option<Nature> {
-        let s: String = to_halfwidth(raw).chars().filter(|c| !c.is_whitespace()).collect();
+        let s: String = to_halfwidth(raw)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         match s.as_str() {
             "新开工" | "新建" | "计划新开工" | "新开" => Some(Nature::New),
             "续建" | "续建项目" | "在建" => Some(Nature::Continuing),
@@ -379,28 +416,55 @@ mod tests {
 
     #[test]
     fn amounts_as_text() {
-        assert_eq!(num("1,234.50"), Some((Decimal::from_str("1234.50").unwrap(), None)));
+        assert_eq!(
+            num("1,234.50"),
+            Some((Decimal::from_str("1234.50").unwrap(), None))
+        );
         assert_eq!(num("１２３４"), Some((Decimal::from(1234), None)));
-        assert_eq!(num("1234万元"), Some((Decimal::from(1234), Some(MoneyUnit::Wan))));
-        assert_eq!(num("1.2亿"), Some((Decimal::from_str("1.2").unwrap(), Some(MoneyUnit::Yi))));
+        assert_eq!(
+            num("1234万元"),
+            Some((Decimal::from(1234), Some(MoneyUnit::Wan)))
+        );
+        assert_eq!(
+            num("1.2亿"),
+            Some((Decimal::from_str("1.2").unwrap(), Some(MoneyUnit::Yi)))
+        );
         assert_eq!(num(" 56 "), Some((Decimal::from(56), None)));
-        assert_eq!(num("(12.5)"), Some((Decimal::from_str("-12.5").unwrap(), None)));
+        assert_eq!(
+            num("(12.5)"),
+            Some((Decimal::from_str("-12.5").unwrap(), None))
+        );
         assert_eq!(parse_amount_text("-"), TextAmount::Null);
         assert_eq!(parse_amount_text("无"), TextAmount::Null);
         assert_eq!(parse_amount_text("  "), TextAmount::Null);
         assert_eq!(parse_amount_text("约100"), TextAmount::Invalid);
         assert_eq!(parse_amount_text("12,34"), TextAmount::Invalid);
         assert_eq!(parse_amount_text("1.2.3"), TextAmount::Invalid);
-        assert!(matches!(parse_amount_text("65.3%"), TextAmount::Number { percent: true, .. }));
+        assert!(matches!(
+            parse_amount_text("65.3%"),
+            TextAmount::Number { percent: true, .. }
+        ));
     }
 
     #[test]
     fn yuan_conversion_is_exact() {
-        assert_eq!(to_yuan(Decimal::from_str("1234.56").unwrap(), MoneyUnit::Wan), Some(12_345_600));
-        assert_eq!(to_yuan(Decimal::from_str("1.2").unwrap(), MoneyUnit::Yi), Some(120_000_000));
-        assert_eq!(to_yuan(Decimal::from_str("0.00005").unwrap(), MoneyUnit::Wan), Some(1));
+        assert_eq!(
+            to_yuan(Decimal::from_str("1234.56").unwrap(), MoneyUnit::Wan),
+            Some(12_345_600)
+        );
+        assert_eq!(
+            to_yuan(Decimal::from_str("1.2").unwrap(), MoneyUnit::Yi),
+            Some(120_000_000)
+        );
+        assert_eq!(
+            to_yuan(Decimal::from_str("0.00005").unwrap(), MoneyUnit::Wan),
+            Some(1)
+        );
         assert_eq!(decimal_from_f64(1234.56), Decimal::from_str("1234.56").ok());
-        assert_eq!(decimal_from_f64(1e21).map(|d| d.to_string()), Some("1000000000000000000000".into()));
+        assert_eq!(
+            decimal_from_f64(1e21).map(|d| d.to_string()),
+            Some("1000000000000000000000".into())
+        );
         assert_eq!(decimal_from_f64(f64::NAN), None);
     }
 
@@ -434,7 +498,10 @@ mod tests {
     fn codes_and_enums() {
         assert!(is_project_code("2023-360100-64-01-104233"));
         assert!(!is_project_code("2023-36010-64-01-104233"));
-        assert_eq!(clean_code(" 2023—360100－64-01-104233 "), "2023-360100-64-01-104233");
+        assert_eq!(
+            clean_code(" 2023—360100－64-01-104233 "),
+            "2023-360100-64-01-104233"
+        );
         assert_eq!(Status::parse("建成投产"), Some(Status::InOperation));
         assert_eq!(Status::parse("否"), Some(Status::NotStarted));
         assert_eq!(Nature::parse("续建"), Some(Nature::Continuing));

@@ -19,7 +19,9 @@ use std::time::Instant;
 
 use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
-use crate::model::{FileStatus, Finding, IgnoredFile, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod};
+use crate::model::{
+    FileStatus, Finding, IgnoredFile, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod,
+};
 use crate::seeds::{Library, SeedError, Units};
 use normalize::Context;
 
@@ -130,7 +132,11 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
         .iter()
         .map(|s| crate::seeds::load_library(&s.library, s, &units))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Setup { specs, units, libraries })
+    Ok(Setup {
+        specs,
+        units,
+        libraries,
+    })
 }
 
 /// `taizhang run`.
@@ -141,18 +147,30 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
     let target = match opts.period {
         Some(p) => p,
         None => *periods.last().ok_or_else(|| {
-            RunError::Usage(format!("收件目录 {} 下没有任何期别文件夹（应为 2023-07 这样的子目录）", opts.inbox.display()))
+            RunError::Usage(format!(
+                "收件目录 {} 下没有任何期别文件夹（应为 2023-07 这样的子目录）",
+                opts.inbox.display()
+            ))
         })?,
     };
     if !periods.contains(&target) {
-        return Err(RunError::Usage(format!("收件目录 {} 下没有 {target} 文件夹", opts.inbox.display())));
+        return Err(RunError::Usage(format!(
+            "收件目录 {} 下没有 {target} 文件夹",
+            opts.inbox.display()
+        )));
     }
     let store = store::Store::new(&opts.store);
     // Earlier periods the store lacks are processed first, in order.
     let mut todo: Vec<Period> = periods
         .iter()
         .copied()
-        .filter(|p| *p < target && setup.specs.iter().any(|s| store.periods(&s.id).binary_search(p).is_err()))
+        .filter(|p| {
+            *p < target
+                && setup
+                    .specs
+                    .iter()
+                    .any(|s| store.periods(&s.id).binary_search(p).is_err())
+        })
         .collect();
     todo.push(target);
     let mut summary = RunSummary::default();
@@ -166,7 +184,13 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
 }
 
 /// Reads, checks and reports one period for every program.
-pub fn run_period(setup: &Setup, opts: &RunOptions, store: &store::Store, period: Period, progress: &dyn Progress) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
+pub fn run_period(
+    setup: &Setup,
+    opts: &RunOptions,
+    store: &store::Store,
+    period: Period,
+    progress: &dyn Progress,
+) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
     let t0 = Instant::now();
     let dir = inbox::period_dir(&opts.inbox, period);
     let (paths, ignored) = inbox::scan(&dir)?;
@@ -251,9 +275,17 @@ pub fn run_period(setup: &Setup, opts: &RunOptions, store: &store::Store, period
             path: out_dir.clone(),
             source,
         })?;
-        let unit_name = |id: Option<&str>| id.and_then(|i| setup.units.by_id(i)).map(|u| u.name.clone()).unwrap_or_default();
+        let unit_name = |id: Option<&str>| {
+            id.and_then(|i| setup.units.by_id(i))
+                .map(|u| u.name.clone())
+                .unwrap_or_default()
+        };
         let inputs = manifest::inputs(&files, &result.accounts, &unit_name);
-        let missing_names: Vec<String> = result.missing_units.iter().map(|u| unit_name(Some(u))).collect();
+        let missing_names: Vec<String> = result
+            .missing_units
+            .iter()
+            .map(|u| unit_name(Some(u)))
+            .collect();
         let mut outputs = vec![crate::report::monthly::write(
             &crate::report::monthly::MonthlyInput {
                 spec,
@@ -274,26 +306,49 @@ pub fn run_period(setup: &Setup, opts: &RunOptions, store: &store::Store, period
         timings.insert("validate".to_string(), t_validate);
         timings.insert("aggregate".to_string(), t_aggregate);
         timings.insert("report".to_string(), t_report);
-        let m = manifest::build(&spec.id, &spec.name, &period.to_string(), spec.annual_target_yuan, inputs.clone(), &ignored, &summ, &findings, outputs.clone(), timings);
+        let m = manifest::build(
+            &spec.id,
+            &spec.name,
+            &period.to_string(),
+            spec.annual_target_yuan,
+            inputs.clone(),
+            &ignored,
+            &summ,
+            &findings,
+            outputs.clone(),
+            timings,
+        );
         let mpath = out_dir.join("manifest.json");
         let json = serde_json::to_vec_pretty(&m).map_err(|e| RunError::Write {
             path: mpath.clone(),
             source: std::io::Error::other(e),
         })?;
-        store::write_atomic(&mpath, &json).map_err(|source| RunError::Write { path: mpath.clone(), source })?;
+        store::write_atomic(&mpath, &json).map_err(|source| RunError::Write {
+            path: mpath.clone(),
+            source,
+        })?;
 
         let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
         outcomes.push(PeriodOutcome {
             program: spec.id.clone(),
             program_name: spec.name.clone(),
             period,
-            files: files.iter().filter(|f| f.program.as_deref() == Some(spec.id.as_str())).count(),
+            files: files
+                .iter()
+                .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
+                .count(),
             rows_read: sum(&|i| i.rows_read),
             accepted: sum(&|i| i.accepted),
             rejected: sum(&|i| i.rejected),
             skipped: sum(&|i| i.skipped),
-            errors: findings.iter().filter(|f| f.severity == crate::model::Severity::Error).count(),
-            warnings: findings.iter().filter(|f| f.severity == crate::model::Severity::Warning).count(),
+            errors: findings
+                .iter()
+                .filter(|f| f.severity == crate::model::Severity::Error)
+                .count(),
+            warnings: findings
+                .iter()
+                .filter(|f| f.severity == crate::model::Severity::Warning)
+                .count(),
             ytd_done: summ.totals.ytd_done,
             completion_rate: summ.totals.completion_rate(),
             out_dir,
@@ -309,7 +364,17 @@ fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, Parse
     let name = inbox::rel_name(dir, path);
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
         let spec = program.map(|i| &ctx.specs[i]);
-        let f: Finding = finding(spec, id, &Loc { file: &file.name, ..Default::default() }, &detail, "", "");
+        let f: Finding = finding(
+            spec,
+            id,
+            &Loc {
+                file: &file.name,
+                ..Default::default()
+            },
+            &detail,
+            "",
+            "",
+        );
         (
             program,
             ParsedFile {
@@ -341,7 +406,10 @@ fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, Parse
             return rejected(file, None, "E001", format!("无法打开文件：{e}"));
         }
     };
-    let by_name = ctx.specs.iter().position(|s| s.match_keywords.iter().any(|k| name.contains(k.as_str())));
+    let by_name = ctx
+        .specs
+        .iter()
+        .position(|s| s.match_keywords.iter().any(|k| name.contains(k.as_str())));
     if file.size > inbox::MAX_FILE_BYTES {
         let detail = format!("文件过大（{} 字节），请确认是否为台账文件", file.size);
         return rejected(file, by_name, "E001", detail);
@@ -371,5 +439,7 @@ fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, Parse
 
 /// Ignored files of a period, for front ends that list them.
 pub fn ignored_files(inbox_dir: &Path, period: Period) -> Vec<IgnoredFile> {
-    inbox::scan(&inbox::period_dir(inbox_dir, period)).map(|(_, i)| i).unwrap_or_default()
+    inbox::scan(&inbox::period_dir(inbox_dir, period))
+        .map(|(_, i)| i)
+        .unwrap_or_default()
 }

@@ -25,7 +25,10 @@ pub enum SeedError {
     #[error("项目库 {path} 无法读取：{message}")]
     Library { path: PathBuf, message: String },
     #[error("项目库 {path} 有 {} 处问题：\n  - {}", .problems.len(), .problems.join("\n  - "))]
-    LibraryRows { path: PathBuf, problems: Vec<String> },
+    LibraryRows {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
 }
 
 /// A reporting unit (填报单位).
@@ -74,7 +77,12 @@ impl Units {
                 aliases.push((strip_spaces(a), i));
             }
         }
-        aliases.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        aliases.sort_by(|a, b| {
+            b.0.chars()
+                .count()
+                .cmp(&a.0.chars().count())
+                .then(a.0.cmp(&b.0))
+        });
         aliases.dedup();
         Units { list, aliases }
     }
@@ -86,7 +94,10 @@ impl Units {
     /// Exact match of a whole value (`南昌市发改委`) to a unit.
     pub fn find_exact(&self, text: &str) -> Option<&Unit> {
         let t = strip_spaces(text);
-        self.aliases.iter().find(|(a, _)| *a == t).map(|(_, i)| &self.list[*i])
+        self.aliases
+            .iter()
+            .find(|(a, _)| *a == t)
+            .map(|(_, i)| &self.list[*i])
     }
 
     /// The unit named anywhere in a text (file name, 填报单位 line): exact first,
@@ -164,7 +175,9 @@ impl Library {
         if let Some(i) = self.name_index.get(&name_key(name)) {
             return Some((&self.projects[*i], NameMatch::Exact));
         }
-        self.loose_index.get(&loose_key(name)).map(|i| (&self.projects[*i], NameMatch::Loose))
+        self.loose_index
+            .get(&loose_key(name))
+            .map(|i| (&self.projects[*i], NameMatch::Loose))
     }
 
     /// The library name closest to `name` (character-bigram Dice ≥ 0.5), for messages.
@@ -231,9 +244,17 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
     let mut projects = Vec::new();
     let mut found = false;
     for sheet in raw.sheets.iter().filter(|s| s.visible) {
-        let Some(layout) = locate(sheet, spec, 4) else { continue };
+        let Some(layout) = locate(sheet, spec, 4) else {
+            continue;
+        };
         found = true;
-        let col = |k: &str| layout.columns.iter().find(|c| c.field == k).map(|c| (c.col, c.unit));
+        let col = |k: &str| {
+            layout
+                .columns
+                .iter()
+                .find(|c| c.field == k)
+                .map(|c| (c.col, c.unit))
+        };
         let sheet_unit = (0..layout.header_top)
             .flat_map(|r| sheet.rows.get(r as usize).into_iter().flatten())
             .find_map(|c| match c {
@@ -243,7 +264,13 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
             .unwrap_or(spec.default_unit);
         for k in ["code", "name", "unit", "annual_plan"] {
             if col(k).is_none() {
-                problems.push(format!("工作表“{}”缺少“{}”列", sheet.name, spec.field(k).and_then(|f| f.synonyms.first()).map_or(k, |s| s.as_str())));
+                problems.push(format!(
+                    "工作表“{}”缺少“{}”列",
+                    sheet.name,
+                    spec.field(k)
+                        .and_then(|f| f.synonyms.first())
+                        .map_or(k, |s| s.as_str())
+                ));
             }
         }
         if !problems.is_empty() {
@@ -266,7 +293,10 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
                 continue;
             }
             if !is_project_code(&code) {
-                problems.push(format!("{} 项目代码“{code}”格式不符（YYYY-AAAAAA-II-TT-NNNNNN）", addr("code")));
+                problems.push(format!(
+                    "{} 项目代码“{code}”格式不符（YYYY-AAAAAA-II-TT-NNNNNN）",
+                    addr("code")
+                ));
                 continue;
             }
             let money = |k: &str| -> Result<Yuan, String> {
@@ -275,12 +305,17 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
                     crate::pipeline::normalize::MoneyValue::Value(v)
                     | crate::pipeline::normalize::MoneyValue::Converted(v, _) => Ok(v),
                     crate::pipeline::normalize::MoneyValue::Empty => Ok(0),
-                    crate::pipeline::normalize::MoneyValue::Bad(_, d) => Err(format!("{} {d}", addr(k))),
+                    crate::pipeline::normalize::MoneyValue::Bad(_, d) => {
+                        Err(format!("{} {d}", addr(k)))
+                    }
                 }
             };
             let unit_text = text("unit");
             let Some(unit) = units.find_in(&unit_text) else {
-                problems.push(format!("{} 责任单位“{unit_text}”不在单位表中", addr("unit")));
+                problems.push(format!(
+                    "{} 责任单位“{unit_text}”不在单位表中",
+                    addr("unit")
+                ));
                 continue;
             };
             let (total, plan) = match (money("total_investment"), money("annual_plan")) {
@@ -308,7 +343,9 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
                 annual_plan: plan,
                 planned_start: crate::parse::parse_month_text(&planned).or_else(|| {
                     col("planned_start").and_then(|(c, _)| match sheet.cell(r, c) {
-                        Cell::Date(f) | Cell::Number(f) => crate::parse::month_from_serial(*f, raw.is_1904),
+                        Cell::Date(f) | Cell::Number(f) => {
+                            crate::parse::month_from_serial(*f, raw.is_1904)
+                        }
                         _ => None,
                     })
                 }),
@@ -317,7 +354,10 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
         break;
     }
     if !found {
-        return Err(lib_err("没有找到项目库表头（需有 项目代码、项目名称、责任单位、年度计划投资 等列）".to_string()));
+        return Err(lib_err(
+            "没有找到项目库表头（需有 项目代码、项目名称、责任单位、年度计划投资 等列）"
+                .to_string(),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for p in &projects {
@@ -350,7 +390,12 @@ mod tests {
         let u = units();
         assert_eq!(u.list.len(), 13);
         assert_eq!(u.find_in("南昌市发展和改革委员会").unwrap().id, "360100");
-        assert_eq!(u.find_in("附件1：九江市2023年1-7月数字经济重点项目进展情况.xlsx").unwrap().id, "360400");
+        assert_eq!(
+            u.find_in("附件1：九江市2023年1-7月数字经济重点项目进展情况.xlsx")
+                .unwrap()
+                .id,
+            "360400"
+        );
         assert_eq!(u.find_in("赣江新区管委会").unwrap().id, "GJXQ");
         assert!(u.find_in("洪城").is_none());
         assert_eq!(u.find_exact(" 南 昌 ").unwrap().id, "360100");
@@ -374,10 +419,22 @@ mod tests {
             planned_start: None,
             end_year: None,
         };
-        let lib = Library::new(vec![p("2023-360100-64-01-000001", "九江智能计算中心项目"), p("2023-360100-64-01-000002", "宁德至武夷山高速公路")]);
-        assert_eq!(lib.by_name("★九江智能计算中心项目").unwrap().1, NameMatch::Exact);
-        assert_eq!(lib.by_name("宁德至武夷山高速公路（南平段）").unwrap().1, NameMatch::Loose);
-        assert_eq!(lib.closest_name("九江智算中心项目").unwrap().code, "2023-360100-64-01-000001");
+        let lib = Library::new(vec![
+            p("2023-360100-64-01-000001", "九江智能计算中心项目"),
+            p("2023-360100-64-01-000002", "宁德至武夷山高速公路"),
+        ]);
+        assert_eq!(
+            lib.by_name("★九江智能计算中心项目").unwrap().1,
+            NameMatch::Exact
+        );
+        assert_eq!(
+            lib.by_name("宁德至武夷山高速公路（南平段）").unwrap().1,
+            NameMatch::Loose
+        );
+        assert_eq!(
+            lib.closest_name("九江智算中心项目").unwrap().code,
+            "2023-360100-64-01-000001"
+        );
         assert!(lib.closest_name("完全无关").is_none());
     }
 }

@@ -55,7 +55,10 @@ pub fn clean_cell_text(s: &str) -> String {
 
 /// Removes every whitespace character (including line breaks and ideographic spaces).
 pub fn strip_spaces(s: &str) -> String {
-    to_halfwidth(s).chars().filter(|c| !c.is_whitespace()).collect()
+    to_halfwidth(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The key a header cell is matched by: full-width folded, whitespace and line
@@ -73,7 +76,9 @@ pub fn header_key(s: &str) -> String {
 }
 
 /// Money or percent unit named in a header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum HeaderUnit {
     Yuan,
     Wan,
@@ -145,7 +150,9 @@ pub fn split_header_unit(key: &str) -> (String, Option<HeaderUnit>) {
 pub fn name_key(s: &str) -> String {
     to_halfwidth(s)
         .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '★' | '☆' | '※' | '△' | '▲' | '●' | '◆'))
+        .filter(|c| {
+            !c.is_whitespace() && !matches!(c, '*' | '★' | '☆' | '※' | '△' | '▲' | '●' | '◆')
+        })
         .map(fold_bracket)
         .collect()
 }
@@ -227,13 +234,31 @@ mod tests {
 
     #[test]
     fn header_units() {
-        assert_eq!(split_header_unit("总投资(万元)"), ("总投资".into(), Some(HeaderUnit::Wan)));
-        assert_eq!(split_header_unit("总投资(亿元)"), ("总投资".into(), Some(HeaderUnit::Yi)));
-        assert_eq!(split_header_unit("完成率(%)"), ("完成率".into(), Some(HeaderUnit::Percent)));
+        assert_eq!(
+            split_header_unit("总投资(万元)"),
+            ("总投资".into(), Some(HeaderUnit::Wan))
+        );
+        assert_eq!(
+            split_header_unit("总投资(亿元)"),
+            ("总投资".into(), Some(HeaderUnit::Yi))
+        );
+        assert_eq!(
+            split_header_unit("完成率(%)"),
+            ("完成率".into(), Some(HeaderUnit::Percent))
+        );
         assert_eq!(split_header_unit("所在县(区)"), ("所在县(区)".into(), None));
-        assert_eq!(split_header_unit("总投资万元"), ("总投资".into(), Some(HeaderUnit::Wan)));
-        assert_eq!(split_header_unit("总投资(单位:亿元)"), ("总投资".into(), Some(HeaderUnit::Yi)));
-        assert_eq!(split_header_unit("计划总投资(内资+外资)(万元)").1, Some(HeaderUnit::Wan));
+        assert_eq!(
+            split_header_unit("总投资万元"),
+            ("总投资".into(), Some(HeaderUnit::Wan))
+        );
+        assert_eq!(
+            split_header_unit("总投资(单位:亿元)"),
+            ("总投资".into(), Some(HeaderUnit::Yi))
+        );
+        assert_eq!(
+            split_header_unit("计划总投资(内资+外资)(万元)").1,
+            Some(HeaderUnit::Wan)
+        );
         assert_eq!(split_header_unit("单元"), ("单元".into(), None));
     }
 
@@ -248,7 +273,10 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(name_key("★九江 数据中心（一期）"), "九江数据中心(一期)");
-        assert_eq!(strip_trailing_paren("宁德至武夷山高速公路(南平段)"), "宁德至武夷山高速公路");
+        assert_eq!(
+            strip_trailing_paren("宁德至武夷山高速公路(南平段)"),
+            "宁德至武夷山高速公路"
+        );
         assert_eq!(display_width("项目名称ab"), 10);
     }
 

@@ -174,13 +174,24 @@ fn is_due_start(r: &ProjectRecord, period: Period) -> bool {
     }
 }
 
-fn due_operation(r: &ProjectRecord, year: i32, end_years: &std::collections::HashMap<String, i32>) -> bool {
+fn due_operation(
+    r: &ProjectRecord,
+    year: i32,
+    end_years: &std::collections::HashMap<String, i32>,
+) -> bool {
     end_years.get(&r.code).is_some_and(|y| *y <= year)
 }
 
 /// Builds the frame the breakdowns are computed from: one row per project, integer columns.
-fn frame(spec: &PipelineSpec, records: &[ProjectRecord], period: Period, end_years: &std::collections::HashMap<String, i32>) -> PolarsResult<DataFrame> {
-    let b = |f: &dyn Fn(&ProjectRecord) -> bool| -> Vec<i64> { records.iter().map(|r| i64::from(f(r))).collect() };
+fn frame(
+    spec: &PipelineSpec,
+    records: &[ProjectRecord],
+    period: Period,
+    end_years: &std::collections::HashMap<String, i32>,
+) -> PolarsResult<DataFrame> {
+    let b = |f: &dyn Fn(&ProjectRecord) -> bool| -> Vec<i64> {
+        records.iter().map(|r| i64::from(f(r))).collect()
+    };
     let fl: Vec<ProjectFlags> = records.iter().map(|r| flags(spec, r, period)).collect();
     df!(
         "unit" => records.iter().map(|r| r.unit_id.clone()).collect::<Vec<_>>(),
@@ -201,7 +212,17 @@ fn frame(spec: &PipelineSpec, records: &[ProjectRecord], period: Period, end_yea
 }
 
 const SUM_COLS: [&str; 11] = [
-    "projects", "reported", "carried", "annual_plan", "month_done", "ytd_done", "started", "due_start", "in_operation", "due_operation", "lagging",
+    "projects",
+    "reported",
+    "carried",
+    "annual_plan",
+    "month_done",
+    "ytd_done",
+    "started",
+    "due_start",
+    "in_operation",
+    "due_operation",
+    "lagging",
 ];
 
 fn sums_of(df: &DataFrame, i: usize) -> PolarsResult<Sums> {
@@ -224,9 +245,17 @@ fn sums_of(df: &DataFrame, i: usize) -> PolarsResult<Sums> {
 /// Group sums by a key column, sorted by key.
 fn group_sums(df: &DataFrame, key: &str) -> PolarsResult<Vec<(String, Sums)>> {
     let aggs: Vec<Expr> = SUM_COLS.iter().map(|c| col(*c).sum()).collect();
-    let out = df.clone().lazy().group_by([col(key)]).agg(aggs).sort([key], Default::default()).collect()?;
+    let out = df
+        .clone()
+        .lazy()
+        .group_by([col(key)])
+        .agg(aggs)
+        .sort([key], Default::default())
+        .collect()?;
     let keys = out.column(key)?.str()?.clone();
-    (0..out.height()).map(|i| Ok((keys.get(i).unwrap_or("").to_string(), sums_of(&out, i)?))).collect()
+    (0..out.height())
+        .map(|i| Ok((keys.get(i).unwrap_or("").to_string(), sums_of(&out, i)?)))
+        .collect()
 }
 
 fn total_sums(df: &DataFrame) -> PolarsResult<Sums> {
@@ -270,11 +299,21 @@ fn to_rows(spec: &PipelineSpec, tp: f64, groups: Vec<(String, Sums)>) -> Vec<Gro
 }
 
 /// Unit rows in the order of the units list (ids replaced by names), every unit of the program.
-fn unit_rows(spec: &PipelineSpec, tp: f64, df: &DataFrame, units: &Units, unit_ids: &[String]) -> PolarsResult<Vec<GroupRow>> {
+fn unit_rows(
+    spec: &PipelineSpec,
+    tp: f64,
+    df: &DataFrame,
+    units: &Units,
+    unit_ids: &[String],
+) -> PolarsResult<Vec<GroupRow>> {
     let sums = group_sums(df, "unit")?;
     let mut rows = Vec::new();
     for id in unit_ids {
-        let s = sums.iter().find(|(k, _)| k == id).map(|(_, s)| s.clone()).unwrap_or_default();
+        let s = sums
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default();
         let name = units.by_id(id).map_or(id.clone(), |u| u.name.clone());
         rows.extend(to_rows(spec, tp, vec![(name, s)]));
     }
@@ -305,11 +344,20 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
     let mut by_unit = unit_rows(spec, tp, &df, inp.units, inp.unit_ids)?;
     let mut by_category = to_rows(spec, tp, group_sums(&df, "category")?);
     assign_ranks(&mut by_category);
-    let mut by_group = if spec.group_label.is_some() { to_rows(spec, tp, group_sums(&df, "group")?) } else { Vec::new() };
+    let mut by_group = if spec.group_label.is_some() {
+        to_rows(spec, tp, group_sums(&df, "group")?)
+    } else {
+        Vec::new()
+    };
     assign_ranks(&mut by_group);
 
     // Rank change against last month.
-    if let Some(prev) = inp.history.iter().rev().find(|h| Period::parse_period(&h.period) == Some(inp.period.prev())) {
+    if let Some(prev) = inp
+        .history
+        .iter()
+        .rev()
+        .find(|h| Period::parse_period(&h.period) == Some(inp.period.prev()))
+    {
         let pp = inp.period.prev();
         let pdf = frame(spec, &prev.records, pp, inp.end_years)?;
         let prev_rows = unit_rows(spec, time_progress(pp), &pdf, inp.units, inp.unit_ids)?;
@@ -318,9 +366,18 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
         }
     }
 
-    let project_flags: Vec<ProjectFlags> = inp.records.iter().map(|r| flags(spec, r, inp.period)).collect();
+    let project_flags: Vec<ProjectFlags> = inp
+        .records
+        .iter()
+        .map(|r| flags(spec, r, inp.period))
+        .collect();
     let idx = |f: &dyn Fn(usize, &ProjectRecord) -> bool| -> Vec<usize> {
-        inp.records.iter().enumerate().filter(|(i, r)| f(*i, r)).map(|(i, _)| i).collect()
+        inp.records
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| f(*i, r))
+            .map(|(i, _)| i)
+            .collect()
     };
     let lagging = idx(&|i, _| project_flags[i].lagging);
     let not_started = idx(&|_, r| r.status == Status::NotStarted);
@@ -411,7 +468,11 @@ mod tests {
             rec("c", "360200", 2_000_000, 300_000, Status::UnderConstruction),
             rec("d", "360300", 1_000_000, 0, Status::NotStarted),
         ];
-        let ids = vec!["360100".to_string(), "360200".to_string(), "360300".to_string()];
+        let ids = vec![
+            "360100".to_string(),
+            "360200".to_string(),
+            "360300".to_string(),
+        ];
         let ey = Default::default();
         let s = summarize(&AggregateInput {
             spec: &spec(),
@@ -426,7 +487,10 @@ mod tests {
         assert_eq!(s.totals.annual_plan, 5_000_000);
         assert_eq!(s.totals.ytd_done, 1_400_000);
         assert_eq!(s.by_unit[0].sums.ytd_done, 1_100_000);
-        assert_eq!(s.by_unit.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            s.by_unit.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         // 55% vs 58.3%: within 10 points → green; 15% → red; 0% → red.
         assert_eq!(s.by_unit[0].light, Light::Green);
         assert_eq!(s.by_unit[1].light, Light::Red);
@@ -438,7 +502,11 @@ mod tests {
     fn ranks_tie_on_rate_then_cumulative() {
         let mk = |key: &str, ytd: Yuan, plan: Yuan| GroupRow {
             key: key.into(),
-            sums: Sums { ytd_done: ytd, annual_plan: plan, ..Default::default() },
+            sums: Sums {
+                ytd_done: ytd,
+                annual_plan: plan,
+                ..Default::default()
+            },
             completion_rate: 0.0,
             gap: 0.0,
             rank: 0,
@@ -447,6 +515,9 @@ mod tests {
         };
         let mut rows = vec![mk("a", 1, 2), mk("b", 2, 4), mk("c", 3, 4)];
         assign_ranks(&mut rows);
-        assert_eq!(rows.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![3, 2, 1]);
+        assert_eq!(
+            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            vec![3, 2, 1]
+        );
     }
 }

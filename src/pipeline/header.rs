@@ -40,7 +40,8 @@ impl<'a> HeaderGrid<'a> {
             if m.first_row > max_row {
                 continue;
             }
-            let cells = (m.last_row - m.first_row + 1) as u64 * (m.last_col - m.first_col + 1) as u64;
+            let cells =
+                (m.last_row - m.first_row + 1) as u64 * (m.last_col - m.first_col + 1) as u64;
             if cells > 4096 {
                 continue;
             }
@@ -77,7 +78,10 @@ fn segments(grid: &HeaderGrid<'_>, top: u32, bottom: u32, col: u32) -> Vec<Strin
 }
 
 /// Matches a column's header path: the leaf, then parent+leaf, leaf+parent, the whole path.
-fn match_column<'s>(spec: &'s PipelineSpec, segs: &[String]) -> (Option<&'s str>, Option<HeaderUnit>, Option<String>) {
+fn match_column<'s>(
+    spec: &'s PipelineSpec,
+    segs: &[String],
+) -> (Option<&'s str>, Option<HeaderUnit>, Option<String>) {
     let keys: Vec<(String, Option<HeaderUnit>, Option<String>)> = segs
         .iter()
         .map(|s| {
@@ -90,7 +94,9 @@ fn match_column<'s>(spec: &'s PipelineSpec, segs: &[String]) -> (Option<&'s str>
         return (None, None, None);
     };
     let unit = keys.iter().rev().find_map(|k| k.1);
-    let unknown = leaf_unknown.clone().or_else(|| keys.iter().rev().find_map(|k| k.2.clone()));
+    let unknown = leaf_unknown
+        .clone()
+        .or_else(|| keys.iter().rev().find_map(|k| k.2.clone()));
     let mut candidates = vec![leaf.clone()];
     if keys.len() >= 2 {
         let parent = &keys[keys.len() - 2].0;
@@ -122,7 +128,8 @@ fn is_title_like(grid: &HeaderGrid<'_>, row: u32, width: u32) -> bool {
     for c in 0..width {
         let t = grid.text(row, c);
         if !t.is_empty() {
-            if t.contains("单位") && (t.contains('：') || t.contains(':')) || t.contains("填报") {
+            if t.contains("单位") && (t.contains('：') || t.contains(':')) || t.contains("填报")
+            {
                 return true;
             }
             distinct.insert(t);
@@ -140,7 +147,13 @@ struct Candidate {
     unknown_units: Vec<(u32, String)>,
 }
 
-fn evaluate(spec: &PipelineSpec, grid: &HeaderGrid<'_>, top: u32, bottom: u32, width: u32) -> Option<Candidate> {
+fn evaluate(
+    spec: &PipelineSpec,
+    grid: &HeaderGrid<'_>,
+    top: u32,
+    bottom: u32,
+    width: u32,
+) -> Option<Candidate> {
     let mut columns: Vec<ColumnMap> = Vec::new();
     let mut first_col: BTreeMap<String, u32> = BTreeMap::new();
     let mut duplicates = Vec::new();
@@ -172,7 +185,13 @@ fn evaluate(spec: &PipelineSpec, grid: &HeaderGrid<'_>, top: u32, bottom: u32, w
     }
     let score: u32 = columns
         .iter()
-        .map(|c| if spec.field(&c.field).is_some_and(|f| f.required) { 2 } else { 1 })
+        .map(|c| {
+            if spec.field(&c.field).is_some_and(|f| f.required) {
+                2
+            } else {
+                1
+            }
+        })
         .sum();
     Some(Candidate {
         top,
@@ -201,7 +220,9 @@ pub fn locate(sheet: &RawSheet, spec: &PipelineSpec, min_score: u32) -> Option<T
             if bottom >= rows {
                 break;
             }
-            let Some(cand) = evaluate(spec, &grid, top, bottom, width) else { continue };
+            let Some(cand) = evaluate(spec, &grid, top, bottom, width) else {
+                continue;
+            };
             if cand.score < min_score {
                 continue;
             }
@@ -246,7 +267,11 @@ pub fn unit_line(text: &str) -> Option<MoneyUnit> {
     let i = t.find("单位")?;
     let rest = &t[i + "单位".len()..];
     let rest = rest.trim_start_matches([':', '：']);
-    for (w, u) in [("亿元", MoneyUnit::Yi), ("万元", MoneyUnit::Wan), ("元", MoneyUnit::Yuan)] {
+    for (w, u) in [
+        ("亿元", MoneyUnit::Yi),
+        ("万元", MoneyUnit::Wan),
+        ("元", MoneyUnit::Yuan),
+    ] {
         if rest.starts_with(w) {
             return Some(u);
         }
@@ -275,20 +300,91 @@ mod tests {
             visible: true,
             rows: vec![
                 vec![t("2023年1-7月全省新基建项目推进情况调度表")],
-                vec![t("填报单位：南昌市发展和改革委员会  填报时间：2023年8月3日")],
-                vec![Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, t("单位：万元")],
-                vec![t("序号"), t("项目代码"), t("项目名称"), t("总投资\n（亿元）"), t("2023年投资完成情况"), Cell::Empty, Cell::Empty, t("建设状态")],
-                vec![Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, t("年度计划"), t("7月完成"), t("1-7月累计完成"), Cell::Empty],
-                vec![t("1"), t("2023-360100-64-01-104233"), t("南昌5G"), Cell::Number(1.2), Cell::Number(100.0), Cell::Number(5.0), Cell::Number(50.0), t("在建")],
+                vec![t(
+                    "填报单位：南昌市发展和改革委员会  填报时间：2023年8月3日",
+                )],
+                vec![
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    t("单位：万元"),
+                ],
+                vec![
+                    t("序号"),
+                    t("项目代码"),
+                    t("项目名称"),
+                    t("总投资\n（亿元）"),
+                    t("2023年投资完成情况"),
+                    Cell::Empty,
+                    Cell::Empty,
+                    t("建设状态"),
+                ],
+                vec![
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    t("年度计划"),
+                    t("7月完成"),
+                    t("1-7月累计完成"),
+                    Cell::Empty,
+                ],
+                vec![
+                    t("1"),
+                    t("2023-360100-64-01-104233"),
+                    t("南昌5G"),
+                    Cell::Number(1.2),
+                    Cell::Number(100.0),
+                    Cell::Number(5.0),
+                    Cell::Number(50.0),
+                    t("在建"),
+                ],
             ],
             merges: vec![
-                Merge { first_row: 0, first_col: 0, last_row: 0, last_col: 7 },
-                Merge { first_row: 3, first_col: 4, last_row: 3, last_col: 6 },
-                Merge { first_row: 3, first_col: 0, last_row: 4, last_col: 0 },
-                Merge { first_row: 3, first_col: 1, last_row: 4, last_col: 1 },
-                Merge { first_row: 3, first_col: 2, last_row: 4, last_col: 2 },
-                Merge { first_row: 3, first_col: 3, last_row: 4, last_col: 3 },
-                Merge { first_row: 3, first_col: 7, last_row: 4, last_col: 7 },
+                Merge {
+                    first_row: 0,
+                    first_col: 0,
+                    last_row: 0,
+                    last_col: 7,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 4,
+                    last_row: 3,
+                    last_col: 6,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 0,
+                    last_row: 4,
+                    last_col: 0,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 1,
+                    last_row: 4,
+                    last_col: 1,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 2,
+                    last_row: 4,
+                    last_col: 2,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 3,
+                    last_row: 4,
+                    last_col: 3,
+                },
+                Merge {
+                    first_row: 3,
+                    first_col: 7,
+                    last_row: 4,
+                    last_col: 7,
+                },
             ],
             hidden_rows: vec![],
         };
@@ -308,7 +404,13 @@ mod tests {
         let sheet = RawSheet {
             name: "s".into(),
             visible: true,
-            rows: vec![vec![t("项目代码"), t("项目名称"), t("总投资"), t("计划总投资(千元)"), t("1-7月累计完成投资")]],
+            rows: vec![vec![
+                t("项目代码"),
+                t("项目名称"),
+                t("总投资"),
+                t("计划总投资(千元)"),
+                t("1-7月累计完成投资"),
+            ]],
             ..Default::default()
         };
         let l = locate(&sheet, &spec(), 2).unwrap();

@@ -66,7 +66,11 @@ pub fn ignore_reason(name: &str) -> Option<&'static str> {
         Some("Windows 系统文件")
     } else if name.starts_with('.') {
         Some("隐藏文件")
-    } else if lower.ends_with(".tmp") || lower.ends_with(".bak") || lower.ends_with(".crdownload") || lower.ends_with(".part") {
+    } else if lower.ends_with(".tmp")
+        || lower.ends_with(".bak")
+        || lower.ends_with(".crdownload")
+        || lower.ends_with(".part")
+    {
         Some("临时或未下载完成的文件")
     } else {
         None
@@ -84,7 +88,12 @@ pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<IgnoredFile>), InboxError> 
     Ok((files, ignored))
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, ignored: &mut Vec<IgnoredFile>) -> Result<(), InboxError> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    ignored: &mut Vec<IgnoredFile>,
+) -> Result<(), InboxError> {
     let entries = std::fs::read_dir(dir).map_err(|source| InboxError::ReadDir {
         path: dir.to_path_buf(),
         source,
@@ -170,11 +179,20 @@ pub fn sniff(bytes: &[u8], name: &str) -> FileFormat {
         let Ok(zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
             return FileFormat::Xlsx; // truncated zip: let the reader say it is broken
         };
-        let names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).collect();
-        if names.iter().any(|n| n.eq_ignore_ascii_case("xl/workbook.xml") || n.eq_ignore_ascii_case("xl/workbook.bin")) {
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.to_string()))
+            .collect();
+        if names.iter().any(|n| {
+            n.eq_ignore_ascii_case("xl/workbook.xml") || n.eq_ignore_ascii_case("xl/workbook.bin")
+        }) {
             return FileFormat::Xlsx;
         }
-        if names.iter().any(|n| n == "content.xml") && bytes.windows(46).any(|w| w == b"application/vnd.oasis.opendocument.spreadsheet") {
+        if names.iter().any(|n| n == "content.xml")
+            && bytes
+                .windows(46)
+                .any(|w| w == b"application/vnd.oasis.opendocument.spreadsheet")
+        {
             return FileFormat::Ods;
         }
         return FileFormat::Unknown;
@@ -196,7 +214,9 @@ pub fn sniff(bytes: &[u8], name: &str) -> FileFormat {
     let head_text = String::from_utf8_lossy(head).to_lowercase();
     let trimmed = head_text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with("<?xml") || trimmed.starts_with("<workbook") {
-        if head_text.contains("urn:schemas-microsoft-com:office:spreadsheet") || head_text.contains("<workbook") {
+        if head_text.contains("urn:schemas-microsoft-com:office:spreadsheet")
+            || head_text.contains("<workbook")
+        {
             return FileFormat::SpreadsheetMl;
         }
         if head_text.contains("<html") || head_text.contains("<table") {
@@ -204,10 +224,21 @@ pub fn sniff(bytes: &[u8], name: &str) -> FileFormat {
         }
         return FileFormat::Unknown;
     }
-    if trimmed.starts_with("<!doctype html") || trimmed.starts_with("<html") || trimmed.starts_with("<table") || trimmed.starts_with("<meta") || (head_text.contains("<table") && head_text.contains("<tr")) {
+    if trimmed.starts_with("<!doctype html")
+        || trimmed.starts_with("<html")
+        || trimmed.starts_with("<table")
+        || trimmed.starts_with("<meta")
+        || (head_text.contains("<table") && head_text.contains("<tr"))
+    {
         return FileFormat::Html;
     }
-    if bytes.starts_with(b"%PDF") || bytes.starts_with(b"\x7fELF") || bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8\xFF") || bytes.starts_with(b"Rar!") || bytes.starts_with(b"7z\xBC\xAF") {
+    if bytes.starts_with(b"%PDF")
+        || bytes.starts_with(b"\x7fELF")
+        || bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(b"\xFF\xD8\xFF")
+        || bytes.starts_with(b"Rar!")
+        || bytes.starts_with(b"7z\xBC\xAF")
+    {
         return FileFormat::Unknown;
     }
     if looks_like_text_table(head) {
@@ -232,7 +263,10 @@ fn looks_like_text_table(head: &[u8]) -> bool {
             s.to_string()
         }
     };
-    let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
     controls == 0 && (text.contains(',') || text.contains('\t') || text.contains('\n'))
 }
 
@@ -252,8 +286,14 @@ mod tests {
     fn sniffs_by_content() {
         assert_eq!(sniff(b"", "a.xlsx"), FileFormat::Empty);
         assert_eq!(sniff(b"%PDF-1.4", "a.xlsx"), FileFormat::Unknown);
-        assert_eq!(sniff("项目代码,项目名称\n1,2\n".as_bytes(), "a.xls"), FileFormat::Csv);
-        assert_eq!(sniff(b"<html><table><tr><td>1</td></tr></table></html>", "a.xls"), FileFormat::Html);
+        assert_eq!(
+            sniff("项目代码,项目名称\n1,2\n".as_bytes(), "a.xls"),
+            FileFormat::Csv
+        );
+        assert_eq!(
+            sniff(b"<html><table><tr><td>1</td></tr></table></html>", "a.xls"),
+            FileFormat::Html
+        );
         assert_eq!(
             sniff(b"<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">", "a.xls"),
             FileFormat::SpreadsheetMl

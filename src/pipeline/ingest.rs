@@ -86,7 +86,11 @@ fn range_to_rows(range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, Ingest
     let (h, w) = range.get_size();
     let cells = (r0 as u64 + h as u64) * (c0 as u64 + w as u64);
     if cells > MAX_CELLS {
-        return Err(IngestError::TooLarge(format!("{} 行 × {} 列", r0 as usize + h, c0 as usize + w)));
+        return Err(IngestError::TooLarge(format!(
+            "{} 行 × {} 列",
+            r0 as usize + h,
+            c0 as usize + w
+        )));
     }
     let mut rows: Vec<Vec<Cell>> = (0..r0).map(|_| Vec::new()).collect();
     for row in range.rows() {
@@ -129,7 +133,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
         let rows = range_to_rows(&range)?;
-        let m = wb.merge_cells_by_sheet_name(&name).map(merges).unwrap_or_default();
+        let m = wb
+            .merge_cells_by_sheet_name(&name)
+            .map(merges)
+            .unwrap_or_default();
         let hidden_rows = hidden_rows_xlsx(bytes, &wb, &name);
         sheets.push(RawSheet {
             name,
@@ -176,11 +183,21 @@ fn xlsx_sheet_part(bytes: &[u8], sheet: &str) -> Option<String> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 /// In `xml`, finds `<tag … key="value" …>` and returns its attribute `want`.
-fn attr_of_element_with(xml: &str, tag: &str, key: &str, value: &str, want: &str) -> Option<String> {
+fn attr_of_element_with(
+    xml: &str,
+    tag: &str,
+    key: &str,
+    value: &str,
+    want: &str,
+) -> Option<String> {
     let open = format!("<{tag} ");
     for chunk in xml.split(&open).skip(1) {
         let end = chunk.find('>')?;
@@ -270,7 +287,10 @@ fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, Ing
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
         let rows = range_to_rows(&range)?;
-        let m = wb.merge_cells_by_sheet_name(&name).map(merges).unwrap_or_default();
+        let m = wb
+            .merge_cells_by_sheet_name(&name)
+            .map(merges)
+            .unwrap_or_default();
         sheets.push(RawSheet {
             name,
             visible,
@@ -302,7 +322,10 @@ fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             hidden_rows: Vec::new(),
         });
     }
-    Ok(RawWorkbook { sheets, is_1904: false })
+    Ok(RawWorkbook {
+        sheets,
+        is_1904: false,
+    })
 }
 
 /// Decodes text bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
@@ -419,7 +442,14 @@ impl GridBuilder {
     }
 
     /// Puts a cell at the first free column from `col` in `row`; returns the next column.
-    fn place(&mut self, row: u32, mut col: u32, cell: Cell, rowspan: u32, colspan: u32) -> Result<u32, IngestError> {
+    fn place(
+        &mut self,
+        row: u32,
+        mut col: u32,
+        cell: Cell,
+        rowspan: u32,
+        colspan: u32,
+    ) -> Result<u32, IngestError> {
         while self.occupied.contains(&(row, col)) {
             col += 1;
         }
@@ -472,8 +502,19 @@ fn read_html(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             for td in tr.select(&cell_sel) {
                 let txt: String = td.text().collect::<Vec<_>>().join("");
                 let txt = txt.replace('\u{a0}', " ");
-                let span = |k: &str| td.value().attr(k).and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1);
-                col = grid.place(r as u32, col, text_cell(txt.trim()), span("rowspan"), span("colspan"))?;
+                let span = |k: &str| {
+                    td.value()
+                        .attr(k)
+                        .and_then(|v| v.trim().parse::<u32>().ok())
+                        .unwrap_or(1)
+                };
+                col = grid.place(
+                    r as u32,
+                    col,
+                    text_cell(txt.trim()),
+                    span("rowspan"),
+                    span("colspan"),
+                )?;
             }
         }
         if grid.rows.is_empty() {
@@ -490,13 +531,18 @@ fn read_html(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     if sheets.is_empty() {
         return Err(IngestError::NotSpreadsheet);
     }
-    Ok(RawWorkbook { sheets, is_1904: false })
+    Ok(RawWorkbook {
+        sheets,
+        is_1904: false,
+    })
 }
 
 /// HTML exports from Chinese systems are often GBK with a `<meta charset>`.
 fn decode_html(bytes: &[u8]) -> String {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
-    if (head.contains("charset=gb") || head.contains("charset=\"gb")) && std::str::from_utf8(bytes).is_err() {
+    if (head.contains("charset=gb") || head.contains("charset=\"gb"))
+        && std::str::from_utf8(bytes).is_err()
+    {
         return encoding_rs::GB18030.decode(bytes).0.to_string();
     }
     decode_text(bytes)
@@ -516,7 +562,9 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     let mut data = String::new();
     let local = |n: &str| -> String { n.rsplit(':').next().unwrap_or("").to_string() };
     loop {
-        let ev = reader.read_event().map_err(|e| IngestError::Corrupt(e.to_string()))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| IngestError::Corrupt(e.to_string()))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let self_closing = matches!(ev, Event::Empty(_));
@@ -530,7 +578,11 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                 match name.as_str() {
                     "Worksheet" => {
                         let visible = true;
-                        grid = Some((get("Name").unwrap_or_else(|| format!("Sheet{}", sheets.len() + 1)), visible, GridBuilder::new()));
+                        grid = Some((
+                            get("Name").unwrap_or_else(|| format!("Sheet{}", sheets.len() + 1)),
+                            visible,
+                            GridBuilder::new(),
+                        ));
                         row = -1;
                     }
                     "Row" => {
@@ -544,14 +596,24 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                         if let Some(i) = get("Index").and_then(|v| v.parse::<u32>().ok()) {
                             col = i.saturating_sub(1);
                         }
-                        let across = get("MergeAcross").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
-                        let down = get("MergeDown").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+                        let across = get("MergeAcross")
+                            .and_then(|v| v.parse::<u32>().ok())
+                            .unwrap_or(0);
+                        let down = get("MergeDown")
+                            .and_then(|v| v.parse::<u32>().ok())
+                            .unwrap_or(0);
                         cell_span = (down + 1, across + 1);
                         data.clear();
                         cell_type.clear();
                         if let Some((_, _, g)) = grid.as_mut() {
                             // Reserve the position now; the value is set at </Cell>.
-                            col = g.place(row.max(0) as u32, col, Cell::Empty, cell_span.0, cell_span.1)? - cell_span.1;
+                            col = g.place(
+                                row.max(0) as u32,
+                                col,
+                                Cell::Empty,
+                                cell_span.0,
+                                cell_span.1,
+                            )? - cell_span.1;
                         }
                         if self_closing {
                             col += cell_span.1;
@@ -578,7 +640,11 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                     _ => "",
                 });
                 if let Some(num) = name.strip_prefix('#') {
-                    let code = if let Some(h) = num.strip_prefix('x') { u32::from_str_radix(h, 16).ok() } else { num.parse().ok() };
+                    let code = if let Some(h) = num.strip_prefix('x') {
+                        u32::from_str_radix(h, 16).ok()
+                    } else {
+                        num.parse().ok()
+                    };
                     if let Some(ch) = code.and_then(char::from_u32) {
                         data.push(ch);
                     }
@@ -591,7 +657,11 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                     "Cell" => {
                         if let Some((_, _, g)) = grid.as_mut() {
                             let cell = match cell_type.as_str() {
-                                "Number" => data.trim().parse::<f64>().map(Cell::Number).unwrap_or_else(|_| text_cell(&data)),
+                                "Number" => data
+                                    .trim()
+                                    .parse::<f64>()
+                                    .map(Cell::Number)
+                                    .unwrap_or_else(|_| text_cell(&data)),
                                 "Boolean" => Cell::Bool(data.trim() == "1"),
                                 "Error" => Cell::Error(data.clone()),
                                 _ => text_cell(&data),
@@ -629,7 +699,10 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     if sheets.is_empty() {
         return Err(IngestError::NotSpreadsheet);
     }
-    Ok(RawWorkbook { sheets, is_1904: false })
+    Ok(RawWorkbook {
+        sheets,
+        is_1904: false,
+    })
 }
 
 #[cfg(test)]

@@ -92,7 +92,11 @@ pub fn rate(x: f64) -> f64 {
 }
 
 /// Input entries of a program's files, in file-name order.
-pub fn inputs(files: &[ParsedFile], accounts: &BTreeMap<String, RowAccount>, unit_name: &dyn Fn(Option<&str>) -> String) -> Vec<InputEntry> {
+pub fn inputs(
+    files: &[ParsedFile],
+    accounts: &BTreeMap<String, RowAccount>,
+    unit_name: &dyn Fn(Option<&str>) -> String,
+) -> Vec<InputEntry> {
     let mut out: Vec<InputEntry> = files
         .iter()
         .map(|f| {
@@ -103,7 +107,12 @@ pub fn inputs(files: &[ParsedFile], accounts: &BTreeMap<String, RowAccount>, uni
                 size: f.file.size,
                 format: format!("{:?}", f.file.format).to_lowercase(),
                 unit: unit_name(f.unit_id.as_deref()),
-                sheet: f.tables.iter().map(|t| t.sheet.clone()).collect::<Vec<_>>().join(", "),
+                sheet: f
+                    .tables
+                    .iter()
+                    .map(|t| t.sheet.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 rows_read: a.rows_read,
                 accepted: a.accepted,
                 rejected: a.rejected,
@@ -116,7 +125,11 @@ pub fn inputs(files: &[ParsedFile], accounts: &BTreeMap<String, RowAccount>, uni
                 }
                 .to_string(),
                 error: f.error.clone(),
-                skipped_sheets: f.skipped_sheets.iter().map(|(s, why)| format!("{s}：{why}")).collect(),
+                skipped_sheets: f
+                    .skipped_sheets
+                    .iter()
+                    .map(|(s, why)| format!("{s}：{why}"))
+                    .collect(),
             }
         })
         .collect();

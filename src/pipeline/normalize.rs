@@ -11,12 +11,12 @@ use std::sync::OnceLock;
 use crate::checks::{finding, Loc};
 use crate::config::{FieldKind, PipelineSpec};
 use crate::model::{
-    Cell, ColumnMap, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period, RawSheet, RawWorkbook, SheetTable, SkipReason,
-    TotalRow,
+    Cell, ColumnMap, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period, RawSheet,
+    RawWorkbook, SheetTable, SkipReason, TotalRow,
 };
 use crate::parse::{
-    clean_code, decimal_from_f64, is_project_code, month_from_serial, parse_amount_text, parse_month_text, to_yuan,
-    MoneyUnit, Nature, Status, TextAmount, YearMonth, Yuan,
+    clean_code, decimal_from_f64, is_project_code, month_from_serial, parse_amount_text,
+    parse_month_text, to_yuan, MoneyUnit, Nature, Status, TextAmount, YearMonth, Yuan,
 };
 use crate::pipeline::header::{locate, unit_line, TableLayout};
 use crate::seeds::{Library, Units};
@@ -41,7 +41,10 @@ fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
 
 fn period_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"(20\d{2})\s*年\s*(?:度\s*)?(?:1\s*[-—–~～至到]\s*)?(\d{1,2})\s*月")
+    re(
+        &R,
+        r"(20\d{2})\s*年\s*(?:度\s*)?(?:1\s*[-—–~～至到]\s*)?(\d{1,2})\s*月",
+    )
 }
 
 fn compact_period_re() -> &'static Regex {
@@ -51,7 +54,10 @@ fn compact_period_re() -> &'static Regex {
 
 fn fill_unit_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"填报单位\s*(?:[（(]\s*盖章\s*[)）])?\s*[:：]\s*([^\s:：]+)")
+    re(
+        &R,
+        r"填报单位\s*(?:[（(]\s*盖章\s*[)）])?\s*[:：]\s*([^\s:：]+)",
+    )
 }
 
 fn fill_date_re() -> &'static Regex {
@@ -149,7 +155,12 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
 }
 
 /// Parses one file for one program.
-pub fn parse_file(file: InboxFile, raw: RawWorkbook, program: usize, ctx: &Context<'_>) -> ParsedFile {
+pub fn parse_file(
+    file: InboxFile,
+    raw: RawWorkbook,
+    program: usize,
+    ctx: &Context<'_>,
+) -> ParsedFile {
     let spec = &ctx.specs[program];
     let mut out = ParsedFile {
         file,
@@ -168,38 +179,62 @@ pub fn parse_file(file: InboxFile, raw: RawWorkbook, program: usize, ctx: &Conte
     let mut fill_unit: Option<String> = None;
     for sheet in &raw.sheets {
         if sheet.rows.iter().all(|r| r.iter().all(Cell::is_blank)) {
-            out.skipped_sheets.push((sheet.name.clone(), "空工作表".to_string()));
+            out.skipped_sheets
+                .push((sheet.name.clone(), "空工作表".to_string()));
             continue;
         }
         let Some(layout) = locate(sheet, spec, MIN_LEDGER_SCORE) else {
-            out.skipped_sheets.push((sheet.name.clone(), "未找到台账表头（说明页或其他表）".to_string()));
+            out.skipped_sheets.push((
+                sheet.name.clone(),
+                "未找到台账表头（说明页或其他表）".to_string(),
+            ));
             continue;
         };
         if !sheet.visible {
             out.findings.push(finding(
                 Some(spec),
                 "W010",
-                &Loc { file: &fname, sheet: &sheet.name, ..Default::default() },
+                &Loc {
+                    file: &fname,
+                    sheet: &sheet.name,
+                    ..Default::default()
+                },
                 "隐藏的工作表看起来是台账，未计入本期数据",
                 "",
                 "",
             ));
-            out.skipped_sheets.push((sheet.name.clone(), "隐藏的台账工作表（未读取）".to_string()));
+            out.skipped_sheets
+                .push((sheet.name.clone(), "隐藏的台账工作表（未读取）".to_string()));
             continue;
         }
         let above = rows_text(sheet, 0, layout.header_top);
         for line in &above {
             if fill_unit.is_none() {
-                fill_unit = fill_unit_re().captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_string());
+                fill_unit = fill_unit_re()
+                    .captures(line)
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str().to_string());
             }
             if out.filled_on.is_none() {
-                out.filled_on = fill_date_re().captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_string());
+                out.filled_on = fill_date_re()
+                    .captures(line)
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str().to_string());
             }
-            if out.declared_period.is_none() && !line.contains("填报") && !line.contains("报送") {
+            if out.declared_period.is_none() && !line.contains("填报") && !line.contains("报送")
+            {
                 out.declared_period = stated_period(line);
             }
         }
-        let table = parse_table(sheet, &layout, &above, spec, &fname, raw.is_1904, &mut out.findings);
+        let table = parse_table(
+            sheet,
+            &layout,
+            &above,
+            spec,
+            &fname,
+            raw.is_1904,
+            &mut out.findings,
+        );
         out.tables.push(table);
     }
     if out.declared_period.is_none() {
@@ -219,7 +254,10 @@ pub fn parse_file(file: InboxFile, raw: RawWorkbook, program: usize, ctx: &Conte
                     }
                 }
             }
-            (seen.len() == 1).then(|| seen.into_iter().next()).flatten().and_then(|id| ctx.units.by_id(&id))
+            (seen.len() == 1)
+                .then(|| seen.into_iter().next())
+                .flatten()
+                .and_then(|id| ctx.units.by_id(&id))
         })
         .map(|u| u.id.clone());
     if out.tables.is_empty() {
@@ -228,13 +266,21 @@ pub fn parse_file(file: InboxFile, raw: RawWorkbook, program: usize, ctx: &Conte
         out.findings.push(finding(
             Some(spec),
             "E005",
-            &Loc { file: &fname, ..Default::default() },
+            &Loc {
+                file: &fname,
+                ..Default::default()
+            },
             "所有工作表中都没有找到台账表头（需有项目代码或项目名称，以及投资额等列）",
             "",
             "",
         ));
     }
-    let unit_name = out.unit_id.as_deref().and_then(|id| ctx.units.by_id(id)).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = out
+        .unit_id
+        .as_deref()
+        .and_then(|id| ctx.units.by_id(id))
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
     for f in out.findings.iter_mut() {
         f.unit.clone_from(&unit_name);
     }
@@ -259,10 +305,31 @@ fn label_text(cell: &Cell) -> String {
 
 fn is_footer_text(s: &str) -> bool {
     const STARTS: [&str; 16] = [
-        "备注", "注:", "注：", "说明", "填报人", "审核人", "制表人", "制表", "负责人", "联系人:", "联系人：", "联系电话", "填表人", "单位负责人", "附注", "数据来源",
+        "备注",
+        "注:",
+        "注：",
+        "说明",
+        "填报人",
+        "审核人",
+        "制表人",
+        "制表",
+        "负责人",
+        "联系人:",
+        "联系人：",
+        "联系电话",
+        "填表人",
+        "单位负责人",
+        "附注",
+        "数据来源",
     ];
     let t = crate::text::to_halfwidth(s);
-    STARTS.iter().any(|p| t.starts_with(&crate::text::to_halfwidth(p))) || t.starts_with("注") && t.chars().nth(1).is_some_and(|c| c.is_ascii_digit() || c == ':')
+    STARTS
+        .iter()
+        .any(|p| t.starts_with(&crate::text::to_halfwidth(p)))
+        || t.starts_with("注")
+            && t.chars()
+                .nth(1)
+                .is_some_and(|c| c.is_ascii_digit() || c == ':')
 }
 
 fn parse_table(
@@ -276,21 +343,25 @@ fn parse_table(
 ) -> SheetTable {
     let loc_sheet = |cell: String| (fname.to_string(), sheet.name.clone(), cell);
     // Sheet-level unit from a 单位 line above (or inside) the header.
-    let sheet_unit = above
+    let sheet_unit = above.iter().find_map(|l| unit_line(l)).or_else(|| {
+        (layout.header_top..=layout.header_bottom)
+            .flat_map(|r| sheet.rows.get(r as usize).into_iter().flatten())
+            .find_map(|c| match c {
+                Cell::Text(s) => unit_line(s),
+                _ => None,
+            })
+    });
+    let cols: BTreeMap<String, u32> = layout
+        .columns
         .iter()
-        .find_map(|l| unit_line(l))
-        .or_else(|| {
-            (layout.header_top..=layout.header_bottom)
-                .flat_map(|r| sheet.rows.get(r as usize).into_iter().flatten())
-                .find_map(|c| match c {
-                    Cell::Text(s) => unit_line(s),
-                    _ => None,
-                })
-        });
-    let cols: BTreeMap<String, u32> = layout.columns.iter().map(|c| (c.field.clone(), c.col)).collect();
+        .map(|c| (c.field.clone(), c.col))
+        .collect();
     let mut units: BTreeMap<u32, MoneyUnit> = BTreeMap::new();
     for c in &layout.columns {
-        if spec.field(&c.field).is_some_and(|f| f.kind == FieldKind::Money) {
+        if spec
+            .field(&c.field)
+            .is_some_and(|f| f.kind == FieldKind::Money)
+        {
             units.insert(c.col, c.unit.or(sheet_unit).unwrap_or(spec.default_unit));
         }
     }
@@ -299,8 +370,17 @@ fn parse_table(
         file_findings.push(finding(
             Some(spec),
             "E102",
-            &Loc { file: &f, sheet: &s, cell: &crate::text::a1(layout.header_bottom, *c1), ..Default::default() },
-            &format!("字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取", crate::text::col_letters(*c1), crate::text::col_letters(*c2)),
+            &Loc {
+                file: &f,
+                sheet: &s,
+                cell: &crate::text::a1(layout.header_bottom, *c1),
+                ..Default::default()
+            },
+            &format!(
+                "字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取",
+                crate::text::col_letters(*c1),
+                crate::text::col_letters(*c2)
+            ),
             "",
             "",
         ));
@@ -309,8 +389,16 @@ fn parse_table(
         file_findings.push(finding(
             Some(spec),
             "W103",
-            &Loc { file: fname, sheet: &sheet.name, cell: &crate::text::a1(layout.header_bottom, *col), ..Default::default() },
-            &format!("表头金额单位“{unit}”无法识别，已按{}读取", spec.default_unit.label()),
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_bottom, *col),
+                ..Default::default()
+            },
+            &format!(
+                "表头金额单位“{unit}”无法识别，已按{}读取",
+                spec.default_unit.label()
+            ),
             unit,
             "元、万元或亿元",
         ));
@@ -319,15 +407,24 @@ fn parse_table(
         file_findings.push(finding(
             Some(spec),
             "W104",
-            &Loc { file: fname, sheet: &sheet.name, cell: &crate::text::a1(layout.header_top, 0), ..Default::default() },
-            &format!("有多处像表头的行，已采用第 {}-{} 行", layout.header_top + 1, layout.header_bottom + 1),
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_top, 0),
+                ..Default::default()
+            },
+            &format!(
+                "有多处像表头的行，已采用第 {}-{} 行",
+                layout.header_top + 1,
+                layout.header_bottom + 1
+            ),
             "",
             "",
         ));
     }
     let mut missing = Vec::new();
     for f in spec.fields.iter().filter(|f| f.required) {
-        if !cols.contains_key(&f.key) && !(f.key == "code" && cols.contains_key("name")) {
+        if !(cols.contains_key(&f.key) || f.key == "code" && cols.contains_key("name")) {
             missing.push(f);
         }
     }
@@ -335,13 +432,29 @@ fn parse_table(
         file_findings.push(finding(
             Some(spec),
             "E101",
-            &Loc { file: fname, sheet: &sheet.name, cell: &crate::text::a1(layout.header_top, 0), ..Default::default() },
-            &format!("缺少必填列“{}”（可用写法：{}）", f.synonyms.first().map_or("", |s| s.as_str()), f.synonyms.iter().take(4).cloned().collect::<Vec<_>>().join("、")),
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_top, 0),
+                ..Default::default()
+            },
+            &format!(
+                "缺少必填列“{}”（可用写法：{}）",
+                f.synonyms.first().map_or("", |s| s.as_str()),
+                f.synonyms
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
             "",
             "",
         ));
     }
-    let fatal_missing = missing.iter().any(|f| matches!(f.key.as_str(), "ytd_done" | "name"));
+    let fatal_missing = missing
+        .iter()
+        .any(|f| matches!(f.key.as_str(), "ytd_done" | "name"));
 
     let mut table = SheetTable {
         sheet: sheet.name.clone(),
@@ -350,14 +463,20 @@ fn parse_table(
         columns: layout
             .columns
             .iter()
-            .map(|c| ColumnMap { unit: units.get(&c.col).copied().or(c.unit), ..c.clone() })
+            .map(|c| ColumnMap {
+                unit: units.get(&c.col).copied().or(c.unit),
+                ..c.clone()
+            })
             .collect(),
         ..Default::default()
     };
     let width = sheet.width();
     let first = layout.header_bottom + 1;
     let last = sheet.rows.len() as u32;
-    let label_cols: Vec<u32> = ["seq", "code", "name"].iter().filter_map(|k| cols.get(*k).copied()).collect();
+    let label_cols: Vec<u32> = ["seq", "code", "name"]
+        .iter()
+        .filter_map(|k| cols.get(*k).copied())
+        .collect();
     for r in first..last {
         table.rows_read += 1;
         let row_cells = &sheet.rows[r as usize];
@@ -365,19 +484,37 @@ fn parse_table(
             table.skipped.push((r, SkipReason::Blank));
             continue;
         }
-        let code_text = cols.get("code").map(|c| clean_code(&sheet.cell(r, *c).display())).unwrap_or_default();
+        let code_text = cols
+            .get("code")
+            .map(|c| clean_code(&sheet.cell(r, *c).display()))
+            .unwrap_or_default();
         let has_code = is_project_code(&code_text);
-        let mut labels: Vec<String> = label_cols.iter().map(|c| label_text(sheet.cell(r, *c))).filter(|s| !s.is_empty()).collect();
-        let non_blank: Vec<(u32, &Cell)> = (0..width).map(|c| (c, sheet.cell(r, c))).filter(|(_, c)| !c.is_blank()).collect();
+        let mut labels: Vec<String> = label_cols
+            .iter()
+            .map(|c| label_text(sheet.cell(r, *c)))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let non_blank: Vec<(u32, &Cell)> = (0..width)
+            .map(|c| (c, sheet.cell(r, c)))
+            .filter(|(_, c)| !c.is_blank())
+            .collect();
         if labels.is_empty() {
             labels.extend(non_blank.iter().take(2).map(|(_, c)| label_text(c)));
         }
-        let first_text = non_blank.first().map(|(_, c)| label_text(c)).unwrap_or_default();
-        if !has_code && (is_footer_text(&first_text) || non_blank.len() == 1 && first_text.chars().count() > 30) {
+        let first_text = non_blank
+            .first()
+            .map(|(_, c)| label_text(c))
+            .unwrap_or_default();
+        if !has_code
+            && (is_footer_text(&first_text)
+                || non_blank.len() == 1 && first_text.chars().count() > 30)
+        {
             table.skipped.push((r, SkipReason::Footer));
             continue;
         }
-        let total_label = labels.iter().find(|l| l.contains("合计") || l.contains("总计") || l.contains("小计"));
+        let total_label = labels
+            .iter()
+            .find(|l| l.contains("合计") || l.contains("总计") || l.contains("小计"));
         if !has_code {
             if let Some(label) = total_label {
                 let money = |k: &str| -> Option<Yuan> {
@@ -392,7 +529,9 @@ fn parse_table(
                     label: label.clone(),
                     ytd_done: money("ytd_done"),
                     annual_plan: money("annual_plan"),
-                    grand: label.starts_with("合计") || label.starts_with("总计") || label.starts_with("全省合计"),
+                    grand: label.starts_with("合计")
+                        || label.starts_with("总计")
+                        || label.starts_with("全省合计"),
                 });
                 table.skipped.push((r, SkipReason::Total));
                 continue;
@@ -415,11 +554,19 @@ fn parse_table(
                 table.skipped.push((r, SkipReason::Footer));
                 continue;
             }
-            let cell = crate::text::a1(r, cols.get("name").or(cols.get("code")).copied().unwrap_or(0));
+            let cell = crate::text::a1(
+                r,
+                cols.get("name").or(cols.get("code")).copied().unwrap_or(0),
+            );
             row.findings.push(finding(
                 Some(spec),
                 "E215",
-                &Loc { file: fname, sheet: &sheet.name, cell: &cell, ..Default::default() },
+                &Loc {
+                    file: fname,
+                    sheet: &sheet.name,
+                    cell: &cell,
+                    ..Default::default()
+                },
                 "该行有数据但没有项目代码和项目名称，无法确定是哪个项目",
                 "",
                 "项目代码或项目名称",
@@ -429,7 +576,13 @@ fn parse_table(
             row.findings.push(finding(
                 Some(spec),
                 "E101",
-                &Loc { file: fname, sheet: &sheet.name, cell: &crate::text::a1(r, 0), project_code: row.code.as_deref().unwrap_or(""), ..Default::default() },
+                &Loc {
+                    file: fname,
+                    sheet: &sheet.name,
+                    cell: &crate::text::a1(r, 0),
+                    project_code: row.code.as_deref().unwrap_or(""),
+                    ..Default::default()
+                },
                 "本表缺少必填列，该行无法计入",
                 "",
                 "",
@@ -442,9 +595,20 @@ fn parse_table(
 }
 
 /// Checks each grand-total row against the sum of the data rows.
-fn reconcile_totals(table: &mut SheetTable, spec: &PipelineSpec, fname: &str, findings: &mut Vec<Finding>) {
-    let col = table.columns.iter().find(|c| c.field == "ytd_done").map(|c| c.col);
-    let (Some(col), true) = (col, !table.rows.is_empty()) else { return };
+fn reconcile_totals(
+    table: &mut SheetTable,
+    spec: &PipelineSpec,
+    fname: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let col = table
+        .columns
+        .iter()
+        .find(|c| c.field == "ytd_done")
+        .map(|c| c.col);
+    let (Some(col), true) = (col, !table.rows.is_empty()) else {
+        return;
+    };
     let sum: Yuan = table.rows.iter().filter_map(|r| r.ytd_done).sum();
     let n = table.rows.len() as i64;
     for t in table.totals.iter().filter(|t| t.grand) {
@@ -455,7 +619,12 @@ fn reconcile_totals(table: &mut SheetTable, spec: &PipelineSpec, fname: &str, fi
                 findings.push(finding(
                     Some(spec),
                     "W214",
-                    &Loc { file: fname, sheet: &table.sheet, cell: &crate::text::a1(t.row, col), ..Default::default() },
+                    &Loc {
+                        file: fname,
+                        sheet: &table.sheet,
+                        cell: &crate::text::a1(t.row, col),
+                        ..Default::default()
+                    },
                     &format!("“{}”行的累计完成投资与明细行之和不符", t.label),
                     &crate::parse::fmt_wan(v),
                     &crate::parse::fmt_wan(sum),
@@ -493,9 +662,17 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
         },
         Cell::Text(s) => match parse_amount_text(s) {
             TextAmount::Null => MoneyValue::Empty,
-            TextAmount::Number { percent: true, .. } => MoneyValue::Bad("E206", "金额列中填写了百分数".to_string()),
-            TextAmount::Number { value, unit: None, .. } => signed(to_yuan(value, unit), s),
-            TextAmount::Number { value, unit: Some(u), .. } => match signed(to_yuan(value, u), s) {
+            TextAmount::Number { percent: true, .. } => {
+                MoneyValue::Bad("E206", "金额列中填写了百分数".to_string())
+            }
+            TextAmount::Number {
+                value, unit: None, ..
+            } => signed(to_yuan(value, unit), s),
+            TextAmount::Number {
+                value,
+                unit: Some(u),
+                ..
+            } => match signed(to_yuan(value, u), s) {
                 MoneyValue::Value(y) => MoneyValue::Converted(y, s.clone()),
                 other => other,
             },
@@ -517,15 +694,23 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
 fn month_value(cell: &Cell, is_1904: bool) -> Result<Option<YearMonth>, String> {
     match cell {
         Cell::Empty => Ok(None),
-        Cell::Date(f) => month_from_serial(*f, is_1904).map(Some).ok_or_else(|| format!("{f}")),
+        Cell::Date(f) => month_from_serial(*f, is_1904)
+            .map(Some)
+            .ok_or_else(|| format!("{f}")),
         Cell::Number(f) => {
             let i = f.trunc() as i64;
             if (190_001..=220_012).contains(&i) {
-                parse_month_text(&i.to_string()).map(Some).ok_or_else(|| format!("{f}"))
+                parse_month_text(&i.to_string())
+                    .map(Some)
+                    .ok_or_else(|| format!("{f}"))
             } else if (1900.0..2200.0).contains(f) && f.fract() > 0.0 {
-                parse_month_text(&format!("{f}")).map(Some).ok_or_else(|| format!("{f}"))
+                parse_month_text(&format!("{f}"))
+                    .map(Some)
+                    .ok_or_else(|| format!("{f}"))
             } else {
-                month_from_serial(*f, is_1904).map(Some).ok_or_else(|| format!("{f}"))
+                month_from_serial(*f, is_1904)
+                    .map(Some)
+                    .ok_or_else(|| format!("{f}"))
             }
         }
         Cell::Text(s) if crate::parse::is_null_marker(s) => Ok(None),
@@ -553,14 +738,26 @@ fn extract_row(
     is_1904: bool,
 ) {
     let r = row.row;
-    let code = cols.get("code").map(|c| sheet.cell(r, *c)).and_then(text_value).map(|s| clean_code(&s));
+    let code = cols
+        .get("code")
+        .map(|c| sheet.cell(r, *c))
+        .and_then(text_value)
+        .map(|s| clean_code(&s));
     row.code = code.filter(|c| !c.is_empty());
     let code_for_loc = row.code.clone().unwrap_or_default();
     for (key, &col) in cols {
         let cell = sheet.cell(r, col);
         let addr = crate::text::a1(r, col);
-        let loc = Loc { file: fname, sheet: &sheet.name, cell: &addr, project_code: &code_for_loc, ..Default::default() };
-        let Some(kind) = spec.field(key).map(|f| f.kind) else { continue };
+        let loc = Loc {
+            file: fname,
+            sheet: &sheet.name,
+            cell: &addr,
+            project_code: &code_for_loc,
+            ..Default::default()
+        };
+        let Some(kind) = spec.field(key).map(|f| f.kind) else {
+            continue;
+        };
         match kind {
             FieldKind::Money => {
                 let unit = units.get(&col).copied().unwrap_or(spec.default_unit);
@@ -572,14 +769,28 @@ fn extract_row(
                             Some(spec),
                             "W210",
                             &loc,
-                            &format!("数字以文本形式填写并带有单位，已按 {} 读取", crate::parse::fmt_wan(v) + "万元"),
+                            &format!(
+                                "数字以文本形式填写并带有单位，已按 {} 读取",
+                                crate::parse::fmt_wan(v) + "万元"
+                            ),
                             &seen,
-                            &format!("{}（数字，单位{}）", crate::parse::fmt_amount(v, unit), unit.label()),
+                            &format!(
+                                "{}（数字，单位{}）",
+                                crate::parse::fmt_amount(v, unit),
+                                unit.label()
+                            ),
                         ));
                         Some(v)
                     }
                     MoneyValue::Bad(id, detail) => {
-                        row.findings.push(finding(Some(spec), id, &loc, &detail, &cell.display(), &format!("数字（单位{}）", unit.label())));
+                        row.findings.push(finding(
+                            Some(spec),
+                            id,
+                            &loc,
+                            &detail,
+                            &cell.display(),
+                            &format!("数字（单位{}）", unit.label()),
+                        ));
                         None
                     }
                 };
@@ -596,7 +807,14 @@ fn extract_row(
                 if let Some(t) = text_value(cell) {
                     match Status::parse(&t) {
                         Some(s) => row.status = Some(s),
-                        None => row.findings.push(finding(Some(spec), "W216", &loc, "建设状态无法识别", &t, "未开工、在建、已竣工或已投产")),
+                        None => row.findings.push(finding(
+                            Some(spec),
+                            "W216",
+                            &loc,
+                            "建设状态无法识别",
+                            &t,
+                            "未开工、在建、已竣工或已投产",
+                        )),
                     }
                 }
             }
@@ -607,7 +825,14 @@ fn extract_row(
                         row.start_date = m;
                     }
                 }
-                Err(seen) => row.findings.push(finding(Some(spec), "W209", &loc, "日期无法识别", &seen, "2023-07 或 2023年7月")),
+                Err(seen) => row.findings.push(finding(
+                    Some(spec),
+                    "W209",
+                    &loc,
+                    "日期无法识别",
+                    &seen,
+                    "2023-07 或 2023年7月",
+                )),
             },
             FieldKind::Unit => row.unit_text = text_value(cell),
             FieldKind::Rate => {}
@@ -627,12 +852,21 @@ fn extract_row(
             }
         }
     }
-    if let Cell::Error(e) = cols.get("code").map(|c| sheet.cell(r, *c)).unwrap_or(&Cell::Empty) {
+    if let Cell::Error(e) = cols
+        .get("code")
+        .map(|c| sheet.cell(r, *c))
+        .unwrap_or(&Cell::Empty)
+    {
         let addr = row.cell_of("code");
         row.findings.push(finding(
             Some(spec),
             "E212",
-            &Loc { file: fname, sheet: &sheet.name, cell: &addr, ..Default::default() },
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &addr,
+                ..Default::default()
+            },
             "项目代码单元格为错误值",
             e,
             "",
@@ -647,8 +881,14 @@ mod tests {
     #[test]
     fn stated_periods() {
         let ym = |y, m| Some(YearMonth { year: y, month: m });
-        assert_eq!(stated_period("2023年1-7月全省新基建项目推进情况调度表"), ym(2023, 7));
-        assert_eq!(stated_period("南昌市数字经济重点项目进展情况表（2023年7月）"), ym(2023, 7));
+        assert_eq!(
+            stated_period("2023年1-7月全省新基建项目推进情况调度表"),
+            ym(2023, 7)
+        );
+        assert_eq!(
+            stated_period("南昌市数字经济重点项目进展情况表（2023年7月）"),
+            ym(2023, 7)
+        );
         assert_eq!(stated_period("赣州-新基建-202307.xlsx"), ym(2023, 7));
         assert_eq!(stated_period("2023年1—12月"), ym(2023, 12));
         assert_eq!(stated_period("项目库"), None);
@@ -656,19 +896,46 @@ mod tests {
 
     #[test]
     fn money_cells() {
-        assert_eq!(money_value(&Cell::Number(1234.56), MoneyUnit::Wan), MoneyValue::Value(12_345_600));
-        assert_eq!(money_value(&Cell::Text("1,234.50".into()), MoneyUnit::Wan), MoneyValue::Value(12_345_000));
+        assert_eq!(
+            money_value(&Cell::Number(1234.56), MoneyUnit::Wan),
+            MoneyValue::Value(12_345_600)
+        );
+        assert_eq!(
+            money_value(&Cell::Text("1,234.50".into()), MoneyUnit::Wan),
+            MoneyValue::Value(12_345_000)
+        );
         assert_eq!(
             money_value(&Cell::Text("1,234.50万元".into()), MoneyUnit::Wan),
             MoneyValue::Converted(12_345_000, "1,234.50万元".into())
         );
-        assert_eq!(money_value(&Cell::Text("1.2亿".into()), MoneyUnit::Wan), MoneyValue::Converted(120_000_000, "1.2亿".into()));
-        assert_eq!(money_value(&Cell::Text(" - ".into()), MoneyUnit::Wan), MoneyValue::Empty);
-        assert!(matches!(money_value(&Cell::Text("约300".into()), MoneyUnit::Wan), MoneyValue::Bad("E206", _)));
-        assert!(matches!(money_value(&Cell::Text("300千元".into()), MoneyUnit::Wan), MoneyValue::Bad("E208", _)));
-        assert!(matches!(money_value(&Cell::Number(-3.0), MoneyUnit::Wan), MoneyValue::Bad("E207", _)));
-        assert!(matches!(money_value(&Cell::Error("#REF!".into()), MoneyUnit::Wan), MoneyValue::Bad("E212", _)));
-        assert_eq!(money_value(&Cell::Number(1.5), MoneyUnit::Yi), MoneyValue::Value(150_000_000));
+        assert_eq!(
+            money_value(&Cell::Text("1.2亿".into()), MoneyUnit::Wan),
+            MoneyValue::Converted(120_000_000, "1.2亿".into())
+        );
+        assert_eq!(
+            money_value(&Cell::Text(" - ".into()), MoneyUnit::Wan),
+            MoneyValue::Empty
+        );
+        assert!(matches!(
+            money_value(&Cell::Text("约300".into()), MoneyUnit::Wan),
+            MoneyValue::Bad("E206", _)
+        ));
+        assert!(matches!(
+            money_value(&Cell::Text("300千元".into()), MoneyUnit::Wan),
+            MoneyValue::Bad("E208", _)
+        ));
+        assert!(matches!(
+            money_value(&Cell::Number(-3.0), MoneyUnit::Wan),
+            MoneyValue::Bad("E207", _)
+        ));
+        assert!(matches!(
+            money_value(&Cell::Error("#REF!".into()), MoneyUnit::Wan),
+            MoneyValue::Bad("E212", _)
+        ));
+        assert_eq!(
+            money_value(&Cell::Number(1.5), MoneyUnit::Yi),
+            MoneyValue::Value(150_000_000)
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub struct Store {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     {
         use std::io::Write;
@@ -62,13 +65,17 @@ impl Store {
 
     /// Saves (replaces) one period.
     pub fn save(&self, sp: &StoredPeriod) -> Result<PathBuf, StoreError> {
-        let period = Period::parse_period(&sp.period).unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
+        let period = Period::parse_period(&sp.period)
+            .unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
         let path = self.path(&sp.program, period);
         let json = serde_json::to_vec_pretty(sp).map_err(|e| StoreError::Corrupt {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        write_atomic(&path, &json).map_err(|source| StoreError::Write { path: path.clone(), source })?;
+        write_atomic(&path, &json).map_err(|source| StoreError::Write {
+            path: path.clone(),
+            source,
+        })?;
         Ok(path)
     }
 
@@ -78,11 +85,16 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let bytes = std::fs::read(&path).map_err(|source| StoreError::Read { path: path.clone(), source })?;
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Corrupt {
-            path,
-            message: e.to_string(),
-        })
+        let bytes = std::fs::read(&path).map_err(|source| StoreError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                path,
+                message: e.to_string(),
+            })
     }
 
     /// Stored periods of a program, sorted.
@@ -116,7 +128,11 @@ impl Store {
     }
 
     /// Stored periods of the same year before `period`, oldest first.
-    pub fn year_before(&self, program: &str, period: Period) -> Result<Vec<StoredPeriod>, StoreError> {
+    pub fn year_before(
+        &self,
+        program: &str,
+        period: Period,
+    ) -> Result<Vec<StoredPeriod>, StoreError> {
         let mut out = Vec::new();
         for p in self.periods(program) {
             if p.year == period.year && p < period {
@@ -152,7 +168,17 @@ mod tests {
         let p = Period::parse_period("2023-02").unwrap();
         assert_eq!(store.load("x", p).unwrap().unwrap().written_at, "w2");
         assert_eq!(store.periods("x"), vec![p]);
-        assert_eq!(std::fs::read_dir(dir.path().join("x")).unwrap().count(), 1, "no temp file left");
-        assert_eq!(store.year_before("x", Period::parse_period("2023-03").unwrap()).unwrap().len(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("x")).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+        assert_eq!(
+            store
+                .year_before("x", Period::parse_period("2023-03").unwrap())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::checks::{finding, Loc};
 use crate::config::{NotReportedPolicy, PipelineSpec};
 use crate::model::{
-    FileStatus, Finding, LedgerRow, ParsedFile, Period, PeriodResult, ProjectRecord, RowAccount, Severity, Status,
-    StoredPeriod,
+    FileStatus, Finding, LedgerRow, ParsedFile, Period, PeriodResult, ProjectRecord, RowAccount,
+    Severity, Status, StoredPeriod,
 };
 use crate::parse::{fmt_wan, is_project_code, MoneyUnit, Yuan};
 use crate::seeds::{Library, NameMatch, Project, Units};
@@ -28,12 +28,14 @@ pub struct Inputs<'a> {
 
 type RowRef = (usize, usize, usize);
 
-fn row_mut<'f>(files: &'f mut [ParsedFile], r: RowRef) -> &'f mut LedgerRow {
+fn row_mut(files: &mut [ParsedFile], r: RowRef) -> &mut LedgerRow {
     &mut files[r.0].tables[r.1].rows[r.2]
 }
 
 fn unit_name(units: &Units, id: Option<&str>) -> String {
-    id.and_then(|i| units.by_id(i)).map(|u| u.name.clone()).unwrap_or_default()
+    id.and_then(|i| units.by_id(i))
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
 }
 
 /// Parses `2023年8月3日` / `2023-08-03` into a sortable number.
@@ -54,11 +56,9 @@ fn date_key(s: &str) -> u32 {
 pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     let spec = inp.spec;
     let mut findings: Vec<Finding> = Vec::new();
-    let prev: Option<&StoredPeriod> = inp
-        .history
-        .iter()
-        .rev()
-        .find(|p| Period::parse_period(&p.period) == Some(inp.period.prev()) && inp.period.month > 1);
+    let prev: Option<&StoredPeriod> = inp.history.iter().rev().find(|p| {
+        Period::parse_period(&p.period) == Some(inp.period.prev()) && inp.period.month > 1
+    });
     let prev_by_code: HashMap<&str, &ProjectRecord> = prev
         .map(|p| p.records.iter().map(|r| (r.code.as_str(), r)).collect())
         .unwrap_or_default();
@@ -75,8 +75,15 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             findings.push(finding(
                 Some(spec),
                 "E006",
-                &Loc { file: &f.file.name, unit: &uname, ..Default::default() },
-                &format!("文件标题或文件名表明是 {}年{}月 的数据，本期为 {}年{}月，该文件不计入本期", p.year, p.month, inp.period.year, inp.period.month),
+                &Loc {
+                    file: &f.file.name,
+                    unit: &uname,
+                    ..Default::default()
+                },
+                &format!(
+                    "文件标题或文件名表明是 {}年{}月 的数据，本期为 {}年{}月，该文件不计入本期",
+                    p.year, p.month, inp.period.year, inp.period.month
+                ),
                 &p.to_string(),
                 &inp.period.to_string(),
             ));
@@ -86,7 +93,10 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             findings.push(finding(
                 Some(spec),
                 "E007",
-                &Loc { file: &f.file.name, ..Default::default() },
+                &Loc {
+                    file: &f.file.name,
+                    ..Default::default()
+                },
                 "文件名、“填报单位”行和“责任单位”列都无法确定是哪个单位报送的",
                 "",
                 "",
@@ -107,7 +117,11 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             .iter()
             .max_by_key(|&&i| {
                 let f = &files[i];
-                (f.filled_on.as_deref().map_or(0, date_key), f.file.modified, f.file.name.clone())
+                (
+                    f.filled_on.as_deref().map_or(0, date_key),
+                    f.file.modified,
+                    f.file.name.clone(),
+                )
             })
             .unwrap_or(&idx[0]);
         let uname = unit_name(inp.units, Some(unit));
@@ -129,7 +143,13 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
 
     // 2. Match rows to the library.
     let mut matched: Vec<(RowRef, usize)> = Vec::new();
-    let index_of: HashMap<&str, usize> = inp.library.projects.iter().enumerate().map(|(i, p)| (p.code.as_str(), i)).collect();
+    let index_of: HashMap<&str, usize> = inp
+        .library
+        .projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.code.as_str(), i))
+        .collect();
     for fi in 0..files.len() {
         if files[fi].status != FileStatus::Ok {
             continue;
@@ -145,18 +165,38 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                 let sheet = row.sheet.clone();
                 let code = row.code.clone().unwrap_or_default();
                 let name = row.name.clone().unwrap_or_default();
-                let code_cell = if row.cols.contains_key("code") { row.cell_of("code") } else { row.cell_of("name") };
+                let code_cell = if row.cols.contains_key("code") {
+                    row.cell_of("code")
+                } else {
+                    row.cell_of("name")
+                };
                 let name_cell = row.cell_of("name");
-                let push = |row: &mut LedgerRow, id: &str, cell: &str, detail: &str, value: &str, expected: &str| {
-                    let l = Loc { file: &fname, sheet: &sheet, cell, project_code: &code, unit: &uname };
-                    row.findings.push(finding(Some(spec), id, &l, detail, value, expected));
+                let push = |row: &mut LedgerRow,
+                            id: &str,
+                            cell: &str,
+                            detail: &str,
+                            value: &str,
+                            expected: &str| {
+                    let l = Loc {
+                        file: &fname,
+                        sheet: &sheet,
+                        cell,
+                        project_code: &code,
+                        unit: &uname,
+                    };
+                    row.findings
+                        .push(finding(Some(spec), id, &l, detail, value, expected));
                 };
                 let hit: Option<&Project> = if is_project_code(&code) {
                     match inp.library.by_code(&code) {
                         Some(p) => {
-                            if !name.is_empty() && crate::text::name_key(&name) != crate::text::name_key(&p.name) {
+                            if !name.is_empty()
+                                && crate::text::name_key(&name) != crate::text::name_key(&p.name)
+                            {
                                 let how = match inp.library.by_name(&name) {
-                                    Some((q, NameMatch::Loose)) if q.code == p.code => "名称带有标记或后缀（如“（南平段）”），已按项目代码匹配",
+                                    Some((q, NameMatch::Loose)) if q.code == p.code => {
+                                        "名称带有标记或后缀（如“（南平段）”），已按项目代码匹配"
+                                    }
                                     _ => "项目名称与项目库不一致，已按项目代码匹配",
                                 };
                                 push(row, "W202", &name_cell, how, &name, &p.name);
@@ -166,9 +206,22 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                         None => {
                             let hint = match inp.library.by_name(&name) {
                                 Some((q, _)) => format!("；项目库中同名项目的代码为 {}", q.code),
-                                None => inp.library.closest_name(&name).map(|q| format!("；最接近的库内项目：{}（{}）", q.name, q.code)).unwrap_or_default(),
+                                None => inp
+                                    .library
+                                    .closest_name(&name)
+                                    .map(|q| {
+                                        format!("；最接近的库内项目：{}（{}）", q.name, q.code)
+                                    })
+                                    .unwrap_or_default(),
                             };
-                            push(row, "E201", &code_cell, &format!("项目代码不在{}项目库中{hint}", spec.name), &code, "");
+                            push(
+                                row,
+                                "E201",
+                                &code_cell,
+                                &format!("项目代码不在{}项目库中{hint}", spec.name),
+                                &code,
+                                "",
+                            );
                             None
                         }
                     }
@@ -176,20 +229,45 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                     match inp.library.by_name(&name) {
                         Some((p, how)) => {
                             let detail = match (code.is_empty(), how) {
-                                (true, NameMatch::Exact) => "未填项目代码，已按项目名称匹配".to_string(),
-                                (true, NameMatch::Loose) => "未填项目代码，已按去除标记和后缀后的名称匹配".to_string(),
+                                (true, NameMatch::Exact) => {
+                                    "未填项目代码，已按项目名称匹配".to_string()
+                                }
+                                (true, NameMatch::Loose) => {
+                                    "未填项目代码，已按去除标记和后缀后的名称匹配".to_string()
+                                }
                                 (false, _) => format!("项目代码“{code}”格式错误，已按项目名称匹配"),
                             };
                             push(row, "W213", &code_cell, &detail, &code, &p.code);
                             Some(p)
                         }
                         None if code.is_empty() => {
-                            let hint = inp.library.closest_name(&name).map(|q| format!("；最接近的库内项目：{}（{}）", q.name, q.code)).unwrap_or_default();
-                            push(row, "E201", &name_cell, &format!("未填项目代码，项目名称在{}项目库中找不到{hint}", spec.name), &name, "");
+                            let hint = inp
+                                .library
+                                .closest_name(&name)
+                                .map(|q| format!("；最接近的库内项目：{}（{}）", q.name, q.code))
+                                .unwrap_or_default();
+                            push(
+                                row,
+                                "E201",
+                                &name_cell,
+                                &format!(
+                                    "未填项目代码，项目名称在{}项目库中找不到{hint}",
+                                    spec.name
+                                ),
+                                &name,
+                                "",
+                            );
                             None
                         }
                         None => {
-                            push(row, "E211", &code_cell, "项目代码格式错误，且项目名称在项目库中找不到", &code, "YYYY-AAAAAA-II-TT-NNNNNN");
+                            push(
+                                row,
+                                "E211",
+                                &code_cell,
+                                "项目代码格式错误，且项目名称在项目库中找不到",
+                                &code,
+                                "YYYY-AAAAAA-II-TT-NNNNNN",
+                            );
                             None
                         }
                     }
@@ -211,13 +289,19 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     let mut kept: BTreeMap<usize, RowRef> = BTreeMap::new();
     for (pi, refs) in &by_project {
         let p = &inp.library.projects[*pi];
-        let owners: Vec<bool> = files.iter().map(|f| f.unit_id.as_deref() == Some(p.unit_id.as_str())).collect();
+        let owners: Vec<bool> = files
+            .iter()
+            .map(|f| f.unit_id.as_deref() == Some(p.unit_id.as_str()))
+            .collect();
         let owner_file = |r: &RowRef| owners[r.0];
         let keeper = *refs
             .iter()
             .find(|r| owner_file(r) && !files[r.0].tables[r.1].rows[r.2].is_rejected())
             .or_else(|| refs.iter().find(|r| owner_file(r)))
-            .or_else(|| refs.iter().find(|r| !files[r.0].tables[r.1].rows[r.2].is_rejected()))
+            .or_else(|| {
+                refs.iter()
+                    .find(|r| !files[r.0].tables[r.1].rows[r.2].is_rejected())
+            })
             .unwrap_or(&refs[0]);
         for r in refs.iter().filter(|r| **r != keeper) {
             let kf = files[keeper.0].file.name.clone();
@@ -228,11 +312,28 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             let fname = f.file.name.clone();
             let uname = unit_name(inp.units, f.unit_id.as_deref());
             let row = row_mut(files, *r);
-            let cell = if row.cols.contains_key("code") { row.cell_of("code") } else { row.cell_of("name") };
+            let cell = if row.cols.contains_key("code") {
+                row.cell_of("code")
+            } else {
+                row.cell_of("name")
+            };
             let sheet = row.sheet.clone();
-            let loc = Loc { file: &fname, sheet: &sheet, cell: &cell, project_code: &p.code, unit: &uname };
+            let loc = Loc {
+                file: &fname,
+                sheet: &sheet,
+                cell: &cell,
+                project_code: &p.code,
+                unit: &uname,
+            };
             if same_file {
-                row.findings.push(finding(Some(spec), "E203", &loc, &format!("该项目在本文件第 {krow} 行已填报，本行不计入"), &p.code, ""));
+                row.findings.push(finding(
+                    Some(spec),
+                    "E203",
+                    &loc,
+                    &format!("该项目在本文件第 {krow} 行已填报，本行不计入"),
+                    &p.code,
+                    "",
+                ));
             } else {
                 row.findings.push(finding(
                     Some(spec),
@@ -243,7 +344,14 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                     "",
                 ));
                 if !is_owner {
-                    row.findings.push(finding(Some(spec), "W205", &loc, &format!("该项目的责任单位是{}，不是{uname}", p.unit), &uname, &p.unit));
+                    row.findings.push(finding(
+                        Some(spec),
+                        "W205",
+                        &loc,
+                        &format!("该项目的责任单位是{}，不是{uname}", p.unit),
+                        &uname,
+                        &p.unit,
+                    ));
                 }
             }
         }
@@ -252,10 +360,30 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             let fname = f.file.name.clone();
             let uname = unit_name(inp.units, f.unit_id.as_deref());
             let row = row_mut(files, keeper);
-            let cell = if row.cols.contains_key("code") { row.cell_of("code") } else { row.cell_of("name") };
+            let cell = if row.cols.contains_key("code") {
+                row.cell_of("code")
+            } else {
+                row.cell_of("name")
+            };
             let sheet = row.sheet.clone();
-            let loc = Loc { file: &fname, sheet: &sheet, cell: &cell, project_code: &p.code, unit: &uname };
-            row.findings.push(finding(Some(spec), "W205", &loc, &format!("该项目的责任单位是{}，不是{uname}；本期仅此一处报送，暂予计入", p.unit), &uname, &p.unit));
+            let loc = Loc {
+                file: &fname,
+                sheet: &sheet,
+                cell: &cell,
+                project_code: &p.code,
+                unit: &uname,
+            };
+            row.findings.push(finding(
+                Some(spec),
+                "W205",
+                &loc,
+                &format!(
+                    "该项目的责任单位是{}，不是{uname}；本期仅此一处报送，暂予计入",
+                    p.unit
+                ),
+                &uname,
+                &p.unit,
+            ));
         }
         kept.insert(*pi, keeper);
     }
@@ -263,7 +391,11 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     // 4. Value checks on kept rows, against the library and last month.
     let history_max_month: HashMap<&str, Yuan> = {
         let mut m: HashMap<&str, Yuan> = HashMap::new();
-        for h in inp.history.iter().filter(|h| h.period.starts_with(&format!("{:04}", inp.period.year))) {
+        for h in inp
+            .history
+            .iter()
+            .filter(|h| h.period.starts_with(&format!("{:04}", inp.period.year)))
+        {
             for r in h.records.iter().filter(|r| r.reported) {
                 let e = m.entry(r.code.as_str()).or_insert(0);
                 *e = (*e).max(r.month_done);
@@ -277,7 +409,12 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         let fname = files[rr.0].file.name.clone();
         let uname = unit_name(inp.units, files[rr.0].unit_id.as_deref());
         let col_unit = |field: &str| -> MoneyUnit {
-            files[rr.0].tables[rr.1].columns.iter().find(|c| c.field == field).and_then(|c| c.unit).unwrap_or(spec.default_unit)
+            files[rr.0].tables[rr.1]
+                .columns
+                .iter()
+                .find(|c| c.field == field)
+                .and_then(|c| c.unit)
+                .unwrap_or(spec.default_unit)
         };
         let plan_tol = (col_unit("annual_plan").factor() / 200).max(1);
         let row = row_mut(files, *rr);
@@ -285,29 +422,62 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             continue;
         }
         let sheet = row.sheet.clone();
-        let push = |row: &mut LedgerRow, id: &str, field: &str, detail: &str, value: &str, expected: &str| {
+        let push = |row: &mut LedgerRow,
+                    id: &str,
+                    field: &str,
+                    detail: &str,
+                    value: &str,
+                    expected: &str| {
             let cell = row.cell_of(field);
-            let loc = Loc { file: &fname, sheet: &sheet, cell: &cell, project_code: &p.code, unit: &uname };
-            row.findings.push(finding(Some(spec), id, &loc, detail, value, expected));
+            let loc = Loc {
+                file: &fname,
+                sheet: &sheet,
+                cell: &cell,
+                project_code: &p.code,
+                unit: &uname,
+            };
+            row.findings
+                .push(finding(Some(spec), id, &loc, detail, value, expected));
         };
         let month = row.month_done.unwrap_or(0);
         if row.status.is_none() {
-            let guess = match (row.ytd_done.unwrap_or(0) > 0, prev_by_code.get(p.code.as_str())) {
+            let guess = match (
+                row.ytd_done.unwrap_or(0) > 0,
+                prev_by_code.get(p.code.as_str()),
+            ) {
                 (_, Some(pr)) if pr.status.is_started() => pr.status,
                 (true, _) => Status::UnderConstruction,
                 (false, _) => Status::NotStarted,
             };
             if row.cols.contains_key("status") {
-                push(row, "W216", "status", &format!("建设状态未填写，已按投资情况推定为“{}”", guess.label()), "", "未开工、在建、已竣工或已投产");
+                push(
+                    row,
+                    "W216",
+                    "status",
+                    &format!("建设状态未填写，已按投资情况推定为“{}”", guess.label()),
+                    "",
+                    "未开工、在建、已竣工或已投产",
+                );
             }
             row.status = Some(guess);
         }
         let status = row.status.unwrap_or(Status::NotStarted);
         let ytd = match row.ytd_done {
             Some(v) => v,
-            None if status == Status::NotStarted || month == 0 && !row.cols.contains_key("ytd_done") => 0,
+            None if status == Status::NotStarted
+                || month == 0 && !row.cols.contains_key("ytd_done") =>
+            {
+                0
+            }
             None => {
-                push(row, "E215", "ytd_done", "本年累计完成投资未填写", "", "数字（无投资填 0）");
+                push(
+                    row,
+                    "E215",
+                    "ytd_done",
+                    "本年累计完成投资未填写",
+                    "",
+                    "数字（无投资填 0）",
+                );
                 continue;
             }
         };
@@ -315,43 +485,122 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         row.month_done = Some(month);
         if let Some(plan) = row.annual_plan {
             if (plan - p.annual_plan).abs() > plan_tol {
-                push(row, "W306", "annual_plan", "年度计划投资与项目库不一致，统计时以项目库为准", &fmt_wan(plan), &fmt_wan(p.annual_plan));
+                push(
+                    row,
+                    "W306",
+                    "annual_plan",
+                    "年度计划投资与项目库不一致，统计时以项目库为准",
+                    &fmt_wan(plan),
+                    &fmt_wan(p.annual_plan),
+                );
             }
         }
-        let total = row.total_investment.filter(|t| *t > 0).unwrap_or(p.total_investment);
+        let total = row
+            .total_investment
+            .filter(|t| *t > 0)
+            .unwrap_or(p.total_investment);
         if total > 0 && ytd > total {
-            push(row, "W303", "ytd_done", "本年累计完成投资超过项目总投资", &fmt_wan(ytd), &format!("≤ {}", fmt_wan(total)));
+            push(
+                row,
+                "W303",
+                "ytd_done",
+                "本年累计完成投资超过项目总投资",
+                &fmt_wan(ytd),
+                &format!("≤ {}", fmt_wan(total)),
+            );
         }
         if let (Some(plan), Some(t)) = (row.annual_plan, row.total_investment) {
             if t > 0 && plan > t {
-                push(row, "W304", "annual_plan", "年度计划投资超过项目总投资", &fmt_wan(plan), &format!("≤ {}", fmt_wan(t)));
+                push(
+                    row,
+                    "W304",
+                    "annual_plan",
+                    "年度计划投资超过项目总投资",
+                    &fmt_wan(plan),
+                    &format!("≤ {}", fmt_wan(t)),
+                );
             }
         }
         if status == Status::NotStarted && (month > 0 || ytd > 0) {
-            push(row, "W305", "status", "建设状态为“未开工”，但已填报完成投资", "未开工", "在建（或核对投资额）");
+            push(
+                row,
+                "W305",
+                "status",
+                "建设状态为“未开工”，但已填报完成投资",
+                "未开工",
+                "在建（或核对投资额）",
+            );
         }
         match prev_by_code.get(p.code.as_str()) {
             Some(pr) if pr.reported || pr.carried => {
                 if ytd < pr.ytd_done {
-                    push(row, "E301", "ytd_done", &format!("1-{}月累计低于上月的1-{}月累计", inp.period.month, inp.period.month - 1), &fmt_wan(ytd), &format!("≥ {}", fmt_wan(pr.ytd_done)));
+                    push(
+                        row,
+                        "E301",
+                        "ytd_done",
+                        &format!(
+                            "1-{}月累计低于上月的1-{}月累计",
+                            inp.period.month,
+                            inp.period.month - 1
+                        ),
+                        &fmt_wan(ytd),
+                        &format!("≥ {}", fmt_wan(pr.ytd_done)),
+                    );
                     continue;
                 } else if pr.reported && (ytd - (pr.ytd_done + month)).abs() > tol {
-                    push(row, "W302", "ytd_done", &format!("本年累计应等于上月累计 {} 加本月完成 {}", fmt_wan(pr.ytd_done), fmt_wan(month)), &fmt_wan(ytd), &fmt_wan(pr.ytd_done + month));
+                    push(
+                        row,
+                        "W302",
+                        "ytd_done",
+                        &format!(
+                            "本年累计应等于上月累计 {} 加本月完成 {}",
+                            fmt_wan(pr.ytd_done),
+                            fmt_wan(month)
+                        ),
+                        &fmt_wan(ytd),
+                        &fmt_wan(pr.ytd_done + month),
+                    );
                 }
                 if pr.reported && status < pr.status {
-                    push(row, "W307", "status", &format!("上月为“{}”，本月为“{}”", pr.status.label(), status.label()), status.label(), &format!("不早于“{}”", pr.status.label()));
+                    push(
+                        row,
+                        "W307",
+                        "status",
+                        &format!("上月为“{}”，本月为“{}”", pr.status.label(), status.label()),
+                        status.label(),
+                        &format!("不早于“{}”", pr.status.label()),
+                    );
                 }
             }
-            _ if inp.period.month == 1 => {
-                if (ytd - month).abs() > tol {
-                    push(row, "W302", "ytd_done", "1月的本年累计应等于本月完成", &fmt_wan(ytd), &fmt_wan(month));
-                }
+            _ if inp.period.month == 1 && (ytd - month).abs() > tol => {
+                push(
+                    row,
+                    "W302",
+                    "ytd_done",
+                    "1月的本年累计应等于本月完成",
+                    &fmt_wan(ytd),
+                    &fmt_wan(month),
+                );
             }
             _ => {}
         }
         if let Some(&max) = history_max_month.get(p.code.as_str()) {
-            if max > 0 && month >= spec.checks.jump_min_yuan && month as f64 > spec.checks.jump_factor * max as f64 {
-                push(row, "W308", "month_done", &format!("本月完成投资是该项目以往单月最高值 {} 万元的 {:.0} 倍", fmt_wan(max), month as f64 / max as f64), &fmt_wan(month), "");
+            if max > 0
+                && month >= spec.checks.jump_min_yuan
+                && month as f64 > spec.checks.jump_factor * max as f64
+            {
+                push(
+                    row,
+                    "W308",
+                    "month_done",
+                    &format!(
+                        "本月完成投资是该项目以往单月最高值 {} 万元的 {:.0} 倍",
+                        fmt_wan(max),
+                        month as f64 / max as f64
+                    ),
+                    &fmt_wan(month),
+                    "",
+                );
             }
         }
     }
@@ -361,7 +610,13 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         for t in f.tables.iter_mut() {
             for r in t.rows.iter_mut() {
                 for fd in r.findings.iter_mut() {
-                    if fd.severity == Severity::Warning && inp.waivers.iter().any(|(c, id, v)| *c == fd.project_code && *id == fd.id && (v.is_empty() || *v == fd.value)) {
+                    if fd.severity == Severity::Warning
+                        && inp.waivers.iter().any(|(c, id, v)| {
+                            *c == fd.project_code
+                                && *id == fd.id
+                                && (v.is_empty() || *v == fd.value)
+                        })
+                    {
                         fd.waived = true;
                     }
                 }
@@ -374,23 +629,45 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         .library
         .unit_ids(inp.units)
         .into_iter()
-        .filter(|u| !files.iter().any(|f| f.unit_id.as_deref() == Some(u.as_str()) && f.status == FileStatus::Ok))
+        .filter(|u| {
+            !files
+                .iter()
+                .any(|f| f.unit_id.as_deref() == Some(u.as_str()) && f.status == FileStatus::Ok)
+        })
         .collect();
     for u in &missing_units {
-        let n = inp.library.projects.iter().filter(|p| &p.unit_id == u).count();
+        let n = inp
+            .library
+            .projects
+            .iter()
+            .filter(|p| &p.unit_id == u)
+            .count();
         let uname = unit_name(inp.units, Some(u));
         findings.push(finding(
             Some(spec),
             "W402",
-            &Loc { unit: &uname, ..Default::default() },
-            &format!("{uname}本期（{}）未报送{}台账，其 {n} 个项目{}", inp.period, spec.name, match spec.not_reported { NotReportedPolicy::CarryForward => "沿用上月数据", NotReportedPolicy::Zero => "本期按未报送计" }),
+            &Loc {
+                unit: &uname,
+                ..Default::default()
+            },
+            &format!(
+                "{uname}本期（{}）未报送{}台账，其 {n} 个项目{}",
+                inp.period,
+                spec.name,
+                match spec.not_reported {
+                    NotReportedPolicy::CarryForward => "沿用上月数据",
+                    NotReportedPolicy::Zero => "本期按未报送计",
+                }
+            ),
             "",
             "",
         ));
     }
     let mut records = Vec::with_capacity(inp.library.projects.len());
     for (pi, p) in inp.library.projects.iter().enumerate() {
-        let accepted = kept.get(&pi).filter(|rr| !files[rr.0].tables[rr.1].rows[rr.2].is_rejected());
+        let accepted = kept
+            .get(&pi)
+            .filter(|rr| !files[rr.0].tables[rr.1].rows[rr.2].is_rejected());
         let rec = match accepted {
             Some(rr) => {
                 let f = &files[rr.0];
@@ -418,7 +695,11 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                     findings.push(finding(
                         Some(spec),
                         "W401",
-                        &Loc { project_code: &p.code, unit: &uname, ..Default::default() },
+                        &Loc {
+                            project_code: &p.code,
+                            unit: &uname,
+                            ..Default::default()
+                        },
                         &format!("{}（{}）本期没有被采纳的填报数据", p.name, p.code),
                         "",
                         "",
@@ -451,7 +732,9 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             a.rows_read += t.rows_read;
             for (_, reason) in &t.skipped {
                 a.skipped += 1;
-                *a.skipped_reasons.entry(reason.key().to_string()).or_insert(0) += 1;
+                *a.skipped_reasons
+                    .entry(reason.key().to_string())
+                    .or_insert(0) += 1;
             }
             for r in &t.rows {
                 if f.status != FileStatus::Ok || r.is_rejected() {
@@ -463,7 +746,9 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         }
         accounts.insert(f.file.name.clone(), a);
     }
-    findings.sort_by(|a, b| (&a.file, &a.unit, &a.id, &a.project_code).cmp(&(&b.file, &b.unit, &b.id, &b.project_code)));
+    findings.sort_by(|a, b| {
+        (&a.file, &a.unit, &a.id, &a.project_code).cmp(&(&b.file, &b.unit, &b.id, &b.project_code))
+    });
     PeriodResult {
         program: spec.id.clone(),
         period: inp.period,
@@ -513,7 +798,22 @@ pub fn all_findings(result: &PeriodResult, files: &[ParsedFile]) -> Vec<Finding>
         }
     }
     out.sort_by(|a, b| {
-        (&a.file, &a.sheet, cell_key(&a.cell), &a.id, &a.project_code, &a.unit).cmp(&(&b.file, &b.sheet, cell_key(&b.cell), &b.id, &b.project_code, &b.unit))
+        (
+            &a.file,
+            &a.sheet,
+            cell_key(&a.cell),
+            &a.id,
+            &a.project_code,
+            &a.unit,
+        )
+            .cmp(&(
+                &b.file,
+                &b.sheet,
+                cell_key(&b.cell),
+                &b.id,
+                &b.project_code,
+                &b.unit,
+            ))
     });
     out.dedup();
     out

@@ -31,8 +31,15 @@ pub fn properties(title: &str, issuer: &str, period: Period) -> DocProperties {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    let mut p = DocProperties::new().set_title(title).set_author(issuer).set_company(issuer);
-    if let Ok(dt) = ExcelDateTime::from_ymd(period.year.clamp(1900, 9999) as u16, period.month as u8, last_day) {
+    let mut p = DocProperties::new()
+        .set_title(title)
+        .set_author(issuer)
+        .set_company(issuer);
+    if let Ok(dt) = ExcelDateTime::from_ymd(
+        period.year.clamp(1900, 9999) as u16,
+        period.month as u8,
+        last_day,
+    ) {
         p = p.set_creation_datetime(&dt);
     }
     p

@@ -61,7 +61,11 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
         yi(t.month_done),
     );
     let target_rate = crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan);
-    p.push_str(&format!("年度目标{}，已完成{:.1}%。", spec.annual_target_text, target_rate * 100.0));
+    p.push_str(&format!(
+        "年度目标{}，已完成{:.1}%。",
+        spec.annual_target_text,
+        target_rate * 100.0
+    ));
     p.push_str(&format!(
         "{}个项目中，已开工{}个，开工率{:.1}%；建成投产{}个；滞后项目{}个。",
         t.projects,
@@ -70,20 +74,47 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
         t.in_operation,
         t.lagging
     ));
-    let ahead: Vec<&str> = s.by_unit.iter().filter(|r| r.gap >= 0.0 && r.sums.projects > 0).map(|r| r.key.as_str()).collect();
+    let ahead: Vec<&str> = s
+        .by_unit
+        .iter()
+        .filter(|r| r.gap >= 0.0 && r.sums.projects > 0)
+        .map(|r| r.key.as_str())
+        .collect();
     if !ahead.is_empty() {
-        p.push_str(&format!("{}等{}个地区超序时进度", ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"), ahead.len()));
+        p.push_str(&format!(
+            "{}等{}个地区超序时进度",
+            ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"),
+            ahead.len()
+        ));
     }
-    let red: Vec<&str> = s.by_unit.iter().filter(|r| r.light == Light::Red && r.sums.projects > 0).map(|r| r.key.as_str()).collect();
+    let red: Vec<&str> = s
+        .by_unit
+        .iter()
+        .filter(|r| r.light == Light::Red && r.sums.projects > 0)
+        .map(|r| r.key.as_str())
+        .collect();
     if !red.is_empty() {
-        p.push_str(&format!("；{}落后序时进度30个百分点以上，亮红灯", red.join("、")));
+        p.push_str(&format!(
+            "；{}落后序时进度30个百分点以上，亮红灯",
+            red.join("、")
+        ));
     }
     p.push('。');
     p.replace("。。", "。").replace("；。", "。")
 }
 
-fn group_table_rows(rows: &[GroupRow], totals: &Sums, tp: f64, with_rank: bool) -> Vec<(Vec<Val>, RowStyle)> {
-    let line = |name: &str, s: &Sums, gap: f64, rank: Option<&GroupRow>, rs: RowStyle| -> (Vec<Val>, RowStyle) {
+fn group_table_rows(
+    rows: &[GroupRow],
+    totals: &Sums,
+    tp: f64,
+    with_rank: bool,
+) -> Vec<(Vec<Val>, RowStyle)> {
+    let line = |name: &str,
+                s: &Sums,
+                gap: f64,
+                rank: Option<&GroupRow>,
+                rs: RowStyle|
+     -> (Vec<Val>, RowStyle) {
         let mut v = vec![
             Val::Text(name.to_string()),
             Val::Int(s.projects),
@@ -112,9 +143,25 @@ fn group_table_rows(rows: &[GroupRow], totals: &Sums, tp: f64, with_rank: bool) 
         }
         (v, rs)
     };
-    let mut out = vec![line("合计", totals, totals.completion_rate() - tp, None, RowStyle::Total)];
+    let mut out = vec![line(
+        "合计",
+        totals,
+        totals.completion_rate() - tp,
+        None,
+        RowStyle::Total,
+    )];
     for r in rows {
-        out.push(line(&r.key, &r.sums, r.gap, with_rank.then_some(r), if with_rank { light_style(r.light) } else { RowStyle::Normal }));
+        out.push(line(
+            &r.key,
+            &r.sums,
+            r.gap,
+            with_rank.then_some(r),
+            if with_rank {
+                light_style(r.light)
+            } else {
+                RowStyle::Normal
+            },
+        ));
     }
     out
 }
@@ -123,7 +170,10 @@ fn group_table_rows(rows: &[GroupRow], totals: &Sums, tp: f64, with_rank: bool) 
 pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let spec = inp.spec;
     let p = inp.period;
-    let name = format!("{}.xlsx", spec.fill(&spec.reports.monthly, p.year, p.month, ""));
+    let name = format!(
+        "{}.xlsx",
+        spec.fill(&spec.reports.monthly, p.year, p.month, "")
+    );
     let path = dir.join(&name);
     let e = xerr(&path);
     let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
@@ -134,7 +184,10 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
     let tp = s.time_progress;
     let meta_left = format!("制表单位：{}", spec.issuer);
     let meta_mid = format!("截至{}年{}月底", p.year, p.month);
-    let sheet = |title: &str, headers: Vec<&'static str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| TableSheet {
+    let sheet = |title: &str,
+                 headers: Vec<&'static str>,
+                 rows: Vec<(Vec<Val>, RowStyle)>,
+                 unit: &str| TableSheet {
         title: title.to_string(),
         meta_left: meta_left.clone(),
         meta_mid: meta_mid.clone(),
@@ -150,39 +203,119 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
     let t = &s.totals;
     let kv: Vec<(Vec<Val>, RowStyle)> = vec![
         ("项目总数（个）", Val::Int(t.projects), "项目库在库项目"),
-        ("本期已报送项目（个）", Val::Int(t.reported), "本期有被采纳填报数据的项目"),
-        ("沿用上月数据项目（个）", Val::Int(t.carried), "未报送，按设置沿用上月累计"),
-        ("年度计划投资（万元）", Val::Money(t.annual_plan), "项目库年度计划之和"),
-        ("年度投资目标（万元）", Val::Money(spec.annual_target_yuan), &spec.annual_target_text),
+        (
+            "本期已报送项目（个）",
+            Val::Int(t.reported),
+            "本期有被采纳填报数据的项目",
+        ),
+        (
+            "沿用上月数据项目（个）",
+            Val::Int(t.carried),
+            "未报送，按设置沿用上月累计",
+        ),
+        (
+            "年度计划投资（万元）",
+            Val::Money(t.annual_plan),
+            "项目库年度计划之和",
+        ),
+        (
+            "年度投资目标（万元）",
+            Val::Money(spec.annual_target_yuan),
+            &spec.annual_target_text,
+        ),
         ("本月完成投资（万元）", Val::Money(t.month_done), ""),
-        ("1-N月累计完成投资（万元）", Val::Money(t.ytd_done), "项目明细之和"),
-        ("投资完成率", Val::Rate(t.completion_rate()), "累计完成 ÷ 年度计划"),
+        (
+            "1-N月累计完成投资（万元）",
+            Val::Money(t.ytd_done),
+            "项目明细之和",
+        ),
+        (
+            "投资完成率",
+            Val::Rate(t.completion_rate()),
+            "累计完成 ÷ 年度计划",
+        ),
         ("序时进度", Val::Rate(tp), "月份 ÷ 12"),
-        ("较序时进度（百分点）", Val::Points((t.completion_rate() - tp) * 100.0), "正数为超序时进度"),
-        ("目标完成率", Val::Rate(crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan)), "累计完成 ÷ 年度目标"),
-        ("开工率", Val::Rate(t.start_rate()), "已开工 ÷ 应开工（续建计为已开工）"),
-        ("投产率", Val::Rate(t.operation_rate()), "建成投产 ÷ 应于本年建成"),
-        ("滞后项目（个）", Val::Int(t.lagging), "完成率低于序时进度超过阈值，或逾期未开工"),
+        (
+            "较序时进度（百分点）",
+            Val::Points((t.completion_rate() - tp) * 100.0),
+            "正数为超序时进度",
+        ),
+        (
+            "目标完成率",
+            Val::Rate(crate::pipeline::aggregate::ratio(
+                t.ytd_done,
+                spec.annual_target_yuan,
+            )),
+            "累计完成 ÷ 年度目标",
+        ),
+        (
+            "开工率",
+            Val::Rate(t.start_rate()),
+            "已开工 ÷ 应开工（续建计为已开工）",
+        ),
+        (
+            "投产率",
+            Val::Rate(t.operation_rate()),
+            "建成投产 ÷ 应于本年建成",
+        ),
+        (
+            "滞后项目（个）",
+            Val::Int(t.lagging),
+            "完成率低于序时进度超过阈值，或逾期未开工",
+        ),
         ("未开工项目（个）", Val::Int(s.not_started.len() as i64), ""),
-        ("未报送单位（个）", Val::Int(inp.missing_units.len() as i64), &inp.missing_units.join("、")),
+        (
+            "未报送单位（个）",
+            Val::Int(inp.missing_units.len() as i64),
+            &inp.missing_units.join("、"),
+        ),
     ]
     .into_iter()
-    .map(|(k, v, note)| (vec![Val::Text(k.replace("1-N月", &format!("1-{}月", p.month))), v, Val::Text(note.to_string())], RowStyle::Normal))
+    .map(|(k, v, note)| {
+        (
+            vec![
+                Val::Text(k.replace("1-N月", &format!("1-{}月", p.month))),
+                v,
+                Val::Text(note.to_string()),
+            ],
+            RowStyle::Normal,
+        )
+    })
     .collect();
     let mut summary = sheet(&title, vec!["指标", "数值", "说明"], kv, "金额单位：万元");
-    summary.notes = vec![paragraph(spec, s, p)];
     summary.max_width = 60;
     let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
     write_table(ws, &st, &summary).map_err(&e)?;
     let note_row = super::style::FIRST_DATA_ROW + summary.rows.len() as u32 + 1;
-    ws.merge_range(note_row, 0, note_row, 2, &summary.notes[0], &st.paragraph).map_err(&e)?;
+    ws.merge_range(
+        note_row,
+        0,
+        note_row,
+        2,
+        &paragraph(spec, s, p),
+        &st.paragraph,
+    )
+    .map_err(&e)?;
     ws.set_row_height(note_row, 90).map_err(&e)?;
 
     // 分地区
     let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
     let mut t1 = sheet(
         &format!("{}年1-{}月各地区{}推进情况", p.year, p.month, spec.name),
-        vec!["地区", "项目数", "已报送", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "较序时进度(百分点)", "开工率", "排名", "排名变化", "灯号"],
+        vec![
+            "地区",
+            "项目数",
+            "已报送",
+            "年度计划投资",
+            "本月完成投资",
+            "累计完成投资",
+            "完成率",
+            "较序时进度(百分点)",
+            "开工率",
+            "排名",
+            "排名变化",
+            "灯号",
+        ],
         group_table_rows(&s.by_unit, t, tp, true),
         "单位：万元",
     );
@@ -196,16 +329,56 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
     write_table(ws, &st, &t1).map_err(&e)?;
 
     // 分类别 / 分批次
-    let cat_headers = vec!["类别", "项目数", "已报送", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "较序时进度(百分点)", "开工率"];
-    let ws = wb.add_worksheet().set_name(format!("分{}", spec.category_label)).map_err(&e)?;
+    let cat_headers = vec![
+        "类别",
+        "项目数",
+        "已报送",
+        "年度计划投资",
+        "本月完成投资",
+        "累计完成投资",
+        "完成率",
+        "较序时进度(百分点)",
+        "开工率",
+    ];
+    let ws = wb
+        .add_worksheet()
+        .set_name(format!("分{}", spec.category_label))
+        .map_err(&e)?;
     let mut h = cat_headers.clone();
-    h[0] = if spec.category_label == "赛道" { "赛道" } else { "类别" };
-    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}分{}推进情况", p.year, p.month, spec.name, spec.category_label), h, group_table_rows(&s.by_category, t, tp, false), "单位：万元")).map_err(&e)?;
+    h[0] = if spec.category_label == "赛道" {
+        "赛道"
+    } else {
+        "类别"
+    };
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!(
+                "{}年1-{}月{}分{}推进情况",
+                p.year, p.month, spec.name, spec.category_label
+            ),
+            h,
+            group_table_rows(&s.by_category, t, tp, false),
+            "单位：万元",
+        ),
+    )
+    .map_err(&e)?;
     if let Some(gl) = &spec.group_label {
         let ws = wb.add_worksheet().set_name(format!("分{gl}")).map_err(&e)?;
         let mut h = cat_headers.clone();
         h[0] = "分组";
-        write_table(ws, &st, &sheet(&format!("{}年1-{}月{}分{gl}推进情况", p.year, p.month, spec.name), h, group_table_rows(&s.by_group, t, tp, false), "单位：万元")).map_err(&e)?;
+        write_table(
+            ws,
+            &st,
+            &sheet(
+                &format!("{}年1-{}月{}分{gl}推进情况", p.year, p.month, spec.name),
+                h,
+                group_table_rows(&s.by_group, t, tp, false),
+                "单位：万元",
+            ),
+        )
+        .map_err(&e)?;
     }
 
     // 项目明细
@@ -238,10 +411,30 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
                 Val::Text(source_label(r).to_string()),
                 Val::Text(r.problems.clone()),
             ],
-            if r.carried { RowStyle::Yellow } else { RowStyle::Normal },
+            if r.carried {
+                RowStyle::Yellow
+            } else {
+                RowStyle::Normal
+            },
         )
     };
-    let detail_headers = vec!["项目代码", "项目名称", "责任单位", "所在县（区）", "类别", "建设性质", "总投资", "年度计划投资", "本月完成投资", "累计完成投资", "完成率", "建设状态", "灯号", "数据来源", "存在问题"];
+    let detail_headers = vec![
+        "项目代码",
+        "项目名称",
+        "责任单位",
+        "所在县（区）",
+        "类别",
+        "建设性质",
+        "总投资",
+        "年度计划投资",
+        "本月完成投资",
+        "累计完成投资",
+        "完成率",
+        "建设状态",
+        "灯号",
+        "数据来源",
+        "存在问题",
+    ];
     let sum = |f: &dyn Fn(&ProjectRecord) -> i64| -> i64 { inp.records.iter().map(f).sum() };
     let mut rows = vec![(
         vec![
@@ -263,11 +456,24 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         ],
         RowStyle::Total,
     )];
-    rows.extend(inp.records.iter().enumerate().map(|(i, r)| detail_row(i, r)));
+    rows.extend(
+        inp.records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| detail_row(i, r)),
+    );
     let ws = wb.add_worksheet().set_name("项目明细").map_err(&e)?;
-    let mut dt = sheet(&format!("{}年1-{}月{}项目明细", p.year, p.month, spec.name), detail_headers.clone(), rows, "单位：万元");
+    let mut dt = sheet(
+        &format!("{}年1-{}月{}项目明细", p.year, p.month, spec.name),
+        detail_headers.clone(),
+        rows,
+        "单位：万元",
+    );
     dt.freeze_cols = 2;
-    dt.notes = vec!["注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。".to_string()];
+    dt.notes = vec![
+        "注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。"
+            .to_string(),
+    ];
     write_table(ws, &st, &dt).map_err(&e)?;
 
     // 滞后项目
@@ -278,7 +484,10 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
             let r = &inp.records[i];
             let f = &s.project_flags[i];
             let why = if f.overdue_start {
-                format!("计划{}开工，至今未开工", r.planned_start.clone().unwrap_or_default())
+                format!(
+                    "计划{}开工，至今未开工",
+                    r.planned_start.clone().unwrap_or_default()
+                )
             } else {
                 points_text(f.completion_rate - tp)
             };
@@ -300,7 +509,34 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         })
         .collect();
     let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
-    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}滞后项目清单（{}个）", p.year, p.month, spec.name, s.lagging.len()), vec!["项目代码", "项目名称", "责任单位", "年度计划投资", "累计完成投资", "完成率", "建设状态", "灯号", "滞后情况", "存在问题"], lag_rows, "单位：万元")).map_err(&e)?;
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!(
+                "{}年1-{}月{}滞后项目清单（{}个）",
+                p.year,
+                p.month,
+                spec.name,
+                s.lagging.len()
+            ),
+            vec![
+                "项目代码",
+                "项目名称",
+                "责任单位",
+                "年度计划投资",
+                "累计完成投资",
+                "完成率",
+                "建设状态",
+                "灯号",
+                "滞后情况",
+                "存在问题",
+            ],
+            lag_rows,
+            "单位：万元",
+        ),
+    )
+    .map_err(&e)?;
 
     // 未开工项目
     let ns_rows: Vec<(Vec<Val>, RowStyle)> = s
@@ -317,15 +553,48 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
                     Val::Text(r.nature.label().into()),
                     Val::Text(r.planned_start.clone().unwrap_or_default()),
                     Val::Money(r.annual_plan),
-                    Val::Text(if overdue { "已逾期".into() } else { "未到计划开工时间".into() }),
+                    Val::Text(if overdue {
+                        "已逾期".into()
+                    } else {
+                        "未到计划开工时间".into()
+                    }),
                     Val::Text(r.problems.clone()),
                 ],
-                if overdue { RowStyle::Red } else { RowStyle::Normal },
+                if overdue {
+                    RowStyle::Red
+                } else {
+                    RowStyle::Normal
+                },
             )
         })
         .collect();
     let ws = wb.add_worksheet().set_name("未开工项目").map_err(&e)?;
-    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}未开工项目清单（{}个）", p.year, p.month, spec.name, s.not_started.len()), vec!["项目代码", "项目名称", "责任单位", "建设性质", "计划开工时间", "年度计划投资", "开工情况", "存在问题"], ns_rows, "单位：万元")).map_err(&e)?;
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!(
+                "{}年1-{}月{}未开工项目清单（{}个）",
+                p.year,
+                p.month,
+                spec.name,
+                s.not_started.len()
+            ),
+            vec![
+                "项目代码",
+                "项目名称",
+                "责任单位",
+                "建设性质",
+                "计划开工时间",
+                "年度计划投资",
+                "开工情况",
+                "存在问题",
+            ],
+            ns_rows,
+            "单位：万元",
+        ),
+    )
+    .map_err(&e)?;
 
     // 问题清单
     let pr_rows: Vec<(Vec<Val>, RowStyle)> = s
@@ -334,29 +603,77 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         .map(|&i| {
             let r = &inp.records[i];
             (
-                vec![Val::Text(r.unit.clone()), Val::Text(r.code.clone()), Val::Text(r.name.clone()), Val::Text(r.problems.clone()), Val::Text(r.coordination.clone())],
+                vec![
+                    Val::Text(r.unit.clone()),
+                    Val::Text(r.code.clone()),
+                    Val::Text(r.name.clone()),
+                    Val::Text(r.problems.clone()),
+                    Val::Text(r.coordination.clone()),
+                ],
                 RowStyle::Normal,
             )
         })
         .collect();
     let ws = wb.add_worksheet().set_name("问题清单").map_err(&e)?;
-    write_table(ws, &st, &sheet(&format!("{}年1-{}月{}存在问题及需协调事项清单", p.year, p.month, spec.name), vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"], pr_rows, "")).map_err(&e)?;
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!(
+                "{}年1-{}月{}存在问题及需协调事项清单",
+                p.year, p.month, spec.name
+            ),
+            vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"],
+            pr_rows,
+            "",
+        ),
+    )
+    .map_err(&e)?;
 
     // 未报送
     let mut nr_rows: Vec<(Vec<Val>, RowStyle)> = inp
         .missing_units
         .iter()
-        .map(|u| (vec![Val::Text("单位".into()), Val::Text(u.clone()), Val::Text("".into()), Val::Text("本期未报送任何文件".into())], RowStyle::Red))
+        .map(|u| {
+            (
+                vec![
+                    Val::Text("单位".into()),
+                    Val::Text(u.clone()),
+                    Val::Text("".into()),
+                    Val::Text("本期未报送任何文件".into()),
+                ],
+                RowStyle::Red,
+            )
+        })
         .collect();
     nr_rows.extend(s.not_reported.iter().map(|&i| {
         let r = &inp.records[i];
         (
-            vec![Val::Text("项目".into()), Val::Text(r.unit.clone()), Val::Text(format!("{} {}", r.code, r.name)), Val::Text(if r.carried { "沿用上月".into() } else { "未报送，按0计".into() })],
+            vec![
+                Val::Text("项目".into()),
+                Val::Text(r.unit.clone()),
+                Val::Text(format!("{} {}", r.code, r.name)),
+                Val::Text(if r.carried {
+                    "沿用上月".into()
+                } else {
+                    "未报送，按0计".into()
+                }),
+            ],
             RowStyle::Normal,
         )
     }));
     let ws = wb.add_worksheet().set_name("未报送").map_err(&e)?;
-    write_table(ws, &st, &sheet(&format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name), vec!["类型", "单位", "项目", "处理"], nr_rows, "")).map_err(&e)?;
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name),
+            vec!["类型", "单位", "项目", "处理"],
+            nr_rows,
+            "",
+        ),
+    )
+    .map_err(&e)?;
 
     // 校验问题
     let f_rows: Vec<(Vec<Val>, RowStyle)> = inp
@@ -371,7 +688,11 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
             (
                 vec![
                     Val::Text(f.id.clone()),
-                    Val::Text(if f.waived { "已核实".into() } else { f.severity.label().into() }),
+                    Val::Text(if f.waived {
+                        "已核实".into()
+                    } else {
+                        f.severity.label().into()
+                    }),
                     Val::Text(f.unit.clone()),
                     Val::Text(f.file.clone()),
                     Val::Text(f.sheet.clone()),
@@ -384,7 +705,27 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         })
         .collect();
     let ws = wb.add_worksheet().set_name("校验问题").map_err(&e)?;
-    let mut ft = sheet(&format!("{}年{}月{}台账校验问题（{}条）", p.year, p.month, spec.name, inp.findings.len()), vec!["编号", "级别", "单位", "文件", "工作表", "单元格", "项目代码", "说明"], f_rows, "");
+    let mut ft = sheet(
+        &format!(
+            "{}年{}月{}台账校验问题（{}条）",
+            p.year,
+            p.month,
+            spec.name,
+            inp.findings.len()
+        ),
+        vec![
+            "编号",
+            "级别",
+            "单位",
+            "文件",
+            "工作表",
+            "单元格",
+            "项目代码",
+            "说明",
+        ],
+        f_rows,
+        "",
+    );
     ft.max_width = 80;
     write_table(ws, &st, &ft).map_err(&e)?;
 
@@ -393,7 +734,12 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         .inputs
         .iter()
         .map(|i| {
-            let reasons = i.skipped_reasons.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("，");
+            let reasons = i
+                .skipped_reasons
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join("，");
             (
                 vec![
                     Val::Text(i.file.clone()),
@@ -406,12 +752,36 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
                     Val::Text(reasons),
                     Val::Text(i.error.clone().unwrap_or_default()),
                 ],
-                if i.status == "ok" { RowStyle::Normal } else { RowStyle::Yellow },
+                if i.status == "ok" {
+                    RowStyle::Normal
+                } else {
+                    RowStyle::Yellow
+                },
             )
         })
         .collect();
     let ws = wb.add_worksheet().set_name("数据核对").map_err(&e)?;
-    write_table(ws, &st, &sheet(&format!("{}年{}月{}收件与行数核对", p.year, p.month, spec.name), vec!["文件", "单位", "状态", "读取行", "采纳", "拒收", "跳过", "跳过原因", "说明"], a_rows, "读取行 = 采纳 + 拒收 + 跳过")).map_err(&e)?;
+    write_table(
+        ws,
+        &st,
+        &sheet(
+            &format!("{}年{}月{}收件与行数核对", p.year, p.month, spec.name),
+            vec![
+                "文件",
+                "单位",
+                "状态",
+                "读取行",
+                "采纳",
+                "拒收",
+                "跳过",
+                "跳过原因",
+                "说明",
+            ],
+            a_rows,
+            "读取行 = 采纳 + 拒收 + 跳过",
+        ),
+    )
+    .map_err(&e)?;
 
     save(&mut wb, &path)?;
     Ok(name)

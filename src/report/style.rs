@@ -58,9 +58,21 @@ pub struct Styles {
 impl Styles {
     pub fn new() -> Styles {
         Styles {
-            title: Format::new().set_font_name(TITLE_FONT).set_font_size(18).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter),
-            meta_left: Format::new().set_font_name(BODY_FONT).set_font_size(10).set_align(FormatAlign::Left).set_align(FormatAlign::VerticalCenter),
-            meta_right: Format::new().set_font_name(BODY_FONT).set_font_size(10).set_align(FormatAlign::Right).set_align(FormatAlign::VerticalCenter),
+            title: Format::new()
+                .set_font_name(TITLE_FONT)
+                .set_font_size(18)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            meta_left: Format::new()
+                .set_font_name(BODY_FONT)
+                .set_font_size(10)
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::VerticalCenter),
+            meta_right: Format::new()
+                .set_font_name(BODY_FONT)
+                .set_font_size(10)
+                .set_align(FormatAlign::Right)
+                .set_align(FormatAlign::VerticalCenter),
             header: Format::new()
                 .set_font_name(HEAD_FONT)
                 .set_font_size(10)
@@ -70,17 +82,28 @@ impl Styles {
                 .set_align(FormatAlign::VerticalCenter)
                 .set_border(FormatBorder::Thin)
                 .set_background_color(Color::RGB(0xD9E1F2)),
-            paragraph: Format::new().set_font_name(BODY_FONT).set_font_size(12).set_text_wrap().set_align(FormatAlign::Left).set_align(FormatAlign::Top),
+            paragraph: Format::new()
+                .set_font_name(BODY_FONT)
+                .set_font_size(12)
+                .set_text_wrap()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
         }
     }
 
     /// The format of a body cell of kind `v` in a row of style `rs`.
     pub fn cell(&self, v: &Val, rs: RowStyle) -> Format {
-        let mut f = Format::new().set_font_name(BODY_FONT).set_font_size(10).set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+        let mut f = Format::new()
+            .set_font_name(BODY_FONT)
+            .set_font_size(10)
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
         f = match v {
             Val::Money(_) => f.set_num_format("#,##0.00").set_align(FormatAlign::Right),
             Val::Rate(_) => f.set_num_format("0.0%").set_align(FormatAlign::Right),
-            Val::Points(_) => f.set_num_format("+0.0;-0.0;0.0").set_align(FormatAlign::Right),
+            Val::Points(_) => f
+                .set_num_format("+0.0;-0.0;0.0")
+                .set_align(FormatAlign::Right),
             Val::Int(_) => f.set_num_format("0").set_align(FormatAlign::Center),
             Val::Text(_) | Val::Blank => f.set_text_wrap(),
         };
@@ -101,13 +124,27 @@ impl Default for Styles {
 }
 
 /// Writes one value.
-pub fn write_val(ws: &mut Worksheet, row: u32, col: u16, v: &Val, fmt: &Format) -> Result<(), XlsxError> {
+pub fn write_val(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: &Val,
+    fmt: &Format,
+) -> Result<(), XlsxError> {
     match v {
         Val::Text(s) => ws.write_string_with_format(row, col, s, fmt).map(|_| ()),
-        Val::Money(y) => ws.write_number_with_format(row, col, *y as f64 / 10_000.0, fmt).map(|_| ()),
-        Val::Rate(r) => ws.write_number_with_format(row, col, round_to(*r, 6), fmt).map(|_| ()),
-        Val::Points(p) => ws.write_number_with_format(row, col, round_to(*p, 4), fmt).map(|_| ()),
-        Val::Int(i) => ws.write_number_with_format(row, col, *i as f64, fmt).map(|_| ()),
+        Val::Money(y) => ws
+            .write_number_with_format(row, col, *y as f64 / 10_000.0, fmt)
+            .map(|_| ()),
+        Val::Rate(r) => ws
+            .write_number_with_format(row, col, round_to(*r, 6), fmt)
+            .map(|_| ()),
+        Val::Points(p) => ws
+            .write_number_with_format(row, col, round_to(*p, 4), fmt)
+            .map(|_| ()),
+        Val::Int(i) => ws
+            .write_number_with_format(row, col, *i as f64, fmt)
+            .map(|_| ()),
         Val::Blank => ws.write_blank(row, col, fmt).map(|_| ()),
     }
 }
@@ -163,7 +200,14 @@ pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Resul
     }
     ws.set_row_height(1, 20)?;
     let third = (ncols / 3).max(1);
-    write_span(ws, 1, 0, third.saturating_sub(1), &t.meta_left, &st.meta_left)?;
+    write_span(
+        ws,
+        1,
+        0,
+        third.saturating_sub(1),
+        &t.meta_left,
+        &st.meta_left,
+    )?;
     if ncols >= 3 {
         write_span(ws, 1, third, last - third, &t.meta_mid, &st.meta_left)?;
         write_span(ws, 1, last - third + 1, last, &t.meta_right, &st.meta_right)?;
@@ -174,7 +218,11 @@ pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Resul
         ws.write_string_with_format(2, c as u16, *h, &st.header)?;
     }
     ws.set_row_height(2, 32)?;
-    let mut widths: Vec<usize> = t.headers.iter().map(|h| display_width(h).div_ceil(2).max(4) + 2).collect();
+    let mut widths: Vec<usize> = t
+        .headers
+        .iter()
+        .map(|h| display_width(h).div_ceil(2).max(4) + 2)
+        .collect();
     for (i, (vals, rs)) in t.rows.iter().enumerate() {
         let r = FIRST_DATA_ROW + i as u32;
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
@@ -194,7 +242,14 @@ pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Resul
     Ok(())
 }
 
-fn write_span(ws: &mut Worksheet, row: u32, c0: u16, c1: u16, text: &str, fmt: &Format) -> Result<(), XlsxError> {
+fn write_span(
+    ws: &mut Worksheet,
+    row: u32,
+    c0: u16,
+    c1: u16,
+    text: &str,
+    fmt: &Format,
+) -> Result<(), XlsxError> {
     if c1 > c0 {
         ws.merge_range(row, c0, row, c1, text, fmt)?;
     } else {
@@ -204,7 +259,11 @@ fn write_span(ws: &mut Worksheet, row: u32, c0: u16, c1: u16, text: &str, fmt: &
 }
 
 /// A4 landscape, one page wide, header rows repeated, centred, page footer.
-pub fn print_setup(ws: &mut Worksheet, repeat_first: u32, repeat_last: u32) -> Result<(), XlsxError> {
+pub fn print_setup(
+    ws: &mut Worksheet,
+    repeat_first: u32,
+    repeat_last: u32,
+) -> Result<(), XlsxError> {
     ws.set_paper_size(9);
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);

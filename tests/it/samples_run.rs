@@ -31,7 +31,10 @@ fn run_once() -> &'static Path {
 }
 
 fn programs() -> Vec<(&'static str, &'static str)> {
-    vec![("new-infra", "新基建项目"), ("digital-economy", "数字经济重点项目")]
+    vec![
+        ("new-infra", "新基建项目"),
+        ("digital-economy", "数字经济重点项目"),
+    ]
 }
 
 fn periods() -> Vec<String> {
@@ -39,18 +42,22 @@ fn periods() -> Vec<String> {
 }
 
 fn manifest(out: &Path, program: &str, period: &str) -> Value {
-    let text = std::fs::read_to_string(out.join(program).join(period).join("manifest.json")).unwrap();
+    let text =
+        std::fs::read_to_string(out.join(program).join(period).join("manifest.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn workbook_path(out: &Path, program: &str, name: &str, period: &str) -> PathBuf {
     let (y, m) = period.split_once('-').unwrap();
-    out.join(program).join(period).join(format!("{name}月度监测表-{y}年{m}月.xlsx"))
+    out.join(program)
+        .join(period)
+        .join(format!("{name}月度监测表-{y}年{m}月.xlsx"))
 }
 
 fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
     let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    wb.worksheet_range(name).unwrap_or_else(|e| panic!("{} {name}: {e}", path.display()))
+    wb.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("{} {name}: {e}", path.display()))
 }
 
 /// A 万元 cell back to whole 元.
@@ -68,7 +75,9 @@ fn text(d: &Data) -> String {
 
 /// Column index of a header text in row 3 (0-based 2).
 fn col(r: &calamine::Range<Data>, header: &str) -> usize {
-    (0..r.width()).find(|&c| r.get((2, c)).map(text).as_deref() == Some(header)).unwrap_or_else(|| panic!("no column {header}"))
+    (0..r.width())
+        .find(|&c| r.get((2, c)).map(text).as_deref() == Some(header))
+        .unwrap_or_else(|| panic!("no column {header}"))
 }
 
 #[test]
@@ -79,7 +88,12 @@ fn every_workbook_opens_and_totals_add_up_to_the_yuan() {
             let m = manifest(out, program, &period);
             let path = workbook_path(out, program, name, &period);
             let detail = sheet(&path, "项目明细");
-            let (ytd_c, plan_c, month_c, unit_c) = (col(&detail, "累计完成投资"), col(&detail, "年度计划投资"), col(&detail, "本月完成投资"), col(&detail, "责任单位"));
+            let (ytd_c, plan_c, month_c, unit_c) = (
+                col(&detail, "累计完成投资"),
+                col(&detail, "年度计划投资"),
+                col(&detail, "本月完成投资"),
+                col(&detail, "责任单位"),
+            );
             // Row 4 (index 3) is 合计; projects from index 4 on.
             assert_eq!(text(detail.get((3, 0)).unwrap()), "合计");
             let mut by_unit: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
@@ -91,25 +105,45 @@ fn every_workbook_opens_and_totals_add_up_to_the_yuan() {
                     continue;
                 }
                 n += 1;
-                let (y, p, mo) = (yuan(detail.get((r, ytd_c)).unwrap()), yuan(detail.get((r, plan_c)).unwrap()), yuan(detail.get((r, month_c)).unwrap()));
+                let (y, p, mo) = (
+                    yuan(detail.get((r, ytd_c)).unwrap()),
+                    yuan(detail.get((r, plan_c)).unwrap()),
+                    yuan(detail.get((r, month_c)).unwrap()),
+                );
                 ytd += y;
                 plan += p;
                 month += mo;
-                let e = by_unit.entry(text(detail.get((r, unit_c)).unwrap())).or_default();
+                let e = by_unit
+                    .entry(text(detail.get((r, unit_c)).unwrap()))
+                    .or_default();
                 e.0 += y;
                 e.1 += p;
                 e.2 += mo;
             }
-            assert_eq!(n as i64, m["totals"]["projects"].as_i64().unwrap(), "{program} {period}");
-            assert_eq!(yuan(detail.get((3, ytd_c)).unwrap()), ytd, "{program} {period} 合计 row");
-            assert_eq!(m["totals"]["ytd_done_yuan"].as_i64().unwrap(), ytd, "{program} {period} manifest");
+            assert_eq!(
+                n as i64,
+                m["totals"]["projects"].as_i64().unwrap(),
+                "{program} {period}"
+            );
+            assert_eq!(
+                yuan(detail.get((3, ytd_c)).unwrap()),
+                ytd,
+                "{program} {period} 合计 row"
+            );
+            assert_eq!(
+                m["totals"]["ytd_done_yuan"].as_i64().unwrap(),
+                ytd,
+                "{program} {period} manifest"
+            );
             assert_eq!(m["totals"]["annual_plan_yuan"].as_i64().unwrap(), plan);
             assert_eq!(m["totals"]["month_done_yuan"].as_i64().unwrap(), month);
 
             // 汇总: the labelled figures.
             let s = sheet(&path, "汇总");
             let find = |label: &str| -> i64 {
-                let r = (3..s.height()).find(|&r| text(s.get((r, 0)).unwrap()).starts_with(label)).unwrap_or_else(|| panic!("汇总 lacks {label}"));
+                let r = (3..s.height())
+                    .find(|&r| text(s.get((r, 0)).unwrap()).starts_with(label))
+                    .unwrap_or_else(|| panic!("汇总 lacks {label}"));
                 yuan(s.get((r, 1)).unwrap())
             };
             assert_eq!(find("1-"), ytd, "{program} {period} 汇总 累计");
@@ -118,7 +152,11 @@ fn every_workbook_opens_and_totals_add_up_to_the_yuan() {
 
             // 分地区: 合计 row and each unit.
             let u = sheet(&path, "分地区");
-            let (uy, up, um) = (col(&u, "累计完成投资"), col(&u, "年度计划投资"), col(&u, "本月完成投资"));
+            let (uy, up, um) = (
+                col(&u, "累计完成投资"),
+                col(&u, "年度计划投资"),
+                col(&u, "本月完成投资"),
+            );
             assert_eq!(text(u.get((3, 0)).unwrap()), "合计");
             assert_eq!(yuan(u.get((3, uy)).unwrap()), ytd);
             let mut sum_units = 0;
@@ -128,7 +166,15 @@ fn every_workbook_opens_and_totals_add_up_to_the_yuan() {
                     continue;
                 }
                 let want = by_unit.get(&unit).copied().unwrap_or_default();
-                assert_eq!((yuan(u.get((r, uy)).unwrap()), yuan(u.get((r, up)).unwrap()), yuan(u.get((r, um)).unwrap())), want, "{program} {period} {unit}");
+                assert_eq!(
+                    (
+                        yuan(u.get((r, uy)).unwrap()),
+                        yuan(u.get((r, up)).unwrap()),
+                        yuan(u.get((r, um)).unwrap())
+                    ),
+                    want,
+                    "{program} {period} {unit}"
+                );
                 sum_units += want.0;
             }
             assert_eq!(sum_units, ytd);
@@ -146,8 +192,18 @@ fn row_accounting_balances_for_every_input_file() {
             assert!(!inputs.is_empty(), "{program} {period} has inputs");
             for i in inputs {
                 let g = |k: &str| i[k].as_u64().unwrap();
-                assert_eq!(g("rows_read"), g("accepted") + g("rejected") + g("skipped"), "{program} {period} {}", i["file"]);
-                let reasons: u64 = i["skipped_reasons"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+                assert_eq!(
+                    g("rows_read"),
+                    g("accepted") + g("rejected") + g("skipped"),
+                    "{program} {period} {}",
+                    i["file"]
+                );
+                let reasons: u64 = i["skipped_reasons"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|v| v.as_u64().unwrap())
+                    .sum();
                 assert_eq!(reasons, g("skipped"));
                 assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
             }
@@ -158,36 +214,74 @@ fn row_accounting_balances_for_every_input_file() {
 #[test]
 fn every_planted_mistake_is_reported_at_its_cell() {
     let out = run_once();
-    let planted: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(root().join("samples/planted.json")).unwrap()).unwrap();
+    let planted: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/planted.json")).unwrap(),
+    )
+    .unwrap();
     assert!(planted.len() >= 5);
     let names: BTreeMap<&str, &str> = programs().into_iter().collect();
     for p in &planted {
-        let (program, period, check) = (p["program"].as_str().unwrap(), p["period"].as_str().unwrap(), p["check"].as_str().unwrap());
+        let (program, period, check) = (
+            p["program"].as_str().unwrap(),
+            p["period"].as_str().unwrap(),
+            p["check"].as_str().unwrap(),
+        );
         let (file, cell) = (p["file"].as_str().unwrap(), p["cell"].as_str().unwrap());
         let m = manifest(out, program, period);
         let hit = m["findings"].as_array().unwrap().iter().any(|f| {
-            f["id"] == check && f["file"].as_str().unwrap() == file && f["cell"].as_str().unwrap() == cell && (p["unit"].as_str().unwrap().is_empty() || f["unit"] == p["unit"])
+            f["id"] == check
+                && f["file"].as_str().unwrap() == file
+                && f["cell"].as_str().unwrap() == cell
+                && (p["unit"].as_str().unwrap().is_empty() || f["unit"] == p["unit"])
         });
-        assert!(hit, "planted {check} at {file} {cell} ({program} {period}) not in manifest findings");
-        let s = sheet(&workbook_path(out, program, names[program], period), "校验问题");
+        assert!(
+            hit,
+            "planted {check} at {file} {cell} ({program} {period}) not in manifest findings"
+        );
+        let s = sheet(
+            &workbook_path(out, program, names[program], period),
+            "校验问题",
+        );
         let (ci, fi, celli) = (col(&s, "编号"), col(&s, "文件"), col(&s, "单元格"));
         let in_sheet = (3..s.height()).any(|r| {
-            text(s.get((r, ci)).unwrap()) == check && text(s.get((r, fi)).unwrap()) == file && text(s.get((r, celli)).unwrap()) == cell
+            text(s.get((r, ci)).unwrap()) == check
+                && text(s.get((r, fi)).unwrap()) == file
+                && text(s.get((r, celli)).unwrap()) == cell
         });
-        assert!(in_sheet, "planted {check} at {file} {cell} not in 校验问题 of {program} {period}");
+        assert!(
+            in_sheet,
+            "planted {check} at {file} {cell} not in 校验问题 of {program} {period}"
+        );
     }
 }
 
 #[test]
 fn clean_samples_raise_no_unexpected_errors() {
     let out = run_once();
-    let planted: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(root().join("samples/planted.json")).unwrap()).unwrap();
+    let planted: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/planted.json")).unwrap(),
+    )
+    .unwrap();
     for (program, _) in programs() {
         for period in periods() {
             let m = manifest(out, program, &period);
-            for f in m["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error") {
-                let expected = planted.iter().any(|p| p["program"] == program && p["period"] == period.as_str() && p["check"] == f["id"] && p["file"] == f["file"]);
-                assert!(expected, "unexpected error in {program} {period}: {}", f["message"]);
+            for f in m["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["severity"] == "error")
+            {
+                let expected = planted.iter().any(|p| {
+                    p["program"] == program
+                        && p["period"] == period.as_str()
+                        && p["check"] == f["id"]
+                        && p["file"] == f["file"]
+                });
+                assert!(
+                    expected,
+                    "unexpected error in {program} {period}: {}",
+                    f["message"]
+                );
             }
         }
     }
@@ -197,7 +291,13 @@ fn clean_samples_raise_no_unexpected_errors() {
 fn rerun_gives_byte_identical_workbooks() {
     let first = run_once();
     let second = tempfile::tempdir().unwrap();
-    Command::cargo_bin("taizhang").unwrap().current_dir(root()).args(["run", "--quiet", "--out"]).arg(second.path()).assert().success();
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["run", "--quiet", "--out"])
+        .arg(second.path())
+        .assert()
+        .success();
     let mut compared = 0;
     for (program, name) in programs() {
         for period in periods() {
@@ -213,17 +313,41 @@ fn rerun_gives_byte_identical_workbooks() {
 #[test]
 fn checks_and_history_subcommands_work() {
     let out = run_once();
-    let checks = Command::cargo_bin("taizhang").unwrap().arg("checks").assert().success();
+    let checks = Command::cargo_bin("taizhang")
+        .unwrap()
+        .arg("checks")
+        .assert()
+        .success();
     let text = String::from_utf8(checks.get_output().stdout.clone()).unwrap();
     assert!(text.contains("E301") && text.contains("W402"));
-    let hist = Command::cargo_bin("taizhang").unwrap().args(["history", "--store"]).arg(out.join("history")).assert().success();
+    let hist = Command::cargo_bin("taizhang")
+        .unwrap()
+        .args(["history", "--store"])
+        .arg(out.join("history"))
+        .assert()
+        .success();
     let text = String::from_utf8(hist.get_output().stdout.clone()).unwrap();
-    assert!(text.contains("new-infra") && text.contains("2023-07"), "{text}");
+    assert!(
+        text.contains("new-infra") && text.contains("2023-07"),
+        "{text}"
+    );
 }
 
 #[test]
 fn bad_period_is_a_usage_error() {
     let out = tempfile::tempdir().unwrap();
-    Command::cargo_bin("taizhang").unwrap().current_dir(root()).args(["run", "--quiet", "--period", "2023-13", "--out"]).arg(out.path()).assert().code(2);
-    Command::cargo_bin("taizhang").unwrap().current_dir(root()).args(["run", "--quiet", "--period", "2024-01", "--out"]).arg(out.path()).assert().code(2);
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["run", "--quiet", "--period", "2023-13", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2);
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["run", "--quiet", "--period", "2024-01", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2);
 }

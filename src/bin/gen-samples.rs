@@ -1,0 +1,44 @@
+//! `gen-samples`: writes the project libraries (`seeds/*-library.xlsx`) and the
+//! sample inbox (`samples/`) deterministically.
+//!
+//! Usage: `cargo run --release --bin gen-samples -- [--root DIR]` (default
+//! root: the current directory).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut root = PathBuf::from(".");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--root" => match args.next() {
+                Some(dir) => root = PathBuf::from(dir),
+                None => {
+                    eprintln!("gen-samples: --root needs a directory");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                println!("usage: gen-samples [--root DIR]");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!(
+                    "gen-samples: unknown argument {other:?} (usage: gen-samples [--root DIR])"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match taizhang::samplegen::generate_all(&root) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("gen-samples: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
