@@ -220,6 +220,10 @@ pub fn locate(sheet: &RawSheet, spec: &PipelineSpec, min_score: u32) -> Option<T
             if bottom >= rows {
                 break;
             }
+            // A title or 单位 line is never the top of a multi-row header.
+            if depth > 1 && is_title_like(&grid, top, width) {
+                break;
+            }
             let Some(cand) = evaluate(spec, &grid, top, bottom, width) else {
                 continue;
             };
