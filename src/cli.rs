@@ -26,6 +26,21 @@ pub enum Command {
     Run(RunArgs),
     /// 列出全部校验规则（编号、级别、检查内容、示例）
     Checks,
+    /// 性能测试：生成一批“杂乱格式”台账，测量读取与整批处理的速度（行/秒）
+    Bench {
+        /// 文件数
+        #[arg(long, default_value_t = 50)]
+        files: usize,
+        /// 每个文件的数据行数
+        #[arg(long, default_value_t = 2000)]
+        rows: usize,
+        /// 每项重复次数（取最快一次）
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// 临时工作目录（默认系统临时目录）
+        #[arg(long, value_name = "DIR")]
+        work: Option<PathBuf>,
+    },
     /// 列出历史库中保存的各期数据（项目类别、期别、行数、合计、时间、输入文件）
     History {
         /// 历史库目录

@@ -14,7 +14,9 @@
 //! - [`report`] — workbooks (rust_xlsxwriter).
 //! - [`checks`] — the check catalogue and the one finding constructor.
 //! - [`text`], [`parse`] — pure helpers (normalisation, numbers, dates).
+//! - [`bench`] — the `taizhang bench` throughput benchmark.
 
+pub mod bench;
 pub mod checks;
 pub mod cli;
 pub mod config;

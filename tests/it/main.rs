@@ -2,4 +2,5 @@
 //! written workbooks back with calamine and check their cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod corpus;
 mod samples_run;
