@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// 如 inbox/2023-07/），运行 `taizhang run`，即可得到校验结果、月度监测表、
 /// 需退回修改的单位清单和 manifest.json。不加任何参数时，处理随附的样例数据。
 #[derive(Debug, Parser)]
-#[command(name = "taizhang", version, about, long_about = None)]
+#[command(name = "taizhang", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,9 +20,11 @@ pub struct Cli {
 pub enum Command {
     /// 月末批处理：读取收件目录中的台账，校验、汇总并生成报表
     ///
-    /// 例：taizhang run                      （处理样例数据的最新一期）
-    ///     taizhang run --inbox D:/台账收件 --period 2023-07
-    ///     taizhang run --pipeline new-infra --library 新基建项目库.xlsx
+    /// 例：
+    ///   taizhang run                                   处理样例数据的最新一期
+    ///   taizhang run --inbox D:/台账收件 --period 2023-07
+    ///   taizhang run --pipeline new-infra --library 新基建项目库.xlsx
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// 列出全部校验规则（编号、级别、检查内容、示例）
     Checks,
