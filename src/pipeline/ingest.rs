@@ -40,8 +40,21 @@ impl IngestError {
 /// Most cells one sheet may expand to (guards against repeated-cell bombs).
 pub const MAX_CELLS: u64 = 20_000_000;
 
-/// Reads a file's bytes according to its sniffed format.
+/// Reads a file's bytes according to its sniffed format. A panic inside a
+/// reader (calamine on a malformed file) is caught and reported as a corrupt
+/// file, so one bad file never stops the month-end run.
 pub fn read(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
+    if format == FileFormat::Xls {
+        check_cfb_chains(bytes)?;
+    }
+    std::panic::catch_unwind(|| read_unguarded(format, bytes)).unwrap_or_else(|_| {
+        Err(IngestError::Corrupt(
+            "文件结构异常，读取程序无法解析".to_string(),
+        ))
+    })
+}
+
+fn read_unguarded(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     match format {
         FileFormat::Xlsx => read_xlsx(bytes),
         FileFormat::Xls => read_xls(bytes),
@@ -54,6 +67,75 @@ pub fn read(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError
         FileFormat::Empty => Err(IngestError::Empty),
         FileFormat::Unknown => Err(IngestError::NotSpreadsheet),
     }
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4)
+        .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+/// Walks the allocation-table chains of a compound file (xls) that calamine
+/// follows without a bound: a chain that loops or leaves the file would make it
+/// allocate without end. Refused as corrupt.
+fn check_cfb_chains(b: &[u8]) -> Result<(), IngestError> {
+    let bad = |why: &str| Err(IngestError::Corrupt(format!("复合文档结构损坏（{why}）")));
+    let shift = b
+        .get(0x1E..0x20)
+        .map(|x| u16::from_le_bytes([x[0], x[1]]))
+        .unwrap_or(9);
+    if !(7..=16).contains(&shift) {
+        return bad("扇区大小无效");
+    }
+    let size = 1usize << shift;
+    let sectors = (b.len().saturating_sub(512)).div_ceil(size);
+    let sector = |n: u32| -> Option<&[u8]> {
+        let start = 512usize.checked_add((n as usize).checked_mul(size)?)?;
+        b.get(start..start + size)
+    };
+    // FAT sector numbers: 109 in the header, the rest through the DIFAT chain.
+    let mut fat_secs: Vec<u32> = (0..109)
+        .filter_map(|i| u32_at(b, 0x4C + 4 * i))
+        .filter(|&s| s < 0xFFFF_FFFA)
+        .collect();
+    let mut difat = u32_at(b, 0x44).unwrap_or(0xFFFF_FFFE);
+    let mut steps = 0;
+    while difat < 0xFFFF_FFFA {
+        steps += 1;
+        if steps > sectors + 1 {
+            return bad("DIFAT 链循环");
+        }
+        let Some(sec) = sector(difat) else {
+            return bad("DIFAT 越界");
+        };
+        let per = size / 4;
+        for i in 0..per - 1 {
+            if let Some(s) = u32_at(sec, 4 * i).filter(|&s| s < 0xFFFF_FFFA) {
+                fat_secs.push(s);
+            }
+        }
+        difat = u32_at(sec, 4 * (per - 1)).unwrap_or(0xFFFF_FFFE);
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for s in fat_secs {
+        let Some(sec) = sector(s) else {
+            return bad("FAT 越界");
+        };
+        fat.extend((0..size / 4).filter_map(|i| u32_at(sec, 4 * i)));
+    }
+    for start_at in [0x30usize, 0x3C] {
+        let mut cur = u32_at(b, start_at).unwrap_or(0xFFFF_FFFE);
+        let mut seen = std::collections::HashSet::new();
+        while cur < 0xFFFF_FFFA {
+            if !seen.insert(cur) || seen.len() > sectors + 1 {
+                return bad("扇区链循环");
+            }
+            cur = match fat.get(cur as usize) {
+                Some(&next) => next,
+                None => return bad("扇区链越界"),
+            };
+        }
+    }
+    Ok(())
 }
 
 fn corrupt(e: impl std::fmt::Display) -> IngestError {
@@ -705,6 +787,26 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     })
 }
 
+/// The baseline of the ingest benchmark: opens a workbook with calamine and
+/// visits every cell of every sheet, doing nothing else. Returns the number of
+/// non-empty cells.
+pub fn bare_cell_count(bytes: &[u8]) -> usize {
+    let Ok(mut wb) = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) else {
+        return 0;
+    };
+    let names = wb.sheet_names();
+    let mut n = 0;
+    for name in names {
+        if let Ok(range) = wb.worksheet_range(&name) {
+            n += range
+                .used_cells()
+                .filter(|(_, _, c)| !matches!(c, Data::Empty))
+                .count();
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,24 +847,4 @@ mod tests {
         let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><row r="5" hidden="1"><c/></row></sheetData>"#;
         assert_eq!(scan_hidden_rows(xml), vec![4]);
     }
-}
-
-/// The baseline of the ingest benchmark: opens a workbook with calamine and
-/// visits every cell of every sheet, doing nothing else. Returns the number of
-/// non-empty cells.
-pub fn bare_cell_count(bytes: &[u8]) -> usize {
-    let Ok(mut wb) = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) else {
-        return 0;
-    };
-    let names = wb.sheet_names();
-    let mut n = 0;
-    for name in names {
-        if let Ok(range) = wb.worksheet_range(&name) {
-            n += range
-                .used_cells()
-                .filter(|(_, _, c)| !matches!(c, Data::Empty))
-                .count();
-        }
-    }
-    n
 }

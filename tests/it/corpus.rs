@@ -20,6 +20,12 @@ use taizhang::pipeline::{inbox, ingest, normalize};
 const CORPUS: &str = "/work/shared/corpus/spreadsheets";
 /// Most wall time one file may take.
 const PER_FILE: Duration = Duration::from_secs(20);
+/// Files that kill the whole process (an out-of-memory abort cannot be caught
+/// by `catch_unwind`). They are not run, and the test fails while any is listed;
+/// remove a name once ingest refuses the file. `CORPUS_RUN_KNOWN_ABORTS=1` runs them.
+/// (Test_git_issue_382_oom.xls, whose directory chain loops, is now refused by
+/// ingest's compound-file chain check before calamine sees it.)
+const KNOWN_ABORTS: &[&str] = &[];
 /// A file still running this long is treated as a hang: the test stops waiting.
 const HANG: Duration = Duration::from_secs(90);
 
@@ -114,6 +120,25 @@ fn corpus_never_panics_and_is_bounded() {
                 Some("MANIFEST.tsv" | "SOURCES.md")
             )
     });
+    // CORPUS_SKIP=a.xls,b.xlsx (names relative to the corpus) leaves out files
+    // known to abort the process (out of memory cannot be caught), so the rest
+    // of the corpus can still be checked while they are being fixed.
+    let mut skip: Vec<String> = std::env::var("CORPUS_SKIP")
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    let known_aborts: Vec<String> = if std::env::var_os("CORPUS_RUN_KNOWN_ABORTS").is_some() {
+        Vec::new()
+    } else {
+        KNOWN_ABORTS.iter().map(|s| s.to_string()).collect()
+    };
+    skip.extend(known_aborts.iter().cloned());
+    all.retain(|p| {
+        let keep = !skip.contains(&inbox::rel_name(&dir, p));
+        if !keep {
+            println!("skipped (CORPUS_SKIP): {}", p.display());
+        }
+        keep
+    });
     let total = all.len();
     println!("corpus: {total} files");
 
@@ -143,6 +168,9 @@ fn corpus_never_panics_and_is_bounded() {
     let running: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let (tx, rx) = mpsc::channel::<(String, Duration, Outcome)>();
 
+    // CORPUS_TRACE=1 logs each file's start and end (to find a file that
+    // kills the process, e.g. by running out of memory).
+    let trace = std::env::var_os("CORPUS_TRACE").is_some();
     let started = Instant::now();
     {
         let setup = Arc::clone(&setup);
@@ -162,10 +190,16 @@ fn corpus_never_panics_and_is_bounded() {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(name.clone(), Instant::now());
                 CURRENT.with(|c| *c.borrow_mut() = Some(name.clone()));
+                if trace {
+                    eprintln!("start {name}");
+                }
                 let t0 = Instant::now();
                 let r = panic::catch_unwind(AssertUnwindSafe(|| ingest_one(&dir, path, &ctx)));
                 let took = t0.elapsed();
                 CURRENT.with(|c| *c.borrow_mut() = None);
+                if trace {
+                    eprintln!("done  {name} {took:.2?}");
+                }
                 running
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -238,7 +272,11 @@ fn corpus_never_panics_and_is_bounded() {
         .collect();
     let recorded = panics.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for (name, detail) in &recorded {
-        println!("PANIC in {name}:\n{detail}");
+        if panicked.contains(name) {
+            println!("PANIC in {name}:\n{detail}");
+        } else {
+            println!("reader panic caught inside ingest (file refused as E001): {name}");
+        }
     }
     for a in &accounting {
         println!("ACCOUNTING {a}");
@@ -249,9 +287,16 @@ fn corpus_never_panics_and_is_bounded() {
     for s in &slow {
         println!("TIMEOUT {s}");
     }
+    for k in &known_aborts {
+        println!("NOT RUN (aborts the process): {k}");
+    }
     assert!(panicked.is_empty(), "panics on: {panicked:?}");
     assert!(hung.is_empty(), "hangs on: {hung:?}");
     assert!(slow.is_empty(), "over {PER_FILE:?}: {slow:?}");
     assert!(accounting.is_empty(), "row accounting: {accounting:?}");
     assert_eq!(times.len(), total, "not every file finished");
+    assert!(
+        known_aborts.is_empty(),
+        "files that abort the process, not run: {known_aborts:?}"
+    );
 }
