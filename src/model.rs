@@ -273,8 +273,8 @@ pub struct LedgerRow {
     pub problems: Option<String>,
     pub coordination: Option<String>,
     pub contact: Option<String>,
-    /// Field key → column, for cell addresses.
-    pub cols: BTreeMap<String, u32>,
+    /// Field key → column, for cell addresses (shared by all rows of a table).
+    pub cols: std::sync::Arc<BTreeMap<String, u32>>,
     /// Findings on this row (an error among them rejects the row).
     pub findings: Vec<Finding>,
 }
@@ -285,6 +285,15 @@ impl LedgerRow {
         let col = self.cols.get(field).copied().unwrap_or(0);
         crate::text::a1(self.row, col)
     }
+    /// The cell that identifies the row: its project code, else its name.
+    pub fn identity_cell(&self) -> String {
+        if self.cols.contains_key("code") {
+            self.cell_of("code")
+        } else {
+            self.cell_of("name")
+        }
+    }
+
     pub fn is_rejected(&self) -> bool {
         self.findings
             .iter()

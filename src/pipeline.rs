@@ -19,9 +19,7 @@ use std::time::Instant;
 
 use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
-use crate::model::{
-    FileStatus, Finding, IgnoredFile, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod,
-};
+use crate::model::{FileStatus, Finding, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod};
 use crate::seeds::{Library, SeedError, Units};
 use normalize::Context;
 
@@ -210,15 +208,21 @@ pub fn run_period(
         })
         .collect();
     let t_read = t0.elapsed().as_millis();
+    // Files move into their program's bucket; files no program could claim
+    // (rejected, no workbook kept) are listed in every program.
+    let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
+    let mut unassigned = Vec::new();
+    for (prog, f) in parsed {
+        match prog {
+            Some(i) => buckets[i].push(f),
+            None => unassigned.push(f),
+        }
+    }
     let mut outcomes = Vec::new();
     for (si, spec) in setup.specs.iter().enumerate() {
         let t1 = Instant::now();
-        // Files of this program, plus files no program could claim (listed everywhere).
-        let mut files: Vec<ParsedFile> = parsed
-            .iter()
-            .filter(|(prog, _)| *prog == Some(si) || prog.is_none())
-            .map(|(_, f)| f.clone())
-            .collect();
+        let mut files = std::mem::take(&mut buckets[si]);
+        files.extend(unassigned.iter().cloned());
         files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
         let history = store.year_before(&spec.id, period)?;
         let waivers = crate::waivers::load(&opts.inbox, &spec.id);
@@ -435,11 +439,4 @@ fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, Parse
             "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
         ),
     }
-}
-
-/// Ignored files of a period, for front ends that list them.
-pub fn ignored_files(inbox_dir: &Path, period: Period) -> Vec<IgnoredFile> {
-    inbox::scan(&inbox::period_dir(inbox_dir, period))
-        .map(|(_, i)| i)
-        .unwrap_or_default()
 }

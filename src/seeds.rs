@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::PipelineSpec;
 use crate::model::{Cell, Nature};
-use crate::parse::{clean_code, is_project_code, MoneyUnit, YearMonth, Yuan};
+use crate::parse::{clean_code, is_project_code, YearMonth, Yuan};
 use crate::pipeline::header::{locate, unit_line};
 use crate::pipeline::normalize::money_value;
 use crate::text::{clean_cell_text, name_key, strip_spaces, strip_trailing_paren};
@@ -57,16 +57,39 @@ pub struct Units {
     aliases: Vec<(String, usize)>,
 }
 
+impl Unit {
+    /// One of the 11 设区市.
+    pub fn is_city(&self) -> bool {
+        self.kind == "city"
+    }
+
+    /// A provincial department such as 省通信管理局.
+    pub fn is_department(&self) -> bool {
+        self.kind == "department"
+    }
+}
+
 impl Units {
     pub fn load(path: &Path) -> Result<Units, SeedError> {
         let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw: RawUnits = toml::from_str(&text).map_err(|e| SeedError::Units {
+        Units::parse(&text, path)
+    }
+
+    /// Parses the text of a units file; `path` is only named in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Units, SeedError> {
+        let raw: RawUnits = toml::from_str(text).map_err(|e| SeedError::Units {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        if raw.unit.is_empty() {
+            return Err(SeedError::Units {
+                path: path.to_path_buf(),
+                message: "没有任何 [[unit]]".to_string(),
+            });
+        }
         Ok(Units::new(raw.unit))
     }
 
@@ -373,9 +396,6 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
     }
     Ok(Library::new(projects))
 }
-
-/// Library amounts shown in 万元 use this unit.
-pub const DISPLAY_UNIT: MoneyUnit = MoneyUnit::Wan;
 
 #[cfg(test)]
 mod tests {

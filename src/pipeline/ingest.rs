@@ -219,7 +219,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             .merge_cells_by_sheet_name(&name)
             .map(merges)
             .unwrap_or_default();
-        let hidden_rows = hidden_rows_xlsx(bytes, &wb, &name);
+        let hidden_rows = hidden_rows_xlsx(bytes, &name);
         sheets.push(RawSheet {
             name,
             visible,
@@ -233,7 +233,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
 
 /// Hidden rows of an xlsx sheet (calamine has no API): reads `<row … hidden="1">`
 /// from the sheet's XML part.
-fn hidden_rows_xlsx<RS>(bytes: &[u8], _wb: &calamine::Xlsx<RS>, sheet: &str) -> Vec<u32> {
+fn hidden_rows_xlsx(bytes: &[u8], sheet: &str) -> Vec<u32> {
     xlsx_sheet_part(bytes, sheet)
         .map(|xml| scan_hidden_rows(&xml))
         .unwrap_or_default()

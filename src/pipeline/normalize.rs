@@ -351,11 +351,13 @@ fn parse_table(
                 _ => None,
             })
     });
-    let cols: BTreeMap<String, u32> = layout
-        .columns
-        .iter()
-        .map(|c| (c.field.clone(), c.col))
-        .collect();
+    let cols: std::sync::Arc<BTreeMap<String, u32>> = std::sync::Arc::new(
+        layout
+            .columns
+            .iter()
+            .map(|c| (c.field.clone(), c.col))
+            .collect(),
+    );
     let mut units: BTreeMap<u32, MoneyUnit> = BTreeMap::new();
     for c in &layout.columns {
         if spec

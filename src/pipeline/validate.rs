@@ -165,11 +165,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                 let sheet = row.sheet.clone();
                 let code = row.code.clone().unwrap_or_default();
                 let name = row.name.clone().unwrap_or_default();
-                let code_cell = if row.cols.contains_key("code") {
-                    row.cell_of("code")
-                } else {
-                    row.cell_of("name")
-                };
+                let code_cell = row.identity_cell();
                 let name_cell = row.cell_of("name");
                 let push = |row: &mut LedgerRow,
                             id: &str,
@@ -312,11 +308,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             let fname = f.file.name.clone();
             let uname = unit_name(inp.units, f.unit_id.as_deref());
             let row = row_mut(files, *r);
-            let cell = if row.cols.contains_key("code") {
-                row.cell_of("code")
-            } else {
-                row.cell_of("name")
-            };
+            let cell = row.identity_cell();
             let sheet = row.sheet.clone();
             let loc = Loc {
                 file: &fname,
@@ -360,11 +352,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             let fname = f.file.name.clone();
             let uname = unit_name(inp.units, f.unit_id.as_deref());
             let row = row_mut(files, keeper);
-            let cell = if row.cols.contains_key("code") {
-                row.cell_of("code")
-            } else {
-                row.cell_of("name")
-            };
+            let cell = row.identity_cell();
             let sheet = row.sheet.clone();
             let loc = Loc {
                 file: &fname,
@@ -391,11 +379,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     // 4. Value checks on kept rows, against the library and last month.
     let history_max_month: HashMap<&str, Yuan> = {
         let mut m: HashMap<&str, Yuan> = HashMap::new();
-        for h in inp
-            .history
-            .iter()
-            .filter(|h| h.period.starts_with(&format!("{:04}", inp.period.year)))
-        {
+        for h in inp.history {
             for r in h.records.iter().filter(|r| r.reported) {
                 let e = m.entry(r.code.as_str()).or_insert(0);
                 *e = (*e).max(r.month_done);

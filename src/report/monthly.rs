@@ -167,7 +167,7 @@ fn group_table_rows(
 }
 
 /// Writes the workbook; returns its file name.
-pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
+pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
     let spec = inp.spec;
     let p = inp.period;
     let name = format!(
@@ -185,7 +185,7 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
     let meta_left = format!("制表单位：{}", spec.issuer);
     let meta_mid = format!("截至{}年{}月底", p.year, p.month);
     let sheet = |title: &str,
-                 headers: Vec<&'static str>,
+                 headers: Vec<&'a str>,
                  rows: Vec<(Vec<Val>, RowStyle)>,
                  unit: &str| TableSheet {
         title: title.to_string(),
@@ -320,7 +320,7 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         "单位：万元",
     );
     t1.notes = vec![format!(
-        "注：排名按投资完成率，完成率相同按累计完成投资。灯号：不低于序时进度{:.0}个百分点以内为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+        "注：排名按投资完成率，完成率相同按累计完成投资。灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
         spec.lights.yellow_below * 100.0,
         spec.lights.yellow_below * 100.0,
         spec.lights.red_below * 100.0,
@@ -345,11 +345,7 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         .set_name(format!("分{}", spec.category_label))
         .map_err(&e)?;
     let mut h = cat_headers.clone();
-    h[0] = if spec.category_label == "赛道" {
-        "赛道"
-    } else {
-        "类别"
-    };
+    h[0] = spec.category_label.as_str();
     write_table(
         ws,
         &st,
@@ -367,7 +363,7 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
     if let Some(gl) = &spec.group_label {
         let ws = wb.add_worksheet().set_name(format!("分{gl}")).map_err(&e)?;
         let mut h = cat_headers.clone();
-        h[0] = "分组";
+        h[0] = gl.as_str();
         write_table(
             ws,
             &st,

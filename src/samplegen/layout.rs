@@ -9,7 +9,7 @@
 //! Label templates use `{Y}` (year), `{M}` (month) and `{CAT}` (类别 / 赛道).
 
 use super::rows::Col;
-use super::units::Unit;
+use super::units::{Unit, UnitExt};
 use super::Program;
 
 /// A header node: a leaf column or a parent spanning its children.

@@ -14,7 +14,7 @@ use super::layout::{
 };
 use super::library::Nature;
 use super::rows::{Col, LedgerRow};
-use super::units::Unit;
+use super::units::{Unit, UnitExt};
 use super::{write_bytes, GenError, Program};
 
 /// Everything needed to write one ledger.

@@ -45,7 +45,7 @@ use planted::{PlantedEntry, ProgramData};
 use rng::Rng;
 use rows::ledger_row;
 use truth::{simulate, Timeline, MONTHS};
-use units::Unit;
+use units::{Unit, UnitExt};
 
 /// Year of the samples.
 pub const YEAR: i32 = 2023;

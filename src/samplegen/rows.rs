@@ -6,7 +6,7 @@ use super::library::{categories, Nature, Project, SEED};
 use super::names;
 use super::rng::Rng;
 use super::truth::{progress_text, Timeline};
-use super::units::Unit;
+use super::units::{Unit, UnitExt};
 use super::Program;
 
 /// Columns a ledger can have (canonical fields of spec §4).

@@ -6,48 +6,24 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::GenError;
 
 /// The copy of `seeds/units.toml` compiled into the binary.
 const EMBEDDED_UNITS: &str = include_str!("../../seeds/units.toml");
 
-/// One reporting unit.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Unit {
-    /// Division code or stable pseudo-id (`GJXQ`, `PROV-CA`).
-    pub id: String,
-    /// Official name, e.g. `南昌市`.
-    pub name: String,
-    /// Short name, e.g. `南昌`.
-    pub short: String,
-    /// `city`, `new-area` or `department`.
-    pub kind: String,
-    /// Every accepted spelling.
-    pub aliases: Vec<String>,
-    /// Counties, districts and zones of the unit.
-    pub counties: Vec<String>,
-}
+pub use crate::seeds::Unit;
 
-#[derive(Debug, Deserialize)]
-struct UnitsFile {
-    unit: Vec<Unit>,
-}
-
-impl Unit {
-    /// True for the 11 设区市.
-    pub fn is_city(&self) -> bool {
-        self.kind == "city"
-    }
-
-    /// True for provincial departments such as 省通信管理局.
-    pub fn is_department(&self) -> bool {
-        self.kind == "department"
-    }
-
+/// What only the generator needs to know of a unit.
+pub trait UnitExt {
     /// The full name used on a 填报单位 line (the longest alias, first on ties).
-    pub fn full_name(&self) -> &str {
+    fn full_name(&self) -> &str;
+    /// Telephone area code used for invented contact numbers.
+    fn area_code(&self) -> &'static str;
+}
+
+impl UnitExt for Unit {
+    /// The full name used on a 填报单位 line (the longest alias, first on ties).
+    fn full_name(&self) -> &str {
         let mut best = self.name.as_str();
         for alias in &self.aliases {
             if alias.chars().count() > best.chars().count() {
@@ -58,7 +34,7 @@ impl Unit {
     }
 
     /// Telephone area code used for invented contact numbers.
-    pub fn area_code(&self) -> &'static str {
+    fn area_code(&self) -> &'static str {
         match self.id.as_str() {
             "360200" => "0798",
             "360300" => "0799",
@@ -77,12 +53,9 @@ impl Unit {
 
 /// Parses a units file.
 pub fn parse_units(text: &str) -> Result<Vec<Unit>, GenError> {
-    let file: UnitsFile =
-        toml::from_str(text).map_err(|e| GenError::Units(format!("units.toml: {e}")))?;
-    if file.unit.is_empty() {
-        return Err(GenError::Units("units.toml lists no unit".into()));
-    }
-    Ok(file.unit)
+    crate::seeds::Units::parse(text, Path::new("seeds/units.toml"))
+        .map(|u| u.list)
+        .map_err(|e| GenError::Units(e.to_string()))
 }
 
 /// Loads `root/seeds/units.toml`, or the embedded copy when it does not exist.
