@@ -26,6 +26,23 @@ pub enum Command {
     ///   taizhang run --pipeline new-infra --library 新基建项目库.xlsx
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+    /// 季度通报：从历史库生成指定季度的通报（各月须已运行过 taizhang run）
+    ///
+    /// 例：taizhang quarterly --quarter 2023Q2
+    Quarterly {
+        /// 季度，如 2023Q2
+        #[arg(long, value_name = "YYYYQn")]
+        quarter: String,
+        /// 输出目录：通报写到 输出目录/项目类别/季末月份/ 下
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// 历史库目录；默认为 输出目录/history
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// 只处理指定的项目类别（可重复）
+        #[arg(long = "pipeline", value_name = "ID|FILE")]
+        pipelines: Vec<String>,
+    },
     /// 列出全部校验规则（编号、级别、检查内容、示例）
     Checks,
     /// 性能测试：生成一批“杂乱格式”台账，测量读取与整批处理的速度（行/秒）

@@ -15,6 +15,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Quarterly {
+            quarter,
+            out,
+            store,
+            pipelines,
+        } => quarterly(&quarter, out, store, pipelines),
         Command::Checks => {
             print_checks();
             Ok(())
@@ -239,5 +245,38 @@ fn bench(files: usize, rows: usize, reps: usize, work: Option<PathBuf>) -> Resul
         r.rows_per_s(r.run_s),
         r.run_s / r.bare_s
     );
+    Ok(())
+}
+
+/// Parses `2023Q2` (also `2023q2`, `2023-Q2`).
+fn parse_quarter(s: &str) -> Option<(i32, u32)> {
+    let t = s.trim().to_uppercase().replace('-', "");
+    let (y, q) = t.split_once('Q')?;
+    let (y, q) = (y.parse().ok()?, q.parse().ok()?);
+    (y >= 1900 && (1..=4).contains(&q)).then_some((y, q))
+}
+
+fn quarterly(
+    quarter: &str,
+    out: PathBuf,
+    store: Option<PathBuf>,
+    pipelines: Vec<String>,
+) -> Result<(), RunError> {
+    let (year, q) = parse_quarter(quarter).ok_or_else(|| {
+        RunError::Usage(format!("季度“{quarter}”格式不对，应为 2023Q2 这样的写法"))
+    })?;
+    let root = taizhang::default_root();
+    let opts = RunOptions {
+        inbox: root.join("samples").join("inbox"),
+        root,
+        store: store.unwrap_or_else(|| out.join("history")),
+        out,
+        period: None,
+        pipelines,
+        library: None,
+    };
+    for path in taizhang::pipeline::quarterly(&opts, year, q)? {
+        println!("已生成：{}", path.display());
+    }
     Ok(())
 }

@@ -256,21 +256,7 @@ pub fn run_period(
         store.save(&stored)?;
 
         let t2 = Instant::now();
-        let unit_ids = setup.libraries[si].unit_ids(&setup.units);
-        let end_years: HashMap<String, i32> = setup.libraries[si]
-            .projects
-            .iter()
-            .filter_map(|p| p.end_year.map(|y| (p.code.clone(), y)))
-            .collect();
-        let summ = aggregate::summarize(&aggregate::AggregateInput {
-            spec,
-            units: &setup.units,
-            unit_ids: &unit_ids,
-            period,
-            records: &result.records,
-            end_years: &end_years,
-            history: &history,
-        })?;
+        let summ = summarize(setup, si, period, &result.records, &history)?;
         let t_aggregate = t2.elapsed().as_millis();
 
         let t3 = Instant::now();
@@ -302,6 +288,13 @@ pub fn run_period(
             },
             &out_dir,
         )?];
+        outputs.extend(write_feedback(
+            spec, period, &files, &findings, &out_dir, &unit_name,
+        )?);
+        if period.month % 3 == 0 {
+            let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
+            outputs.extend(name);
+        }
         outputs.sort();
         let t_report = t3.elapsed().as_millis();
 
@@ -361,6 +354,179 @@ pub fn run_period(
     }
     progress.period_finished(period);
     Ok((outcomes, ignored.len()))
+}
+
+/// The summary of one program's period from its records and the year's earlier periods.
+pub fn summarize(
+    setup: &Setup,
+    si: usize,
+    period: Period,
+    records: &[crate::model::ProjectRecord],
+    history: &[StoredPeriod],
+) -> Result<aggregate::Summary, RunError> {
+    let unit_ids = setup.libraries[si].unit_ids(&setup.units);
+    let end_years: HashMap<String, i32> = setup.libraries[si]
+        .projects
+        .iter()
+        .filter_map(|p| p.end_year.map(|y| (p.code.clone(), y)))
+        .collect();
+    Ok(aggregate::summarize(&aggregate::AggregateInput {
+        spec: &setup.specs[si],
+        units: &setup.units,
+        unit_ids: &unit_ids,
+        period,
+        records,
+        end_years: &end_years,
+        history,
+    })?)
+}
+
+/// The summary of a stored period (and its records), read from the store alone.
+fn stored_summary(
+    setup: &Setup,
+    si: usize,
+    store: &store::Store,
+    period: Period,
+) -> Result<Option<(aggregate::Summary, Vec<crate::model::ProjectRecord>)>, RunError> {
+    let Some(sp) = store.load(&setup.specs[si].id, period)? else {
+        return Ok(None);
+    };
+    let history = store.year_before(&setup.specs[si].id, period)?;
+    let s = summarize(setup, si, period, &sp.records, &history)?;
+    Ok(Some((s, sp.records)))
+}
+
+/// Writes the quarterly notification of one program from the store into `dir`.
+/// Returns the file name, or `None` when the store holds no month of the quarter.
+pub fn write_quarterly(
+    setup: &Setup,
+    si: usize,
+    store: &store::Store,
+    year: i32,
+    quarter: u32,
+    dir: &Path,
+) -> Result<Option<String>, RunError> {
+    let mut months = Vec::new();
+    let mut records = Vec::new();
+    for m in (quarter - 1) * 3 + 1..=quarter * 3 {
+        if let Some((s, r)) = stored_summary(setup, si, store, Period { year, month: m })? {
+            months.push(s);
+            records = r;
+        }
+    }
+    if months.is_empty() {
+        return Ok(None);
+    }
+    let prev_end = if quarter > 1 {
+        Period {
+            year,
+            month: (quarter - 1) * 3,
+        }
+    } else {
+        Period {
+            year: year - 1,
+            month: 12,
+        }
+    };
+    let prev = stored_summary(setup, si, store, prev_end)?.map(|(s, _)| s);
+    std::fs::create_dir_all(dir).map_err(|source| RunError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let name = crate::report::quarterly::write(
+        &crate::report::quarterly::QuarterlyInput {
+            spec: &setup.specs[si],
+            year,
+            quarter,
+            months: &months,
+            prev_quarter_end: prev.as_ref(),
+            records: &records,
+        },
+        dir,
+    )?;
+    Ok((!name.is_empty()).then_some(name))
+}
+
+/// `taizhang quarterly`: the notifications of a quarter for the selected
+/// programs, from the store alone, into `OUT/<program>/<quarter-end month>/`.
+pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathBuf>, RunError> {
+    if !(1..=4).contains(&quarter) {
+        return Err(RunError::Usage(format!("季度应为 1-4，收到 {quarter}")));
+    }
+    let setup = setup(&opts.root, &opts.pipelines, opts.library.as_deref())?;
+    let store = store::Store::new(&opts.store);
+    let end = Period {
+        year,
+        month: quarter * 3,
+    };
+    let mut written = Vec::new();
+    for si in 0..setup.specs.len() {
+        let dir = opts.out.join(&setup.specs[si].id).join(end.to_string());
+        if let Some(name) = write_quarterly(&setup, si, &store, year, quarter, &dir)? {
+            written.push(dir.join(name));
+        }
+    }
+    if written.is_empty() {
+        return Err(RunError::Usage(format!(
+            "历史库 {} 中没有 {year} 年第 {quarter} 季度的数据：请先对该季度各月运行 taizhang run",
+            opts.store.display()
+        )));
+    }
+    Ok(written)
+}
+
+/// Writes a feedback workbook for every unit with findings (waived ones aside)
+/// into `out_dir/feedback/`, replacing what an earlier run left there.
+fn write_feedback(
+    spec: &PipelineSpec,
+    period: Period,
+    files: &[ParsedFile],
+    findings: &[Finding],
+    out_dir: &Path,
+    unit_name: &dyn Fn(Option<&str>) -> String,
+) -> Result<Vec<String>, RunError> {
+    let dir = out_dir.join("feedback");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|source| RunError::Write {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    let units: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| !f.waived && !f.unit.is_empty())
+        .map(|f| f.unit.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for unit in units {
+        let ufiles: Vec<&ParsedFile> = files
+            .iter()
+            .filter(|f| unit_name(f.unit_id.as_deref()) == unit)
+            .collect();
+        let ufindings: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.unit == unit)
+            .cloned()
+            .collect();
+        std::fs::create_dir_all(&dir).map_err(|source| RunError::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        let name = crate::report::feedback::write(
+            &crate::report::feedback::FeedbackInput {
+                spec,
+                period,
+                unit,
+                files: &ufiles,
+                findings: &ufindings,
+            },
+            &dir,
+        )?;
+        if !name.is_empty() {
+            out.push(format!("feedback/{name}"));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads one file end to end; never fails: problems become findings on a rejected file.

@@ -3,7 +3,9 @@
 //! imports it. Every workbook is saved atomically and reproducibly (creation
 //! time pinned to the period, no wall-clock data).
 
+pub mod feedback;
 pub mod monthly;
+pub mod quarterly;
 pub mod style;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};

@@ -1,6 +1,10 @@
-//! Integration tests: drive the real CLI on the shipped samples, read the
-//! written workbooks back with calamine and check their cells.
+//! Integration tests: drive the real CLI (or the library entry points) on real
+//! files, read the written workbooks back with calamine and check their cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod checks;
 mod corpus;
+mod feedback;
+mod ingest_edge;
+mod reports;
 mod samples_run;
