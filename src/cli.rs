@@ -56,7 +56,7 @@ pub enum Command {
         /// 每项重复次数（取最快一次）
         #[arg(long, default_value_t = 3)]
         reps: usize,
-        /// 临时工作目录（默认系统临时目录）
+        /// 工作目录（指定时保留生成的收件箱和报表以便查看；默认用系统临时目录并在结束后删除）
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
     },

@@ -102,6 +102,7 @@ struct RawPipeline {
     #[serde(default)]
     match_keywords: Vec<String>,
     not_reported: Option<RawNotReported>,
+    hidden_rows: Option<RawHiddenRows>,
     lights: Option<RawLights>,
     quarterly: Option<RawQuarterly>,
     checks: Option<RawChecks>,
@@ -112,6 +113,12 @@ struct RawPipeline {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawNotReported {
+    policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHiddenRows {
     policy: String,
 }
 
@@ -187,6 +194,17 @@ pub enum NotReportedPolicy {
     Zero,
 }
 
+/// What to do with data rows hidden in a unit's sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenRowsPolicy {
+    /// Read them and raise W010 on each (default).
+    ReadAndWarn,
+    /// Read them silently.
+    Read,
+    /// Skip them (counted as skipped, reason `hidden`).
+    Skip,
+}
+
 /// Traffic-light and lagging thresholds (fractions, e.g. 0.10 = 10 points).
 #[derive(Debug, Clone, Copy)]
 pub struct Lights {
@@ -231,6 +249,7 @@ pub struct PipelineSpec {
     pub issuer: String,
     pub match_keywords: Vec<String>,
     pub not_reported: NotReportedPolicy,
+    pub hidden_rows: HiddenRowsPolicy,
     pub lights: Lights,
     pub honor_count: usize,
     pub shame_count: usize,
@@ -354,6 +373,15 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             NotReportedPolicy::CarryForward
         }
     };
+    let hidden_rows = match raw.hidden_rows.as_ref().map(|h| h.policy.as_str()) {
+        None | Some("read_and_warn") => HiddenRowsPolicy::ReadAndWarn,
+        Some("read") => HiddenRowsPolicy::Read,
+        Some("skip") => HiddenRowsPolicy::Skip,
+        Some(other) => {
+            problems.push(format!("hidden_rows.policy “{other}” 应为 read_and_warn、read 或 skip"));
+            HiddenRowsPolicy::ReadAndWarn
+        }
+    };
     let lights = raw
         .lights
         .map(|l| Lights {
@@ -455,6 +483,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         issuer: raw.issuer,
         match_keywords: raw.match_keywords,
         not_reported,
+        hidden_rows,
         lights,
         honor_count: raw.quarterly.as_ref().map_or(3, |q| q.honor_count),
         shame_count: raw.quarterly.as_ref().map_or(3, |q| q.shame_count),

@@ -213,6 +213,8 @@ fn history(dir: &PathBuf) -> Result<(), RunError> {
 }
 
 fn bench(files: usize, rows: usize, reps: usize, work: Option<PathBuf>) -> Result<(), RunError> {
+    // A folder the user names is kept (to inspect the inbox and reports); the default one is removed.
+    let keep = work.is_some();
     let work = work.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("taizhang-bench-{}", std::process::id()))
     });
@@ -221,7 +223,9 @@ fn bench(files: usize, rows: usize, reps: usize, work: Option<PathBuf>) -> Resul
         work.display()
     );
     let r = taizhang::bench::run(&taizhang::default_root(), &work, files, rows, reps)?;
-    let _ = std::fs::remove_dir_all(&work);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     println!(
         "文件 {}，数据行 {}，{:.1} MB；每项取 {reps} 次中最快一次",
         r.files,

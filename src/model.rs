@@ -218,6 +218,9 @@ pub enum SkipReason {
     Group,
     #[serde(rename = "footer")]
     Footer,
+    /// A hidden row, skipped because the pipeline says so.
+    #[serde(rename = "hidden")]
+    Hidden,
 }
 
 impl SkipReason {
@@ -227,6 +230,7 @@ impl SkipReason {
             SkipReason::Total => "合计",
             SkipReason::Group => "分组",
             SkipReason::Footer => "footer",
+            SkipReason::Hidden => "hidden",
         }
     }
     pub fn label(self) -> &'static str {
@@ -235,6 +239,7 @@ impl SkipReason {
             SkipReason::Total => "合计/小计行",
             SkipReason::Group => "分组标题行",
             SkipReason::Footer => "表尾备注/签名行",
+            SkipReason::Hidden => "隐藏行（按设置不读取）",
         }
     }
 }

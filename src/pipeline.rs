@@ -291,7 +291,7 @@ pub fn run_period(
         outputs.extend(write_feedback(
             spec, period, &files, &findings, &out_dir, &unit_name,
         )?);
-        if period.month % 3 == 0 {
+        if period.month.is_multiple_of(3) {
             let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
             outputs.extend(name);
         }

@@ -212,6 +212,11 @@ pub fn locate(sheet: &RawSheet, spec: &PipelineSpec, min_score: u32) -> Option<T
     let mut best: Option<Candidate> = None;
     let mut ambiguous = false;
     for top in 0..rows.min(MAX_HEADER_SCAN) {
+        // Once a header is found, only blocks starting just below it can beat it;
+        // the rows further down are data.
+        if best.as_ref().is_some_and(|b| top > b.bottom + 2) {
+            break;
+        }
         if (0..width).all(|c| sheet.cell(top, c).is_blank()) {
             continue;
         }

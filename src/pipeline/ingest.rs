@@ -148,20 +148,22 @@ fn corrupt(e: impl std::fmt::Display) -> IngestError {
     }
 }
 
-fn to_cell(d: &Data) -> Cell {
+/// Moves a calamine value into our cell (strings are moved, not copied).
+fn to_cell(d: Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Bool(*b),
+        Data::Int(i) => Cell::Number(i as f64),
+        Data::Float(f) => Cell::Number(f),
+        Data::String(s) => Cell::Text(s),
+        Data::Bool(b) => Cell::Bool(b),
         Data::DateTime(dt) => Cell::Date(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
         Data::Error(e) => Cell::Error(e.to_string()),
     }
 }
 
-fn range_to_rows(range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, IngestError> {
+/// Turns a range into rows by absolute position, consuming its cells.
+fn range_to_rows(mut range: calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, IngestError> {
     let Some((r0, c0)) = range.start() else {
         return Ok(Vec::new());
     };
@@ -174,14 +176,17 @@ fn range_to_rows(range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, Ingest
             c0 as usize + w
         )));
     }
-    let mut rows: Vec<Vec<Cell>> = (0..r0).map(|_| Vec::new()).collect();
-    for row in range.rows() {
-        let mut out = Vec::with_capacity(c0 as usize + row.len());
+    let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(r0 as usize + h);
+    rows.resize_with(r0 as usize, Vec::new);
+    for i in 0..h {
+        let src = &mut range[i];
+        let used = src
+            .iter()
+            .rposition(|d| !matches!(d, Data::Empty))
+            .map_or(0, |p| p + 1);
+        let mut out = Vec::with_capacity(c0 as usize + used);
         out.resize(c0 as usize, Cell::Empty);
-        out.extend(row.iter().map(to_cell));
-        while out.last().is_some_and(|c| *c == Cell::Empty) {
-            out.pop();
-        }
+        out.extend(src[..used].iter_mut().map(|d| to_cell(std::mem::take(d))));
         rows.push(out);
     }
     while rows.last().is_some_and(|r| r.is_empty()) {
@@ -211,84 +216,134 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
         .collect();
+    let mut parts = XlsxParts::open(bytes);
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
-        let rows = range_to_rows(&range)?;
-        let m = wb
-            .merge_cells_by_sheet_name(&name)
-            .map(merges)
+        let rows = range_to_rows(range)?;
+        // Merges and hidden rows from one plain scan of the sheet XML: calamine
+        // has no hidden-row API, and its merge API parses the whole sheet again.
+        let extras = parts
+            .as_mut()
+            .and_then(|p| p.sheet_xml(&name))
+            .map(|xml| scan_sheet_xml(&xml))
             .unwrap_or_default();
-        let hidden_rows = hidden_rows_xlsx(bytes, &name);
         sheets.push(RawSheet {
             name,
             visible,
             rows,
-            merges: m,
-            hidden_rows,
+            merges: extras.merges,
+            hidden_rows: extras.hidden_rows,
         });
     }
     Ok(RawWorkbook { sheets, is_1904 })
 }
 
-/// Hidden rows of an xlsx sheet (calamine has no API): reads `<row … hidden="1">`
-/// from the sheet's XML part.
-fn hidden_rows_xlsx(bytes: &[u8], sheet: &str) -> Vec<u32> {
-    xlsx_sheet_part(bytes, sheet)
-        .map(|xml| scan_hidden_rows(&xml))
-        .unwrap_or_default()
+/// The zip of an xlsx with its sheet name → part path map, opened once per workbook.
+struct XlsxParts<'a> {
+    zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    paths: Vec<(String, String)>,
 }
 
-/// Finds the XML of a named sheet through workbook.xml and its relationships.
-fn xlsx_sheet_part(bytes: &[u8], sheet: &str) -> Option<String> {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut read_part = |name: &str| -> Option<String> {
-        let mut f = zip.by_name(name).ok()?;
-        if f.size() > 512 * 1024 * 1024 {
-            return None;
+impl<'a> XlsxParts<'a> {
+    fn open(bytes: &'a [u8]) -> Option<XlsxParts<'a>> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let wb = read_part(&mut zip, "xl/workbook.xml")?;
+        let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels")?;
+        let mut paths = Vec::new();
+        for el in elements(&wb, "sheet") {
+            let (Some(name), Some(rid)) = (attr(el, "name"), attr(el, "r:id")) else {
+                continue;
+            };
+            let Some(target) = elements(&rels, "Relationship")
+                .find(|r| attr(r, "Id").as_deref() == Some(rid.as_str()))
+                .and_then(|r| attr(r, "Target"))
+            else {
+                continue;
+            };
+            let path = match target.strip_prefix('/') {
+                Some(t) => t.to_string(),
+                None => format!("xl/{target}"),
+            };
+            paths.push((xml_unescape(&name), path));
         }
-        let mut s = String::new();
-        f.read_to_string(&mut s).ok()?;
-        Some(s)
-    };
-    let wb = read_part("xl/workbook.xml")?;
-    let rels = read_part("xl/_rels/workbook.xml.rels")?;
-    let rid = attr_of_element_with(&wb, "sheet", "name", &xml_escape(sheet), "r:id")?;
-    let target = attr_of_element_with(&rels, "Relationship", "Id", &rid, "Target")?;
-    let path = if let Some(t) = target.strip_prefix('/') {
-        t.to_string()
-    } else {
-        format!("xl/{target}")
-    };
-    read_part(&path)
+        Some(XlsxParts { zip, paths })
+    }
+
+    fn sheet_xml(&mut self, sheet: &str) -> Option<String> {
+        let path = self.paths.iter().find(|(n, _)| n == sheet)?.1.clone();
+        read_part(&mut self.zip, &path)
+    }
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+    use std::io::Read;
+    let f = zip.by_name(name).ok()?;
+    // Never inflate past a sane size (zip bombs): the part is skipped instead.
+    let mut s = String::new();
+    f.take(512 * 1024 * 1024).read_to_string(&mut s).ok()?;
+    Some(s)
 }
 
-/// In `xml`, finds `<tag … key="value" …>` and returns its attribute `want`.
-fn attr_of_element_with(
-    xml: &str,
-    tag: &str,
-    key: &str,
-    value: &str,
-    want: &str,
-) -> Option<String> {
-    let open = format!("<{tag} ");
-    for chunk in xml.split(&open).skip(1) {
-        let end = chunk.find('>')?;
-        let el = &chunk[..end];
-        if attr(el, key).as_deref() == Some(value) {
-            return attr(el, want);
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The start tags `<tag …>` (also `<x:tag …>`) of an XML text, without the `<tag` and `>`.
+fn elements<'x>(xml: &'x str, tag: &str) -> impl Iterator<Item = &'x str> + 'x {
+    let pat = format!("{tag} ");
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let i = from + xml[from..].find(pat.as_str())?;
+        from = i + pat.len();
+        let before = xml[..i].chars().next_back();
+        if !matches!(before, Some('<') | Some(':')) {
+            continue;
+        }
+        let end = xml[from..].find('>').map_or(xml.len(), |e| from + e);
+        return Some(&xml[from..end]);
+    })
+}
+
+/// What the sheet XML tells beyond the cells.
+#[derive(Debug, Default, PartialEq)]
+struct SheetExtras {
+    merges: Vec<Merge>,
+    hidden_rows: Vec<u32>,
+}
+
+fn scan_sheet_xml(xml: &str) -> SheetExtras {
+    let mut out = SheetExtras::default();
+    for el in elements(xml, "row") {
+        if el.contains("hidden=")
+            && matches!(attr(el, "hidden").as_deref(), Some("1") | Some("true"))
+        {
+            if let Some(r) = attr(el, "r").and_then(|r| r.parse::<u32>().ok()) {
+                out.hidden_rows.push(r.saturating_sub(1));
+            }
         }
     }
-    None
+    if let Some(at) = xml.find("mergeCells") {
+        for el in elements(&xml[at..], "mergeCell") {
+            let Some(r) = attr(el, "ref") else { continue };
+            let (a, b) = r.split_once(':').unwrap_or((r.as_str(), r.as_str()));
+            if let (Some((r0, c0)), Some((r1, c1))) =
+                (crate::text::parse_a1(a), crate::text::parse_a1(b))
+            {
+                out.merges.push(Merge {
+                    first_row: r0.min(r1),
+                    first_col: c0.min(c1),
+                    last_row: r0.max(r1),
+                    last_col: c0.max(c1),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn attr(el: &str, key: &str) -> Option<String> {
@@ -305,20 +360,6 @@ fn attr(el: &str, key: &str) -> Option<String> {
         from = start;
     }
     None
-}
-
-fn scan_hidden_rows(xml: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for chunk in xml.split("<row ").skip(1) {
-        let Some(end) = chunk.find('>') else { continue };
-        let el = &chunk[..end];
-        if matches!(attr(el, "hidden").as_deref(), Some("1") | Some("true")) {
-            if let Some(r) = attr(el, "r").and_then(|r| r.parse::<u32>().ok()) {
-                out.push(r.saturating_sub(1));
-            }
-        }
-    }
-    out
 }
 
 fn read_xls(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
@@ -368,7 +409,7 @@ fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, Ing
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
-        let rows = range_to_rows(&range)?;
+        let rows = range_to_rows(range)?;
         let m = wb
             .merge_cells_by_sheet_name(&name)
             .map(merges)
@@ -395,7 +436,7 @@ fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
-        let rows = range_to_rows(&range)?;
+        let rows = range_to_rows(range)?;
         sheets.push(RawSheet {
             name,
             visible,
@@ -843,8 +884,19 @@ mod tests {
     }
 
     #[test]
-    fn hidden_rows_from_sheet_xml() {
-        let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><row r="5" hidden="1"><c/></row></sheetData>"#;
-        assert_eq!(scan_hidden_rows(xml), vec![4]);
+    fn hidden_rows_and_merges_from_sheet_xml() {
+        let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><x:row r="5" hidden="1"><c/></x:row><rowBreaks/></sheetData><mergeCells count="2"><mergeCell ref="A1:H1"/><mergeCell ref="B4:B5"/></mergeCells>"#;
+        let e = scan_sheet_xml(xml);
+        assert_eq!(e.hidden_rows, vec![4]);
+        assert_eq!(e.merges.len(), 2);
+        assert_eq!(
+            e.merges[1],
+            Merge {
+                first_row: 3,
+                first_col: 1,
+                last_row: 4,
+                last_col: 1
+            }
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::checks::{finding, Loc};
-use crate::config::{FieldKind, PipelineSpec};
+use crate::config::{FieldKind, HiddenRowsPolicy, PipelineSpec};
 use crate::model::{
     Cell, ColumnMap, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period, RawSheet,
     RawWorkbook, SheetTable, SkipReason, TotalRow,
@@ -295,10 +295,10 @@ pub fn parse_file(
     out
 }
 
+/// Text of a cell as a row label (合计, 一、…); numbers (序号) are never labels.
 fn label_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => strip_spaces(s),
-        Cell::Number(f) => format!("{f}"),
         _ => String::new(),
     }
 }
@@ -472,13 +472,15 @@ fn parse_table(
             .collect(),
         ..Default::default()
     };
-    let width = sheet.width();
     let first = layout.header_bottom + 1;
     let last = sheet.rows.len() as u32;
     let label_cols: Vec<u32> = ["seq", "code", "name"]
         .iter()
         .filter_map(|k| cols.get(*k).copied())
         .collect();
+    let plan = field_plan(spec, &cols, &units);
+    let mut hidden = sheet.hidden_rows.clone();
+    hidden.sort_unstable();
     for r in first..last {
         table.rows_read += 1;
         let row_cells = &sheet.rows[r as usize];
@@ -486,38 +488,37 @@ fn parse_table(
             table.skipped.push((r, SkipReason::Blank));
             continue;
         }
-        let code_text = cols
-            .get("code")
-            .map(|c| clean_code(&sheet.cell(r, *c).display()))
-            .unwrap_or_default();
-        let has_code = is_project_code(&code_text);
-        let mut labels: Vec<String> = label_cols
-            .iter()
-            .map(|c| label_text(sheet.cell(r, *c)))
-            .filter(|s| !s.is_empty())
-            .collect();
-        let non_blank: Vec<(u32, &Cell)> = (0..width)
-            .map(|c| (c, sheet.cell(r, c)))
-            .filter(|(_, c)| !c.is_blank())
-            .collect();
-        if labels.is_empty() {
-            labels.extend(non_blank.iter().take(2).map(|(_, c)| label_text(c)));
-        }
-        let first_text = non_blank
-            .first()
-            .map(|(_, c)| label_text(c))
-            .unwrap_or_default();
-        if !has_code
-            && (is_footer_text(&first_text)
-                || non_blank.len() == 1 && first_text.chars().count() > 30)
-        {
-            table.skipped.push((r, SkipReason::Footer));
-            continue;
-        }
-        let total_label = labels
-            .iter()
-            .find(|l| l.contains("合计") || l.contains("总计") || l.contains("小计"));
+        let has_code = match cols.get("code").map(|c| sheet.cell(r, *c)) {
+            Some(Cell::Text(t)) => is_project_code(&clean_code(t)),
+            _ => false,
+        };
+        // Rows with a valid code are data; only the others can be totals, groups or footers.
         if !has_code {
+            let mut labels: Vec<String> = label_cols
+                .iter()
+                .map(|c| label_text(sheet.cell(r, *c)))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let mut non_blank = row_cells.iter().filter(|c| !c.is_blank());
+            let first_text = non_blank.next().map(label_text).unwrap_or_default();
+            let only_one = non_blank.next().is_none();
+            if labels.is_empty() {
+                labels.extend(
+                    row_cells
+                        .iter()
+                        .filter(|c| !c.is_blank())
+                        .take(2)
+                        .map(label_text)
+                        .filter(|s| !s.is_empty()),
+                );
+            }
+            if is_footer_text(&first_text) || only_one && first_text.chars().count() > 30 {
+                table.skipped.push((r, SkipReason::Footer));
+                continue;
+            }
+            let total_label = labels
+                .iter()
+                .find(|l| l.contains("合计") || l.contains("总计") || l.contains("小计"));
             if let Some(label) = total_label {
                 let money = |k: &str| -> Option<Yuan> {
                     let c = *cols.get(k)?;
@@ -543,16 +544,35 @@ fn parse_table(
                 continue;
             }
         }
+        let hidden = hidden.binary_search(&r).is_ok();
+        if hidden && spec.hidden_rows == HiddenRowsPolicy::Skip {
+            table.skipped.push((r, SkipReason::Hidden));
+            continue;
+        }
         let mut row = LedgerRow {
             sheet: sheet.name.clone(),
             row: r,
             cols: cols.clone(),
             ..Default::default()
         };
-        extract_row(&mut row, sheet, &cols, &units, spec, fname, is_1904);
+        if hidden && spec.hidden_rows == HiddenRowsPolicy::ReadAndWarn {
+            let cell = row.identity_cell();
+            row.findings.push(finding(
+                Some(spec),
+                "W010",
+                &Loc { file: fname, sheet: &sheet.name, cell: &cell, ..Default::default() },
+                "该行在原表中被隐藏，已按流水线设置读取并计入",
+                "隐藏行",
+                "",
+            ));
+        }
+        extract_row(&mut row, sheet, &plan, spec, fname, is_1904);
         if row.code.is_none() && row.name.is_none() {
             // Neither identity nor a recognisable total/group: a stray note line.
-            if non_blank.len() <= 2 && row.ytd_done.is_none() && row.month_done.is_none() {
+            if row_cells.iter().filter(|c| !c.is_blank()).count() <= 2
+                && row.ytd_done.is_none()
+                && row.month_done.is_none()
+            {
                 table.skipped.push((r, SkipReason::Footer));
                 continue;
             }
@@ -730,73 +750,99 @@ fn text_value(cell: &Cell) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
+/// Where each mapped field of a table sits and how it is parsed (built once per table).
+pub struct FieldPlan {
+    pub key: String,
+    pub col: u32,
+    pub kind: FieldKind,
+    /// Money columns: their unit.
+    pub unit: MoneyUnit,
+}
+
+fn field_plan(
+    spec: &PipelineSpec,
+    cols: &BTreeMap<String, u32>,
+    units: &BTreeMap<u32, MoneyUnit>,
+) -> Vec<FieldPlan> {
+    cols.iter()
+        .filter_map(|(key, &col)| {
+            let kind = spec.field(key)?.kind;
+            Some(FieldPlan {
+                key: key.clone(),
+                col,
+                kind,
+                unit: units.get(&col).copied().unwrap_or(spec.default_unit),
+            })
+        })
+        .collect()
+}
+
 fn extract_row(
     row: &mut LedgerRow,
     sheet: &RawSheet,
-    cols: &BTreeMap<String, u32>,
-    units: &BTreeMap<u32, MoneyUnit>,
+    plan: &[FieldPlan],
     spec: &PipelineSpec,
     fname: &str,
     is_1904: bool,
 ) {
     let r = row.row;
-    let code = cols
-        .get("code")
-        .map(|c| sheet.cell(r, *c))
-        .and_then(text_value)
-        .map(|s| clean_code(&s));
-    row.code = code.filter(|c| !c.is_empty());
+    let code_col = row.cols.get("code").copied();
+    if let Some(c) = code_col {
+        row.code = text_value(sheet.cell(r, c))
+            .map(|s| clean_code(&s))
+            .filter(|c| !c.is_empty());
+    }
     let code_for_loc = row.code.clone().unwrap_or_default();
-    for (key, &col) in cols {
-        let cell = sheet.cell(r, col);
-        let addr = crate::text::a1(r, col);
-        let loc = Loc {
-            file: fname,
-            sheet: &sheet.name,
-            cell: &addr,
-            project_code: &code_for_loc,
-            ..Default::default()
+    // Addresses are formatted only when a finding is made.
+    let push =
+        |row: &mut LedgerRow, col: u32, id: &str, detail: &str, value: &str, expected: &str| {
+            let addr = crate::text::a1(r, col);
+            let loc = Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &addr,
+                project_code: &code_for_loc,
+                ..Default::default()
+            };
+            row.findings
+                .push(finding(Some(spec), id, &loc, detail, value, expected));
         };
-        let Some(kind) = spec.field(key).map(|f| f.kind) else {
+    for f in plan {
+        let cell = sheet.cell(r, f.col);
+        if matches!(cell, Cell::Empty) {
             continue;
-        };
-        match kind {
+        }
+        match f.kind {
             FieldKind::Money => {
-                let unit = units.get(&col).copied().unwrap_or(spec.default_unit);
-                let v = match money_value(cell, unit) {
+                let v = match money_value(cell, f.unit) {
                     MoneyValue::Empty => None,
                     MoneyValue::Value(v) => Some(v),
                     MoneyValue::Converted(v, seen) => {
-                        row.findings.push(finding(
-                            Some(spec),
-                            "W210",
-                            &loc,
-                            &format!(
-                                "数字以文本形式填写并带有单位，已按 {} 读取",
-                                crate::parse::fmt_wan(v) + "万元"
-                            ),
-                            &seen,
-                            &format!(
-                                "{}（数字，单位{}）",
-                                crate::parse::fmt_amount(v, unit),
-                                unit.label()
-                            ),
-                        ));
+                        let detail = format!(
+                            "数字以文本形式填写并带有单位，已按 {}万元 读取",
+                            crate::parse::fmt_wan(v)
+                        );
+                        let expected = format!(
+                            "{}（数字，单位{}）",
+                            crate::parse::fmt_amount(v, f.unit),
+                            f.unit.label()
+                        );
+                        push(row, f.col, "W210", &detail, &seen, &expected);
                         Some(v)
                     }
                     MoneyValue::Bad(id, detail) => {
-                        row.findings.push(finding(
-                            Some(spec),
+                        push(
+                            row,
+                            f.col,
                             id,
-                            &loc,
                             &detail,
                             &cell.display(),
-                            &format!("数字（单位{}）", unit.label()),
-                        ));
+                            &format!("数字（单位{}）", f.unit.label()),
+                        );
                         None
                     }
                 };
-                match key.as_str() {
+                match f.key.as_str() {
                     "total_investment" => row.total_investment = v,
                     "annual_plan" => row.annual_plan = v,
                     "month_done" => row.month_done = v,
@@ -809,70 +855,61 @@ fn extract_row(
                 if let Some(t) = text_value(cell) {
                     match Status::parse(&t) {
                         Some(s) => row.status = Some(s),
-                        None => row.findings.push(finding(
-                            Some(spec),
+                        None => push(
+                            row,
+                            f.col,
                             "W216",
-                            &loc,
                             "建设状态无法识别",
                             &t,
                             "未开工、在建、已竣工或已投产",
-                        )),
+                        ),
                     }
                 }
             }
             FieldKind::Nature => row.nature = text_value(cell).and_then(|t| Nature::parse(&t)),
             FieldKind::Month => match month_value(cell, is_1904) {
                 Ok(m) => {
-                    if key == "start_date" {
+                    if f.key == "start_date" {
                         row.start_date = m;
                     }
                 }
-                Err(seen) => row.findings.push(finding(
-                    Some(spec),
+                Err(seen) => push(
+                    row,
+                    f.col,
                     "W209",
-                    &loc,
                     "日期无法识别",
                     &seen,
                     "2023-07 或 2023年7月",
-                )),
+                ),
             },
             FieldKind::Unit => row.unit_text = text_value(cell),
             FieldKind::Rate => {}
             FieldKind::Text => {
-                let v = text_value(cell);
-                match key.as_str() {
-                    "name" => row.name = v,
-                    "county" => row.county = v,
-                    "category" => row.category = v,
-                    "batch" => row.batch = v,
-                    "progress" => row.progress = v,
-                    "problems" => row.problems = v,
-                    "coordination" => row.coordination = v,
-                    "contact" => row.contact = v,
-                    _ => {}
-                }
+                // Only the text fields that are kept are cleaned.
+                let slot = match f.key.as_str() {
+                    "name" => &mut row.name,
+                    "county" => &mut row.county,
+                    "category" => &mut row.category,
+                    "batch" => &mut row.batch,
+                    "progress" => &mut row.progress,
+                    "problems" => &mut row.problems,
+                    "coordination" => &mut row.coordination,
+                    "contact" => &mut row.contact,
+                    _ => continue,
+                };
+                *slot = text_value(cell);
             }
         }
     }
-    if let Cell::Error(e) = cols
-        .get("code")
-        .map(|c| sheet.cell(r, *c))
-        .unwrap_or(&Cell::Empty)
-    {
-        let addr = row.cell_of("code");
-        row.findings.push(finding(
-            Some(spec),
+    if let Some(Cell::Error(e)) = code_col.map(|c| sheet.cell(r, c)) {
+        push(
+            row,
+            code_col.unwrap_or(0),
             "E212",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &addr,
-                ..Default::default()
-            },
             "项目代码单元格为错误值",
             e,
             "",
-        ));
+        );
     }
 }
 

@@ -433,7 +433,8 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                 (true, _) => Status::UnderConstruction,
                 (false, _) => Status::NotStarted,
             };
-            if row.cols.contains_key("status") {
+            // A status that was typed but not recognised already has its W216.
+            if row.cols.contains_key("status") && !row.findings.iter().any(|f| f.id == "W216") {
                 push(
                     row,
                     "W216",
