@@ -50,12 +50,27 @@ pub fn run(
     rows_per_file: usize,
     reps: usize,
 ) -> Result<BenchReport, RunError> {
-    let inbox_dir = work.join("inbox");
-    let _ = std::fs::remove_dir_all(&inbox_dir);
-    let info = crate::samplegen::write_bench_inbox(&inbox_dir, files, rows_per_file, 7)
+    // A scratch project root: the real new-infra pipeline, synthetic units and a
+    // library that knows every bench project (so the whole run accepts every row).
+    let bench_root = work.join("root");
+    let _ = std::fs::remove_dir_all(&bench_root);
+    let info = crate::samplegen::write_bench_inbox(&bench_root, files, rows_per_file, 7)
         .map_err(|e| RunError::Usage(format!("生成测试数据失败：{e}")))?;
+    let pipelines = bench_root.join("pipelines");
+    std::fs::create_dir_all(&pipelines)
+        .and_then(|_| {
+            std::fs::copy(
+                root.join("pipelines").join("new-infra.toml"),
+                pipelines.join("new-infra.toml"),
+            )
+        })
+        .map_err(|source| RunError::Write {
+            path: pipelines.clone(),
+            source,
+        })?;
+    let inbox_dir = bench_root.join("inbox");
     let (paths, _) = inbox::scan(&info.period_dir)?;
-    let setup = pipeline::setup(root, &[], None)?;
+    let setup = pipeline::setup(&bench_root, &[], None)?;
     let ctx = normalize::Context {
         specs: &setup.specs,
         libraries: &setup.libraries,
@@ -95,7 +110,7 @@ pub fn run(
     let run_s = best_of(reps, || {
         let _ = std::fs::remove_dir_all(&out);
         let opts = RunOptions {
-            root: root.to_path_buf(),
+            root: bench_root.clone(),
             inbox: inbox_dir.clone(),
             out: out.clone(),
             store: out.join("history"),

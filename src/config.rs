@@ -378,7 +378,9 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         Some("read") => HiddenRowsPolicy::Read,
         Some("skip") => HiddenRowsPolicy::Skip,
         Some(other) => {
-            problems.push(format!("hidden_rows.policy “{other}” 应为 read_and_warn、read 或 skip"));
+            problems.push(format!(
+                "hidden_rows.policy “{other}” 应为 read_and_warn、read 或 skip"
+            ));
             HiddenRowsPolicy::ReadAndWarn
         }
     };

@@ -82,6 +82,15 @@ pub fn decimal_from_f64(f: f64) -> Option<Decimal> {
     if !f.is_finite() {
         return None;
     }
+    // Fast path: a value with at most 4 decimals below 1e11 (every real amount in
+    // 万元). Two decimals 1e-4 apart cannot round to the same double there, so
+    // k / 10^4 is exactly the value the cell shows.
+    if f.abs() < 1e11 {
+        let k = (f * 10_000.0).round();
+        if k / 10_000.0 == f {
+            return Some(Decimal::new(k as i64, 4).normalize());
+        }
+    }
     let s = format!("{f}");
     Decimal::from_str(&s)
         .ok()
@@ -105,6 +114,11 @@ pub enum TextAmount {
 
 /// True for the markers units type into a cell that has no value.
 pub fn is_null_marker(s: &str) -> bool {
+    // Every marker is at most 4 characters once trimmed; longer text is never one.
+    let t = s.trim_matches(|c: char| c.is_whitespace());
+    if t.chars().nth(4).is_some() {
+        return false;
+    }
     matches!(
         to_halfwidth(s).trim(),
         "" | "-"
@@ -392,6 +406,9 @@ pub fn is_project_code(s: &str) -> bool {
 
 /// Folds what units type into a code cell (full-width digits, spaces, `—`) to the canonical form.
 pub fn clean_code(raw: &str) -> String {
+    if raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return raw.to_string();
+    }
     to_halfwidth(raw)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\'')
@@ -436,6 +453,10 @@ mod tests {
         );
         assert_eq!(parse_amount_text("-"), TextAmount::Null);
         assert_eq!(parse_amount_text("无"), TextAmount::Null);
+        assert_eq!(parse_amount_text(" 暂无 "), TextAmount::Null);
+        assert!(is_null_marker("——"));
+        assert!(is_null_marker("#N/A"));
+        assert!(!is_null_marker("暂无数据可填"));
         assert_eq!(parse_amount_text("  "), TextAmount::Null);
         assert_eq!(parse_amount_text("约100"), TextAmount::Invalid);
         assert_eq!(parse_amount_text("12,34"), TextAmount::Invalid);
@@ -533,6 +554,14 @@ mod tests {
             let f = cents as f64 / 100.0;
             let d = decimal_from_f64(f).unwrap();
             prop_assert_eq!(to_yuan(d, MoneyUnit::Wan), Some(cents * 100));
+        }
+
+        #[test]
+        fn decimal_fast_path_matches_shortest_form(f in -1e12f64..1e12f64, dp in 0u32..6) {
+            let m = 10f64.powi(dp as i32);
+            let g = (f * m).round() / m;
+            let slow = Decimal::from_str(&format!("{g}")).ok().or_else(|| Decimal::from_scientific(&format!("{g:e}")).ok());
+            prop_assert_eq!(decimal_from_f64(g), slow);
         }
 
         #[test]

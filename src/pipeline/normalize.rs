@@ -560,7 +560,12 @@ fn parse_table(
             row.findings.push(finding(
                 Some(spec),
                 "W010",
-                &Loc { file: fname, sheet: &sheet.name, cell: &cell, ..Default::default() },
+                &Loc {
+                    file: fname,
+                    sheet: &sheet.name,
+                    cell: &cell,
+                    ..Default::default()
+                },
                 "该行在原表中被隐藏，已按流水线设置读取并计入",
                 "隐藏行",
                 "",

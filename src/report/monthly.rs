@@ -1,10 +1,13 @@
 //! The monthly monitoring workbook (月度监测表): 汇总, 分地区, 分类别,
 //! (分批次), 项目明细, 滞后项目, 未开工项目, 问题清单, 未报送, 校验问题, 数据核对.
 
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{Chart, ChartMarker, ChartMarkerType, ChartType, Workbook};
 use std::path::Path;
 
-use super::style::{write_table, RowStyle, Styles, TableSheet, Val};
+use super::style::{
+    chart_below, chart_look, rank_change, write_paragraph, write_table, RowStyle, Styles,
+    TableSheet, Val, FIRST_DATA_ROW,
+};
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
 use crate::model::{Finding, Period, ProjectRecord, Severity};
@@ -109,6 +112,7 @@ fn group_table_rows(
     tp: f64,
     with_rank: bool,
 ) -> Vec<(Vec<Val>, RowStyle)> {
+    let prev_known = rows.iter().any(|r| r.prev_rank.is_some());
     let line = |name: &str,
                 s: &Sums,
                 gap: f64,
@@ -123,19 +127,16 @@ fn group_table_rows(
             Val::Money(s.month_done),
             Val::Money(s.ytd_done),
             Val::Rate(s.completion_rate()),
-            Val::Points(gap * 100.0),
-            Val::Rate(s.start_rate()),
         ];
+        if with_rank {
+            v.push(Val::Rate(tp));
+        }
+        v.extend([Val::Points(gap * 100.0), Val::Rate(s.start_rate())]);
         if with_rank {
             match rank {
                 Some(r) => {
                     v.push(Val::Int(r.rank as i64));
-                    v.push(match r.prev_rank {
-                        Some(p) if p > r.rank => Val::Text(format!("↑{}", p - r.rank)),
-                        Some(p) if p < r.rank => Val::Text(format!("↓{}", r.rank - p)),
-                        Some(_) => Val::Text("—".into()),
-                        None => Val::Text("".into()),
-                    });
+                    v.push(Val::Text(rank_change(r.rank, r.prev_rank, prev_known)));
                     v.push(Val::Text(r.light.label().into()));
                 }
                 None => v.extend([Val::Blank, Val::Blank, Val::Blank]),
@@ -195,6 +196,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         headers,
         rows,
         max_width: 40,
+        col_max: Vec::new(),
         freeze_cols: 0,
         notes: Vec::new(),
     };
@@ -285,18 +287,77 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     let mut summary = sheet(&title, vec!["指标", "数值", "说明"], kv, "金额单位：万元");
     summary.max_width = 60;
     let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
-    write_table(ws, &st, &summary).map_err(&e)?;
-    let note_row = super::style::FIRST_DATA_ROW + summary.rows.len() as u32 + 1;
-    ws.merge_range(
-        note_row,
-        0,
-        note_row,
-        2,
-        &paragraph(spec, s, p),
-        &st.paragraph,
-    )
-    .map_err(&e)?;
-    ws.set_row_height(note_row, 90).map_err(&e)?;
+    let lay = write_table(ws, &st, &summary).map_err(&e)?;
+    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(spec, s, p)).map_err(&e)?;
+
+    // 趋势
+    let trend_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .trend
+        .iter()
+        .map(|tpnt| {
+            let label = crate::model::Period::parse_period(&tpnt.period)
+                .map_or(tpnt.period.clone(), |q| {
+                    format!("{}年1-{}月", q.year, q.month)
+                });
+            (
+                vec![
+                    Val::Text(label),
+                    Val::Money(tpnt.month_done),
+                    Val::Money(tpnt.ytd_done),
+                    Val::Money(tpnt.annual_plan),
+                    Val::Rate(tpnt.completion_rate),
+                    Val::Rate(tpnt.time_progress),
+                    Val::Points((tpnt.completion_rate - tpnt.time_progress) * 100.0),
+                ],
+                RowStyle::Normal,
+            )
+        })
+        .collect();
+    let n_trend = trend_rows.len() as u32;
+    let ws = wb.add_worksheet().set_name("趋势").map_err(&e)?;
+    let mut tt = sheet(
+        &format!("{}年{}逐月推进情况", p.year, spec.name),
+        vec![
+            "期别",
+            "当月完成投资",
+            "累计完成投资",
+            "年度计划投资",
+            "完成率",
+            "序时进度",
+            "较序时进度(百分点)",
+        ],
+        trend_rows,
+        "单位：万元",
+    );
+    tt.notes = vec!["注：各月数据取自历史库中该月的采纳数据；序时进度 = 月份 ÷ 12。".to_string()];
+    let lay = write_table(ws, &st, &tt).map_err(&e)?;
+    if n_trend > 0 {
+        let (r0, r1) = (FIRST_DATA_ROW, FIRST_DATA_ROW + n_trend - 1);
+        let mut col = Chart::new(ChartType::Column);
+        col.add_series()
+            .set_name("累计完成投资（万元）")
+            .set_categories(("趋势", r0, 0, r1, 0))
+            .set_values(("趋势", r0, 2, r1, 2));
+        let mut line = Chart::new(ChartType::Line);
+        let mut marker = ChartMarker::new();
+        marker.set_type(ChartMarkerType::Circle).set_size(5);
+        line.add_series()
+            .set_name("投资完成率")
+            .set_categories(("趋势", r0, 0, r1, 0))
+            .set_values(("趋势", r0, 4, r1, 4))
+            .set_marker(&marker)
+            .set_secondary_axis(true);
+        line.add_series()
+            .set_name("序时进度")
+            .set_categories(("趋势", r0, 0, r1, 0))
+            .set_values(("趋势", r0, 5, r1, 5))
+            .set_secondary_axis(true);
+        col.combine(&line);
+        chart_look(&mut col, "累计完成投资与完成率（对照序时进度）");
+        col.y_axis().set_num_format("#,##0").set_name("万元");
+        col.y2_axis().set_num_format("0%").set_min(0);
+        chart_below(ws, &lay, lay.next_row, &mut col, 340).map_err(&e)?;
+    }
 
     // 分地区
     let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
@@ -310,6 +371,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             "本月完成投资",
             "累计完成投资",
             "完成率",
+            "序时进度",
             "较序时进度(百分点)",
             "开工率",
             "排名",
@@ -326,7 +388,25 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         spec.lights.red_below * 100.0,
         spec.lights.red_below * 100.0
     )];
-    write_table(ws, &st, &t1).map_err(&e)?;
+    let lay = write_table(ws, &st, &t1).map_err(&e)?;
+    let n_units = s.by_unit.len() as u32;
+    if n_units > 0 {
+        let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
+        let mut col = Chart::new(ChartType::Column);
+        col.add_series()
+            .set_name("投资完成率")
+            .set_categories(("分地区", r0, 0, r1, 0))
+            .set_values(("分地区", r0, 6, r1, 6));
+        let mut line = Chart::new(ChartType::Line);
+        line.add_series()
+            .set_name(format!("序时进度（{:.1}%）", tp * 100.0).as_str())
+            .set_categories(("分地区", r0, 0, r1, 0))
+            .set_values(("分地区", r0, 7, r1, 7));
+        col.combine(&line);
+        chart_look(&mut col, "各地区投资完成率与序时进度");
+        col.y_axis().set_num_format("0%").set_min(0);
+        chart_below(ws, &lay, lay.next_row, &mut col, 320).map_err(&e)?;
+    }
 
     // 分类别 / 分批次
     let cat_headers = vec![
@@ -397,6 +477,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 Val::Text(r.county.clone()),
                 Val::Text(r.category.clone()),
                 Val::Text(r.nature.label().to_string()),
+                Val::Text(r.planned_start.clone().unwrap_or_default()),
                 Val::Money(r.total_investment),
                 Val::Money(r.annual_plan),
                 Val::Money(r.month_done),
@@ -421,6 +502,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "所在县（区）",
         "类别",
         "建设性质",
+        "计划开工时间",
         "总投资",
         "年度计划投资",
         "本月完成投资",
@@ -436,6 +518,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         vec![
             Val::Text("合计".into()),
             Val::Text(format!("{}个项目", inp.records.len())),
+            Val::Blank,
             Val::Blank,
             Val::Blank,
             Val::Blank,
@@ -466,6 +549,8 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "单位：万元",
     );
     dt.freeze_cols = 2;
+    // 项目名称, 存在问题 wrap; the table stays readable one page wide.
+    dt.col_max = vec![(1, 26), (3, 12), (4, 14), (15, 22)];
     dt.notes = vec![
         "注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。"
             .to_string(),
@@ -508,29 +593,32 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     write_table(
         ws,
         &st,
-        &sheet(
-            &format!(
-                "{}年1-{}月{}滞后项目清单（{}个）",
-                p.year,
-                p.month,
-                spec.name,
-                s.lagging.len()
-            ),
-            vec![
-                "项目代码",
-                "项目名称",
-                "责任单位",
-                "年度计划投资",
-                "累计完成投资",
-                "完成率",
-                "建设状态",
-                "灯号",
-                "滞后情况",
-                "存在问题",
-            ],
-            lag_rows,
-            "单位：万元",
-        ),
+        &TableSheet {
+            col_max: vec![(1, 26), (8, 26), (9, 22)],
+            ..sheet(
+                &format!(
+                    "{}年1-{}月{}滞后项目清单（{}个）",
+                    p.year,
+                    p.month,
+                    spec.name,
+                    s.lagging.len()
+                ),
+                vec![
+                    "项目代码",
+                    "项目名称",
+                    "责任单位",
+                    "年度计划投资",
+                    "累计完成投资",
+                    "完成率",
+                    "建设状态",
+                    "灯号",
+                    "滞后情况",
+                    "存在问题",
+                ],
+                lag_rows,
+                "单位：万元",
+            )
+        },
     )
     .map_err(&e)?;
 
@@ -723,6 +811,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "",
     );
     ft.max_width = 80;
+    ft.col_max = vec![(3, 28), (7, 60)];
     write_table(ws, &st, &ft).map_err(&e)?;
 
     // 数据核对

@@ -1,12 +1,23 @@
 //! The quarterly notification workbook (季度通报), written at quarter-end
 //! months by `run` and on demand by `taizhang quarterly --quarter 2023Q2`.
+//!
+//! Sheets: 通报 (headline figures and the 通报 paragraph), 季度排名, 红黑榜,
+//! 落后序时进度, 滞后项目, 开工投产, 逐月情况 (with a chart). Every figure
+//! comes from the stored summaries of the quarter's months; the quarter-end
+//! month gives ranks, lights and lists.
 
+use rust_xlsxwriter::{Chart, ChartType, Workbook};
 use std::path::Path;
 
-use super::ReportError;
+use super::monthly::{points_text, yi};
+use super::style::{
+    chart_below, chart_look, rank_change, write_paragraph, write_table, RowStyle, Styles,
+    TableSheet, Val, FIRST_DATA_ROW,
+};
+use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
-use crate::model::ProjectRecord;
-use crate::pipeline::aggregate::Summary;
+use crate::model::{Period, ProjectRecord, Yuan};
+use crate::pipeline::aggregate::{GroupRow, Light, Summary};
 
 /// What the quarterly notification shows. Everything comes from the store.
 pub struct QuarterlyInput<'a> {
@@ -23,8 +34,673 @@ pub struct QuarterlyInput<'a> {
     pub records: &'a [ProjectRecord],
 }
 
-/// Writes the workbook into `dir`; returns its file name.
+const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
+
+/// Whether a unit's completion rate reached 序时进度 (month / 12), exactly:
+/// ytd × 12 ≥ plan × month. Units without a plan never reach it.
+pub fn reached(r: &GroupRow, month: u32) -> bool {
+    r.sums.annual_plan > 0
+        && i128::from(r.sums.ytd_done) * 12 >= i128::from(r.sums.annual_plan) * i128::from(month)
+}
+
+/// Units that take part in the 红黑榜 and the behind list: those with a plan.
+fn ranked(r: &GroupRow) -> bool {
+    r.sums.projects > 0 && r.sums.annual_plan > 0
+}
+
+/// 红榜 (best first) and 黑榜 (worst first) of the quarter-end summary.
+pub fn honor_and_shame<'s>(
+    spec: &PipelineSpec,
+    end: &'s Summary,
+) -> (Vec<&'s GroupRow>, Vec<&'s GroupRow>) {
+    let month = end.period.month;
+    let mut by_rank: Vec<&GroupRow> = end.by_unit.iter().filter(|r| ranked(r)).collect();
+    by_rank.sort_by_key(|r| r.rank);
+    let honor = by_rank
+        .iter()
+        .filter(|r| reached(r, month))
+        .take(spec.honor_count)
+        .copied()
+        .collect();
+    let shame = by_rank
+        .iter()
+        .rev()
+        .filter(|r| !reached(r, month))
+        .take(spec.shame_count)
+        .copied()
+        .collect();
+    (honor, shame)
+}
+
+/// Investment a unit should have completed by 序时进度: plan × month / 12,
+/// rounded half away from zero to whole 元.
+pub fn due_by_time(plan: Yuan, month: u32) -> Yuan {
+    let num = i128::from(plan) * i128::from(month);
+    let q = (num.abs() * 2 + 12) / 24;
+    (if num < 0 { -q } else { q }) as Yuan
+}
+
+fn light_style(l: Light) -> RowStyle {
+    match l {
+        Light::Green => RowStyle::Normal,
+        Light::Yellow => RowStyle::Yellow,
+        Light::Red => RowStyle::Red,
+    }
+}
+
+fn names(rows: &[&GroupRow]) -> String {
+    rows.iter()
+        .map(|r| r.key.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The quarter's own investment of a unit (sum of its months' 当月完成); the
+/// whole program for `None`.
+fn quarter_done(months: &[Summary], unit: Option<&str>) -> Yuan {
+    months
+        .iter()
+        .map(|m| match unit {
+            None => m.totals.month_done,
+            Some(k) => m
+                .by_unit
+                .iter()
+                .find(|r| r.key == k)
+                .map_or(0, |r| r.sums.month_done),
+        })
+        .sum()
+}
+
+/// The 通报 paragraph of the quarter.
+pub fn paragraph(inp: &QuarterlyInput<'_>, end: &Summary) -> String {
+    let spec = inp.spec;
+    let qcn = QUARTER_CN[(inp.quarter as usize).clamp(1, 4) - 1];
+    let t = &end.totals;
+    let rate = t.completion_rate();
+    let month = end.period.month;
+    let mut p = format!(
+        "{}年第{}季度，全省{}累计完成投资{}亿元，占年度计划的{:.1}%，{}。",
+        inp.year,
+        qcn,
+        spec.name,
+        yi(t.ytd_done),
+        rate * 100.0,
+        points_text(rate - end.time_progress),
+    );
+    let per_month: Vec<String> = inp
+        .months
+        .iter()
+        .map(|m| format!("{}月{}亿元", m.period.month, yi(m.totals.month_done)))
+        .collect();
+    p.push_str(&format!(
+        "其中第{}季度完成投资{}亿元（{}）。",
+        qcn,
+        yi(quarter_done(inp.months, None)),
+        per_month.join("，")
+    ));
+    let units: Vec<&GroupRow> = end.by_unit.iter().filter(|r| ranked(r)).collect();
+    let ahead = units.iter().filter(|r| reached(r, month)).count();
+    if ahead == 0 {
+        p.push_str(&format!("分地区看，{}个地区均落后序时进度", units.len()));
+    } else if ahead == units.len() {
+        p.push_str(&format!(
+            "分地区看，{}个地区均达到或超过序时进度",
+            units.len()
+        ));
+    } else {
+        p.push_str(&format!(
+            "分地区看，{}个地区达到或超过序时进度，{}个地区落后序时进度",
+            ahead,
+            units.len() - ahead
+        ));
+    }
+    let (honor, shame) = honor_and_shame(spec, end);
+    if !honor.is_empty() {
+        p.push_str(&format!("；{}进度靠前，列入红榜", names(&honor)));
+    }
+    if !shame.is_empty() {
+        p.push_str(&format!("；{}进度靠后，列入黑榜", names(&shame)));
+    }
+    p.push('。');
+    let lag: Vec<usize> = end.lagging.clone();
+    let red = lag
+        .iter()
+        .filter(|&&i| end.project_flags.get(i).map(|f| f.light) == Some(Light::Red))
+        .count();
+    let yellow = lag
+        .iter()
+        .filter(|&&i| end.project_flags.get(i).map(|f| f.light) == Some(Light::Yellow))
+        .count();
+    p.push_str(&format!(
+        "全省{}个项目中，滞后项目{}个（红灯{}个、黄灯{}个）；开工率{:.1}%，投产率{:.1}%。",
+        t.projects,
+        lag.len(),
+        red,
+        yellow,
+        t.start_rate() * 100.0,
+        t.operation_rate() * 100.0
+    ));
+    if units.len() > ahead {
+        p.push_str("请落后序时进度的地区对照滞后项目清单逐个分析原因，制定赶超措施，确保完成全年目标任务。");
+    }
+    p
+}
+
+/// Writes the workbook into `dir`; returns its file name (empty when the
+/// quarter has no stored month).
 pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
-    let _ = (inp, dir);
-    Ok(String::new())
+    let Some(end) = inp.months.last() else {
+        return Ok(String::new());
+    };
+    let spec = inp.spec;
+    let q = inp.quarter.clamp(1, 4);
+    let qcn = QUARTER_CN[q as usize - 1];
+    let name = format!(
+        "{}.xlsx",
+        spec.fill(&spec.reports.quarterly, inp.year, q * 3, "")
+    );
+    let path = dir.join(&name);
+    let e = xerr(&path);
+    let title = spec.fill(&spec.reports.quarterly_title, inp.year, q * 3, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(
+        &title,
+        &spec.issuer,
+        Period {
+            year: inp.year,
+            month: q * 3,
+        },
+    ));
+    let st = Styles::new();
+    let month = end.period.month;
+    let tp = end.time_progress;
+    let t = &end.totals;
+    let meta_left = format!("制表单位：{}", spec.issuer);
+    let meta_mid = format!("截至{}年{}月底", end.period.year, month);
+    let sheet = |title: String, headers: Vec<&'static str>, rows, unit: &str| TableSheet {
+        title,
+        meta_left: meta_left.clone(),
+        meta_mid: meta_mid.clone(),
+        meta_right: unit.to_string(),
+        headers,
+        rows,
+        max_width: 40,
+        col_max: Vec::new(),
+        freeze_cols: 0,
+        notes: Vec::new(),
+    };
+    let months_text = inp
+        .months
+        .iter()
+        .map(|m| format!("{}月", m.period.month))
+        .collect::<Vec<_>>()
+        .join("、");
+    let (honor, shame) = honor_and_shame(spec, end);
+
+    // 通报
+    let rows: Vec<(Vec<Val>, RowStyle)> = vec![
+        (
+            format!("第{qcn}季度完成投资（万元）"),
+            Val::Money(quarter_done(inp.months, None)),
+            format!("季内各月当月完成之和（{months_text}）"),
+        ),
+        (
+            format!("1-{month}月累计完成投资（万元）"),
+            Val::Money(t.ytd_done),
+            "季末月份项目明细之和".to_string(),
+        ),
+        (
+            "年度计划投资（万元）".to_string(),
+            Val::Money(t.annual_plan),
+            "项目库年度计划之和".to_string(),
+        ),
+        (
+            "投资完成率".to_string(),
+            Val::Rate(t.completion_rate()),
+            "累计完成 ÷ 年度计划".to_string(),
+        ),
+        (
+            "序时进度".to_string(),
+            Val::Rate(tp),
+            format!("{month} ÷ 12"),
+        ),
+        (
+            "较序时进度（百分点）".to_string(),
+            Val::Points((t.completion_rate() - tp) * 100.0),
+            "正数为超序时进度".to_string(),
+        ),
+        (
+            "开工率".to_string(),
+            Val::Rate(t.start_rate()),
+            format!("已开工{}个 ÷ 应开工{}个", t.started, t.due_start),
+        ),
+        (
+            "投产率".to_string(),
+            Val::Rate(t.operation_rate()),
+            format!("建成投产{}个 ÷ 应建成{}个", t.in_operation, t.due_operation),
+        ),
+        (
+            "滞后项目（个）".to_string(),
+            Val::Int(end.lagging.len() as i64),
+            "见“滞后项目”表".to_string(),
+        ),
+        (
+            "红榜（个）".to_string(),
+            Val::Int(honor.len() as i64),
+            if honor.is_empty() {
+                "无地区达到序时进度".to_string()
+            } else {
+                names(&honor)
+            },
+        ),
+        (
+            "黑榜（个）".to_string(),
+            Val::Int(shame.len() as i64),
+            names(&shame),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v, n)| (vec![Val::Text(k), v, Val::Text(n)], RowStyle::Normal))
+    .collect();
+    let mut tb = sheet(
+        title.clone(),
+        vec!["指标", "数值", "说明"],
+        rows,
+        "金额单位：万元",
+    );
+    tb.max_width = 60;
+    let ws = wb.add_worksheet().set_name("通报").map_err(&e)?;
+    let lay = write_table(ws, &st, &tb).map_err(&e)?;
+    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(inp, end)).map_err(&e)?;
+
+    // 季度排名
+    let prev = inp.prev_quarter_end;
+    let prev_rank = |key: &str| -> Option<usize> {
+        prev.and_then(|p| p.by_unit.iter().find(|r| r.key == key).map(|r| r.rank))
+    };
+    let mut by_rank: Vec<&GroupRow> = end.by_unit.iter().collect();
+    by_rank.sort_by_key(|r| r.rank);
+    let mut rank_rows = vec![(
+        vec![
+            Val::Text("合计".into()),
+            Val::Blank,
+            Val::Int(t.projects),
+            Val::Money(t.annual_plan),
+            Val::Money(quarter_done(inp.months, None)),
+            Val::Money(t.ytd_done),
+            Val::Rate(t.completion_rate()),
+            Val::Points((t.completion_rate() - tp) * 100.0),
+            Val::Blank,
+            Val::Blank,
+            Val::Blank,
+        ],
+        RowStyle::Total,
+    )];
+    for r in &by_rank {
+        let pr = prev_rank(&r.key);
+        rank_rows.push((
+            vec![
+                Val::Text(r.key.clone()),
+                Val::Int(r.rank as i64),
+                Val::Int(r.sums.projects),
+                Val::Money(r.sums.annual_plan),
+                Val::Money(quarter_done(inp.months, Some(&r.key))),
+                Val::Money(r.sums.ytd_done),
+                Val::Rate(r.completion_rate),
+                Val::Points(r.gap * 100.0),
+                pr.map_or(Val::Blank, |p| Val::Int(p as i64)),
+                Val::Text(rank_change(r.rank, pr, prev.is_some())),
+                Val::Text(r.light.label().into()),
+            ],
+            light_style(r.light),
+        ));
+    }
+    let prev_period = if q > 1 {
+        format!("{}年{}月", inp.year, (q - 1) * 3)
+    } else {
+        format!("{}年12月", inp.year - 1)
+    };
+    let mut rk = sheet(
+        format!("{}年第{qcn}季度各地区{}推进情况排名", inp.year, spec.name),
+        vec![
+            "地区",
+            "排名",
+            "项目数",
+            "年度计划投资",
+            "本季度完成投资",
+            "累计完成投资",
+            "完成率",
+            "较序时进度(百分点)",
+            "上季末排名",
+            "排名变化",
+            "灯号",
+        ],
+        rank_rows,
+        "单位：万元",
+    );
+    rk.notes = vec![
+        format!(
+            "注：排名按{}月底投资完成率（累计完成 ÷ 年度计划），完成率相同按累计完成投资；排名变化与上季度末（{prev_period}）排名比较{}。",
+            month,
+            if prev.is_some() { "，“新”为上季度末未参加排名" } else { "，历史库中无上季度末数据，不比较" }
+        ),
+        format!(
+            "灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+            spec.lights.yellow_below * 100.0,
+            spec.lights.yellow_below * 100.0,
+            spec.lights.red_below * 100.0,
+            spec.lights.red_below * 100.0
+        ),
+    ];
+    let ws = wb.add_worksheet().set_name("季度排名").map_err(&e)?;
+    write_table(ws, &st, &rk).map_err(&e)?;
+
+    // 红黑榜
+    let list_row = |board: &str, r: &GroupRow| -> (Vec<Val>, RowStyle) {
+        (
+            vec![
+                Val::Text(board.to_string()),
+                Val::Text(r.key.clone()),
+                Val::Int(r.rank as i64),
+                Val::Money(r.sums.annual_plan),
+                Val::Money(r.sums.ytd_done),
+                Val::Rate(r.completion_rate),
+                Val::Points(r.gap * 100.0),
+            ],
+            RowStyle::Normal,
+        )
+    };
+    let mut hs_rows: Vec<(Vec<Val>, RowStyle)> = Vec::new();
+    let section = |text: String| -> (Vec<Val>, RowStyle) {
+        let mut v = vec![Val::Text(text)];
+        v.extend(std::iter::repeat_n(Val::Blank, 6));
+        (v, RowStyle::Total)
+    };
+    hs_rows.push(section(format!("红榜（{}个）", honor.len())));
+    hs_rows.extend(honor.iter().map(|r| list_row("红榜", r)));
+    hs_rows.push(section(format!("黑榜（{}个）", shame.len())));
+    hs_rows.extend(shame.iter().map(|r| list_row("黑榜", r)));
+    let mut hs = sheet(
+        format!("{}年第{qcn}季度{}推进情况红黑榜", inp.year, spec.name),
+        vec![
+            "榜单",
+            "地区",
+            "排名",
+            "年度计划投资",
+            "累计完成投资",
+            "完成率",
+            "较序时进度(百分点)",
+        ],
+        hs_rows,
+        "单位：万元",
+    );
+    hs.notes = vec![format!(
+        "注：红榜为{}月底投资完成率达到或超过序时进度（{:.1}%）的地区中排名前{}位者；黑榜为完成率低于序时进度的地区中排名后{}位者（由后往前列）；没有年度计划投资的地区不列入红黑榜。排名按完成率，完成率相同按累计完成投资。",
+        month,
+        tp * 100.0,
+        spec.honor_count,
+        spec.shame_count
+    )];
+    let ws = wb.add_worksheet().set_name("红黑榜").map_err(&e)?;
+    write_table(ws, &st, &hs).map_err(&e)?;
+
+    // 落后序时进度
+    let mut behind: Vec<&GroupRow> = end
+        .by_unit
+        .iter()
+        .filter(|r| ranked(r) && !reached(r, month))
+        .collect();
+    behind.sort_by_key(|r| std::cmp::Reverse(r.rank));
+    let behind_rows: Vec<(Vec<Val>, RowStyle)> = behind
+        .iter()
+        .map(|r| {
+            let due = due_by_time(r.sums.annual_plan, month);
+            (
+                vec![
+                    Val::Text(r.key.clone()),
+                    Val::Int(r.rank as i64),
+                    Val::Money(r.sums.annual_plan),
+                    Val::Money(r.sums.ytd_done),
+                    Val::Rate(r.completion_rate),
+                    Val::Points(r.gap * 100.0),
+                    Val::Money(due),
+                    Val::Money(due - r.sums.ytd_done),
+                    Val::Text(r.light.label().into()),
+                ],
+                light_style(r.light),
+            )
+        })
+        .collect();
+    let mut bh = sheet(
+        format!(
+            "{}年第{qcn}季度落后序时进度地区（{}个）",
+            inp.year,
+            behind.len()
+        ),
+        vec![
+            "地区",
+            "排名",
+            "年度计划投资",
+            "累计完成投资",
+            "完成率",
+            "较序时进度(百分点)",
+            "按序时应完成投资",
+            "距序时进度差额",
+            "灯号",
+        ],
+        behind_rows,
+        "单位：万元",
+    );
+    bh.notes = vec![format!(
+        "注：序时进度 = {month} ÷ 12 = {:.1}%；按序时应完成投资 = 年度计划 × {month} ÷ 12；差额 = 按序时应完成 − 累计完成。按排名由后往前列。",
+        tp * 100.0
+    )];
+    let ws = wb.add_worksheet().set_name("落后序时进度").map_err(&e)?;
+    write_table(ws, &st, &bh).map_err(&e)?;
+
+    // 滞后项目
+    let mut lag: Vec<usize> = end
+        .lagging
+        .iter()
+        .copied()
+        .filter(|&i| i < inp.records.len() && i < end.project_flags.len())
+        .collect();
+    let light_order = |l: Light| match l {
+        Light::Red => 0,
+        Light::Yellow => 1,
+        Light::Green => 2,
+    };
+    lag.sort_by_key(|&i| (light_order(end.project_flags[i].light), i));
+    let lag_rows: Vec<(Vec<Val>, RowStyle)> = lag
+        .iter()
+        .map(|&i| {
+            let r = &inp.records[i];
+            let f = &end.project_flags[i];
+            let why = if f.overdue_start {
+                format!(
+                    "计划{}开工，至今未开工",
+                    r.planned_start.clone().unwrap_or_default()
+                )
+            } else {
+                points_text(f.completion_rate - tp)
+            };
+            (
+                vec![
+                    Val::Text(f.light.label().into()),
+                    Val::Text(r.code.clone()),
+                    Val::Text(r.name.clone()),
+                    Val::Text(r.unit.clone()),
+                    Val::Money(r.annual_plan),
+                    Val::Money(r.ytd_done),
+                    Val::Rate(f.completion_rate),
+                    Val::Text(r.status.label().into()),
+                    Val::Text(why),
+                    Val::Text(r.problems.clone()),
+                ],
+                light_style(f.light),
+            )
+        })
+        .collect();
+    let mut lt = sheet(
+        format!(
+            "{}年第{qcn}季度{}滞后项目清单（{}个）",
+            inp.year,
+            spec.name,
+            lag.len()
+        ),
+        vec![
+            "灯号",
+            "项目代码",
+            "项目名称",
+            "责任单位",
+            "年度计划投资",
+            "累计完成投资",
+            "完成率",
+            "建设状态",
+            "滞后情况",
+            "存在问题",
+        ],
+        lag_rows,
+        "单位：万元",
+    );
+    lt.freeze_cols = 3;
+    lt.col_max = vec![(2, 26), (8, 26), (9, 22)];
+    lt.notes = vec![format!(
+        "注：滞后项目为{month}月底完成率低于序时进度超过{:.0}个百分点，或应开工而未开工的项目。红灯：落后序时进度{:.0}个百分点以上；黄灯：落后{:.0}-{:.0}个百分点。先红灯后黄灯。",
+        spec.lights.lagging_gap * 100.0,
+        spec.lights.red_below * 100.0,
+        spec.lights.yellow_below * 100.0,
+        spec.lights.red_below * 100.0
+    )];
+    let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
+    write_table(ws, &st, &lt).map_err(&e)?;
+
+    // 开工投产
+    let so_line = |name: &str, s: &crate::pipeline::aggregate::Sums, rs| {
+        (
+            vec![
+                Val::Text(name.to_string()),
+                Val::Int(s.projects),
+                Val::Int(s.due_start),
+                Val::Int(s.started),
+                Val::Rate(s.start_rate()),
+                Val::Int(s.due_operation),
+                Val::Int(s.in_operation),
+                Val::Rate(s.operation_rate()),
+            ],
+            rs,
+        )
+    };
+    let mut so_rows = vec![so_line("合计", t, RowStyle::Total)];
+    so_rows.extend(
+        end.by_unit
+            .iter()
+            .map(|r| so_line(&r.key, &r.sums, RowStyle::Normal)),
+    );
+    let mut so = sheet(
+        format!("{}年第{qcn}季度各地区{}开工投产情况", inp.year, spec.name),
+        vec![
+            "地区",
+            "项目数",
+            "应开工项目",
+            "已开工项目",
+            "开工率",
+            "应建成投产项目",
+            "已建成投产项目",
+            "投产率",
+        ],
+        so_rows,
+        "单位：个",
+    );
+    so.notes = vec![
+        format!("注：开工率 = 已开工 ÷ 应开工（续建项目和计划{month}月底前开工的新开工项目），续建项目计为已开工，可超过100%；投产率 = 已竣工或投产 ÷ 建设年限在本年及以前结束的项目。"),
+    ];
+    let ws = wb.add_worksheet().set_name("开工投产").map_err(&e)?;
+    write_table(ws, &st, &so).map_err(&e)?;
+
+    // 逐月情况
+    let month_cols: Vec<(String, String)> = inp
+        .months
+        .iter()
+        .map(|m| {
+            (
+                format!("{}月当月完成", m.period.month),
+                format!("1-{}月累计完成", m.period.month),
+            )
+        })
+        .collect();
+    let mut headers: Vec<String> = vec!["地区".to_string()];
+    for (a, b) in &month_cols {
+        headers.push(a.clone());
+        headers.push(b.clone());
+    }
+    headers.push(format!("第{qcn}季度完成"));
+    headers.push(format!("{month}月底完成率"));
+    let unit_sums = |m: &Summary, key: Option<&str>| -> (Yuan, Yuan) {
+        match key {
+            None => (m.totals.month_done, m.totals.ytd_done),
+            Some(k) => m
+                .by_unit
+                .iter()
+                .find(|r| r.key == k)
+                .map_or((0, 0), |r| (r.sums.month_done, r.sums.ytd_done)),
+        }
+    };
+    let mm_line = |name: &str, key: Option<&str>, rate: f64, rs| {
+        let mut v = vec![Val::Text(name.to_string())];
+        for m in inp.months {
+            let (md, ytd) = unit_sums(m, key);
+            v.push(Val::Money(md));
+            v.push(Val::Money(ytd));
+        }
+        v.push(Val::Money(quarter_done(inp.months, key)));
+        v.push(Val::Rate(rate));
+        (v, rs)
+    };
+    let mut mm_rows = vec![mm_line("合计", None, t.completion_rate(), RowStyle::Total)];
+    mm_rows.extend(
+        end.by_unit
+            .iter()
+            .map(|r| mm_line(&r.key, Some(&r.key), r.completion_rate, RowStyle::Normal)),
+    );
+    let n_units = end.by_unit.len() as u32;
+    // Headers borrow from `headers`, which lives to the end of this function.
+    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mm = TableSheet {
+        title: format!("{}年第{qcn}季度各地区{}逐月完成情况", inp.year, spec.name),
+        meta_left: meta_left.clone(),
+        meta_mid: meta_mid.clone(),
+        meta_right: "单位：万元".to_string(),
+        headers: hdr,
+        rows: mm_rows,
+        max_width: 40,
+        col_max: Vec::new(),
+        freeze_cols: 1,
+        notes: vec![format!(
+            "注：第{qcn}季度完成 = 季内各月当月完成之和；历史库中有数据的月份：{months_text}。"
+        )],
+    };
+    let ws = wb.add_worksheet().set_name("逐月情况").map_err(&e)?;
+    let lay = write_table(ws, &st, &mm).map_err(&e)?;
+    if n_units > 0 {
+        let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
+        let mut chart = Chart::new(ChartType::Column);
+        for (i, m) in inp.months.iter().enumerate() {
+            let c = 1 + 2 * i as u16;
+            chart
+                .add_series()
+                .set_name(format!("{}月当月完成（万元）", m.period.month).as_str())
+                .set_categories(("逐月情况", r0, 0, r1, 0))
+                .set_values(("逐月情况", r0, c, r1, c));
+        }
+        chart_look(
+            &mut chart,
+            &format!("第{qcn}季度各地区逐月完成投资（万元）"),
+        );
+        chart.y_axis().set_num_format("#,##0");
+        chart_below(ws, &lay, lay.next_row, &mut chart, 340).map_err(&e)?;
+    }
+
+    save(&mut wb, &path)?;
+    Ok(name)
 }

@@ -2,11 +2,20 @@
 //! 制表 / 单位 block, column widths computed for Chinese text, and print setup
 //! (A4 landscape, one page wide, header rows repeated, 第 &P 页 共 &N 页).
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartFont, ChartLegendPosition, Color, Format, FormatAlign, FormatBorder, Worksheet,
+    XlsxError,
+};
 
 use crate::model::Yuan;
 use crate::text::display_width;
 
+/// Title font. Spec and domain notes prefer 方正小标宋简体 "falling back to
+/// 黑体", but an xlsx cell names exactly one font: when 方正小标宋简体 is not
+/// installed, Excel and WPS substitute by charset (usually 宋体/等线), never by
+/// our choice, and LibreOffice picks its own CJK default. Rich strings or
+/// theme fonts cannot express a fallback either. 黑体 ships with every Chinese
+/// Windows and WPS, so titles use it and look the same everywhere.
 pub const TITLE_FONT: &str = "黑体";
 pub const HEAD_FONT: &str = "黑体";
 pub const BODY_FONT: &str = "仿宋_GB2312";
@@ -53,6 +62,8 @@ pub struct Styles {
     pub meta_right: Format,
     pub header: Format,
     pub paragraph: Format,
+    /// 注/备注 lines under a table (wrapped).
+    pub note: Format,
 }
 
 impl Styles {
@@ -85,6 +96,12 @@ impl Styles {
             paragraph: Format::new()
                 .set_font_name(BODY_FONT)
                 .set_font_size(12)
+                .set_text_wrap()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
+            note: Format::new()
+                .set_font_name(BODY_FONT)
+                .set_font_size(10)
                 .set_text_wrap()
                 .set_align(FormatAlign::Left)
                 .set_align(FormatAlign::Top),
@@ -179,6 +196,9 @@ pub struct TableSheet<'a> {
     pub rows: Vec<(Vec<Val>, RowStyle)>,
     /// Max column width in characters (long text wraps).
     pub max_width: usize,
+    /// Per-column max widths (column index, characters) overriding `max_width`;
+    /// longer text wraps.
+    pub col_max: Vec<(usize, usize)>,
     /// Columns frozen at the left.
     pub freeze_cols: u16,
     /// Lines under the table (备注).
@@ -188,8 +208,35 @@ pub struct TableSheet<'a> {
 /// First data row of a [`TableSheet`] (0-based): title, meta line, header.
 pub const FIRST_DATA_ROW: u32 = 3;
 
+/// Where a written table ended, for placing a chart or a paragraph under it.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Column widths set (Excel character units).
+    pub widths: Vec<f64>,
+    /// First free row under the table and its notes.
+    pub next_row: u32,
+}
+
+impl Layout {
+    /// Width of the table in pixels (Excel: 7 px a unit + 5 px padding).
+    pub fn width_px(&self) -> u32 {
+        self.widths
+            .iter()
+            .map(|w| (w * 7.0).round() as u32 + 5)
+            .sum()
+    }
+    /// Width of the table in character units.
+    pub fn width_chars(&self) -> f64 {
+        self.widths.iter().sum()
+    }
+}
+
 /// Writes a [`TableSheet`] on `ws` and sets up printing.
-pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Result<(), XlsxError> {
+pub fn write_table(
+    ws: &mut Worksheet,
+    st: &Styles,
+    t: &TableSheet<'_>,
+) -> Result<Layout, XlsxError> {
     let ncols = t.headers.len().max(1) as u16;
     let last = ncols - 1;
     ws.set_row_height(0, 36)?;
@@ -199,21 +246,6 @@ pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Resul
         ws.write_string_with_format(0, 0, &t.title, &st.title)?;
     }
     ws.set_row_height(1, 20)?;
-    let third = (ncols / 3).max(1);
-    write_span(
-        ws,
-        1,
-        0,
-        third.saturating_sub(1),
-        &t.meta_left,
-        &st.meta_left,
-    )?;
-    if ncols >= 3 {
-        write_span(ws, 1, third, last - third, &t.meta_mid, &st.meta_left)?;
-        write_span(ws, 1, last - third + 1, last, &t.meta_right, &st.meta_right)?;
-    } else {
-        write_span(ws, 1, last, last, &t.meta_right, &st.meta_right)?;
-    }
     for (c, h) in t.headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &st.header)?;
     }
@@ -230,15 +262,194 @@ pub fn write_table(ws: &mut Worksheet, st: &Styles, t: &TableSheet<'_>) -> Resul
             widths[c] = widths[c].max(display_width(&shown(v)) + 2);
         }
     }
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, (*w).min(t.max_width).max(6) as f64)?;
+    let widths: Vec<f64> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, w)| {
+            let max = t
+                .col_max
+                .iter()
+                .find(|(cc, _)| *cc == c)
+                .map_or(t.max_width, |(_, m)| *m);
+            (*w).min(max).max(6) as f64
+        })
+        .collect();
+    write_meta_line(ws, st, t, &widths)?;
+    // Rows whose text wraps get their height set: neither LibreOffice nor
+    // Excel grows a row for wrapped text when opening a file.
+    for (i, (vals, _)) in t.rows.iter().enumerate() {
+        let lines = vals
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| match v {
+                Val::Text(s) => wrapped_lines(s, *w),
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(FIRST_DATA_ROW + i as u32, lines as f64 * 13.5 + 2.0)?;
+        }
     }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let total: f64 = widths.iter().sum();
     let after = FIRST_DATA_ROW + t.rows.len() as u32 + 1;
     for (i, n) in t.notes.iter().enumerate() {
-        write_span(ws, after + i as u32, 0, last, n, &st.meta_left)?;
+        let r = after + i as u32;
+        write_span(ws, r, 0, last, n, &st.note)?;
+        ws.set_row_height(r, text_height(n, total, 10.0))?;
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, t.freeze_cols)?;
     print_setup(ws, 2, 2)?;
+    Ok(Layout {
+        widths,
+        next_row: after + t.notes.len() as u32 + 1,
+    })
+}
+
+/// Lines a 10-point text needs in a column `width` units wide: a CJK glyph
+/// (2 display columns) is about 1.9 units, so a display column ≈ 0.95 unit;
+/// one unit is kept for the cell padding.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    let room = (width - 1.0).max(1.0);
+    text.lines()
+        .map(|l| ((display_width(l) as f64 * 0.95 / room).ceil() as usize).max(1))
+        .sum::<usize>()
+        .max(1)
+}
+
+/// Row height (points) for `text` wrapped across `width` character units in
+/// a `size`-point font: a CJK glyph is about `size` × 4/3 px, 7 px a unit.
+pub fn text_height(text: &str, width: f64, size: f64) -> f64 {
+    let glyph_units = size * 4.0 / 3.0 / 7.0; // width of one CJK glyph
+    let per_line = ((width - 1.0) / glyph_units).floor().max(4.0);
+    let lines: f64 = text
+        .lines()
+        .map(|l| (display_width(l) as f64 / 2.0 / per_line).ceil().max(1.0))
+        .sum();
+    (lines * size * 1.45 + 6.0).round()
+}
+
+/// Writes a paragraph merged across the table's columns at `row`, with a row
+/// height that shows every line; returns the next free row.
+pub fn write_paragraph(
+    ws: &mut Worksheet,
+    st: &Styles,
+    layout: &Layout,
+    row: u32,
+    text: &str,
+) -> Result<u32, XlsxError> {
+    let last = layout.widths.len().max(1) as u16 - 1;
+    write_span(ws, row, 0, last, text, &st.paragraph)?;
+    ws.set_row_height(row, text_height(text, layout.width_chars(), 12.0))?;
+    Ok(row + 2)
+}
+
+/// Chart fonts: titles 黑体, axes and legend 仿宋_GB2312.
+pub fn chart_look(chart: &mut Chart, title: &str) {
+    chart.title().set_name(title).set_font(
+        ChartFont::new()
+            .set_name(TITLE_FONT)
+            .set_size(12)
+            .set_bold(),
+    );
+    let mut body = ChartFont::new();
+    body.set_name(BODY_FONT).set_size(9);
+    chart.x_axis().set_font(&body);
+    chart.y_axis().set_font(&body);
+    chart.y2_axis().set_font(&body);
+    chart
+        .legend()
+        .set_position(ChartLegendPosition::Bottom)
+        .set_font(&body);
+}
+
+/// Inserts `chart` under a table (at `row`, column A), as wide as the table
+/// (480-1000 px), `height` px high, so it never covers cells with data.
+/// Returns the first row under the chart.
+pub fn chart_below(
+    ws: &mut Worksheet,
+    layout: &Layout,
+    row: u32,
+    chart: &mut Chart,
+    height: u32,
+) -> Result<u32, XlsxError> {
+    let width = layout.width_px().clamp(480, 1000);
+    chart.set_width(width).set_height(height);
+    ws.insert_chart_with_offset(row, 0, chart, 4, 4)?;
+    // A short table and its chart print on one page: a chart is never split.
+    if row < 45 {
+        ws.set_print_fit_to_pages(1, 1);
+    }
+    // Rows are 20 px by default (15 pt).
+    Ok(row + height.div_ceil(20) + 1)
+}
+
+/// Rank change against an earlier ranking: ↑n / ↓n / — / 新 (not ranked then).
+/// `None` for `prev_known` means there was no earlier ranking at all.
+pub fn rank_change(rank: usize, prev: Option<usize>, prev_known: bool) -> String {
+    match (prev_known, prev) {
+        (false, _) => String::new(),
+        (true, None) => "新".to_string(),
+        (true, Some(p)) if p > rank => format!("↑{}", p - rank),
+        (true, Some(p)) if p < rank => format!("↓{}", rank - p),
+        (true, Some(_)) => "—".to_string(),
+    }
+}
+
+/// The 制表单位 / 截至 / 单位 line: spans chosen by the column widths so each
+/// part has room for its text (left from column A, right ending at the last
+/// column, the date in between — or after the issuer when there is no room).
+fn write_meta_line(
+    ws: &mut Worksheet,
+    st: &Styles,
+    t: &TableSheet<'_>,
+    widths: &[f64],
+) -> Result<(), XlsxError> {
+    let n = widths.len();
+    if n == 0 {
+        return Ok(());
+    }
+    let need = |s: &str| display_width(s) as f64 * 1.0 + 2.0;
+    let last = n - 1;
+    // Right part: the fewest trailing columns wide enough.
+    let mut rs = last;
+    let mut acc = widths[last];
+    while rs > 0 && acc < need(&t.meta_right) {
+        rs -= 1;
+        acc += widths[rs];
+    }
+    // Left part: the fewest leading columns wide enough.
+    let mut le = 0;
+    let mut acc = widths[0];
+    while le + 1 < rs && acc < need(&t.meta_left) {
+        le += 1;
+        acc += widths[le];
+    }
+    let mid_room: f64 = widths[(le + 1).min(n)..rs].iter().sum();
+    if le + 1 < rs && mid_room >= need(&t.meta_mid) {
+        write_span(ws, 1, 0, le as u16, &t.meta_left, &st.meta_left)?;
+        write_span(
+            ws,
+            1,
+            le as u16 + 1,
+            rs as u16 - 1,
+            &t.meta_mid,
+            &st.meta_left,
+        )?;
+    } else if rs > 0 {
+        let joined = if t.meta_mid.is_empty() {
+            t.meta_left.clone()
+        } else {
+            format!("{}    {}", t.meta_left, t.meta_mid)
+        };
+        write_span(ws, 1, 0, rs as u16 - 1, &joined, &st.meta_left)?;
+    }
+    if rs > 0 || t.meta_left.is_empty() {
+        write_span(ws, 1, rs as u16, last as u16, &t.meta_right, &st.meta_right)?;
+    }
     Ok(())
 }
 

@@ -1,18 +1,21 @@
-//! Benchmark inbox: many new-infra-style ledgers in the same messy layouts as
-//! the samples, with synthetic (well-formed) project codes, for throughput
-//! tests of the reader. Only the layout is realistic.
+//! Benchmark root: many new-infra-style ledgers in the same messy layouts as
+//! the samples, each sent by its own (synthetic) unit, plus the units file and
+//! the project library that know every row, so a whole run over it does the
+//! work of a real month at scale (every row matched and accepted).
 
 use std::path::{Path, PathBuf};
 
 use super::layout::{assignment, variant, VARIANTS};
 use super::ledger::{write_ledger, LedgerSpec};
 use super::library::Nature;
+use super::library::Project;
+use super::libwriter::write_library;
 use super::money::WAN;
 use super::names::NI_CATEGORIES;
 use super::rng::Rng;
 use super::rows::LedgerRow;
 use super::truth::Status;
-use super::units::{embedded_units, Unit};
+use super::units::Unit;
 use super::{signers, GenError, Program, YEAR};
 
 /// What [`write_bench_inbox`] wrote.
@@ -27,24 +30,60 @@ pub struct BenchInboxInfo {
     pub bytes: u64,
 }
 
-/// Writes `files` new-infra ledgers of `rows_per_file` data rows each into
-/// `dir/2023-07/`, cycling through the layout variants and units.
+/// Synthetic reporting unit number `i` (`测试07市`), one per bench file.
+fn bench_unit(i: usize) -> Unit {
+    let short = format!("测试{:02}", i + 1);
+    let name = format!("{short}市");
+    Unit {
+        id: format!("36{:04}", 9000 + i),
+        aliases: vec![name.clone(), short.clone(), format!("{name}发改委")],
+        name,
+        short,
+        kind: "city".to_string(),
+        counties: vec!["测试一区".to_string(), "测试二县".to_string()],
+    }
+}
+
+fn units_toml(units: &[Unit]) -> String {
+    let q = |v: &[String]| {
+        v.iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    units
+        .iter()
+        .map(|u| {
+            format!(
+                "[[unit]]\nid = \"{}\"\nname = \"{}\"\nshort = \"{}\"\nkind = \"{}\"\naliases = [{}]\ncounties = [{}]\n\n",
+                u.id,
+                u.name,
+                u.short,
+                u.kind,
+                q(&u.aliases),
+                q(&u.counties)
+            )
+        })
+        .collect()
+}
+
+/// Writes a bench root into `dir`: `seeds/units.toml` (one synthetic unit per
+/// file), `seeds/new-infra-library.xlsx` (every bench project) and
+/// `inbox/2023-07/` with `files` ledgers of `rows_per_file` data rows each,
+/// cycling through the layout variants.
 pub fn write_bench_inbox(
     dir: &Path,
     files: usize,
     rows_per_file: usize,
     seed: u64,
 ) -> Result<BenchInboxInfo, GenError> {
-    let units: Vec<Unit> = embedded_units()?
-        .into_iter()
-        .filter(|u| u.is_city() || u.id == "GJXQ" || u.is_department())
-        .collect();
-    let period_dir = dir.join(format!("{YEAR}-07"));
+    let units: Vec<Unit> = (0..files).map(bench_unit).collect();
+    let period_dir = dir.join("inbox").join(format!("{YEAR}-07"));
     let month = 7;
     let mut bytes = 0u64;
     let mut rows_total = 0;
-    for f in 0..files {
-        let unit = &units[f % units.len()];
+    let mut projects = Vec::with_capacity(files * rows_per_file);
+    for (f, unit) in units.iter().enumerate() {
         let mut assign = assignment(Program::NewInfra, unit);
         assign.variant = f % VARIANTS;
         let layout = variant(assign.variant);
@@ -52,6 +91,20 @@ pub fn write_bench_inbox(
         let rows: Vec<LedgerRow> = (0..rows_per_file)
             .map(|k| synthetic_row(&mut rng, unit, f * rows_per_file + k))
             .collect();
+        projects.extend(rows.iter().map(|r| Project {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            batch: None,
+            unit: f,
+            county: r.county.clone(),
+            category: r.category,
+            owner: r.owner.clone(),
+            nature: Nature::Continuing,
+            years: (2022, 2025),
+            total: r.total,
+            annual: r.annual,
+            planned_start: None,
+        }));
         let spec = LedgerSpec {
             program: Program::NewInfra,
             unit,
@@ -68,6 +121,22 @@ pub fn write_bench_inbox(
         bytes += written.bytes as u64;
         rows_total += rows.len();
     }
+    let seeds = dir.join("seeds");
+    std::fs::create_dir_all(&seeds).map_err(|source| GenError::Io {
+        path: seeds.display().to_string(),
+        source,
+    })?;
+    let units_path = seeds.join("units.toml");
+    std::fs::write(&units_path, units_toml(&units)).map_err(|source| GenError::Io {
+        path: units_path.display().to_string(),
+        source,
+    })?;
+    write_library(
+        &seeds.join("new-infra-library.xlsx"),
+        Program::NewInfra,
+        &projects,
+        &units,
+    )?;
     Ok(BenchInboxInfo {
         period_dir,
         files,
@@ -78,13 +147,7 @@ pub fn write_bench_inbox(
 
 /// A synthetic, internally consistent row numbered `serial`.
 fn synthetic_row(rng: &mut Rng, unit: &Unit, serial: usize) -> LedgerRow {
-    let area = if unit.is_city() {
-        unit.id.clone()
-    } else if unit.is_department() {
-        "360000".to_string()
-    } else {
-        "360111".to_string()
-    };
+    let area = unit.id.clone();
     let year = 2019 + (serial / 1_000_000) % 5;
     let code = format!("{year}-{area}-64-03-{:06}", serial % 1_000_000);
     let category = rng.weighted(&[55, 35, 10]);
