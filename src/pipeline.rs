@@ -253,7 +253,9 @@ pub fn run_period(
             records: result.records.clone(),
             findings: findings.clone(),
         };
+        let t_store = Instant::now();
         store.save(&stored)?;
+        let t_store = t_store.elapsed().as_millis();
 
         let t2 = Instant::now();
         let summ = summarize(setup, si, period, &result.records, &history)?;
@@ -303,6 +305,7 @@ pub fn run_period(
         timings.insert("validate".to_string(), t_validate);
         timings.insert("aggregate".to_string(), t_aggregate);
         timings.insert("report".to_string(), t_report);
+        timings.insert("store".to_string(), t_store);
         let m = manifest::build(
             &spec.id,
             &spec.name,

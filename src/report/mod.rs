@@ -49,6 +49,9 @@ pub fn properties(title: &str, issuer: &str, period: Period) -> DocProperties {
 
 /// Saves a workbook atomically: rendered to memory, written to a temp file, renamed.
 pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), ReportError> {
+    // Level 3 instead of 6: a 100k-row 项目明细 saves ~25% of report time for a
+    // file ~15% larger; still deterministic.
+    wb.set_zip_compression_level(3);
     let bytes = wb.save_to_buffer().map_err(|source| ReportError::Xlsx {
         path: path.to_path_buf(),
         source,

@@ -64,6 +64,51 @@ pub struct Styles {
     pub paragraph: Format,
     /// 注/备注 lines under a table (wrapped).
     pub note: Format,
+    /// Body formats by value kind × row style, built once (see [`Styles::cell`]).
+    body: Vec<Format>,
+}
+
+const KINDS: usize = 5;
+const ROW_STYLES: [RowStyle; 5] = [
+    RowStyle::Normal,
+    RowStyle::Total,
+    RowStyle::Red,
+    RowStyle::Yellow,
+    RowStyle::Green,
+];
+
+fn kind_index(v: &Val) -> usize {
+    match v {
+        Val::Money(_) => 0,
+        Val::Rate(_) => 1,
+        Val::Points(_) => 2,
+        Val::Int(_) => 3,
+        Val::Text(_) | Val::Blank => 4,
+    }
+}
+
+fn body_format(kind: usize, rs: RowStyle) -> Format {
+    let f = Format::new()
+        .set_font_name(BODY_FONT)
+        .set_font_size(10)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::VerticalCenter);
+    let f = match kind {
+        0 => f.set_num_format("#,##0.00").set_align(FormatAlign::Right),
+        1 => f.set_num_format("0.0%").set_align(FormatAlign::Right),
+        2 => f
+            .set_num_format("+0.0;-0.0;0.0")
+            .set_align(FormatAlign::Right),
+        3 => f.set_num_format("0").set_align(FormatAlign::Center),
+        _ => f.set_text_wrap(),
+    };
+    match rs {
+        RowStyle::Normal => f,
+        RowStyle::Total => f.set_bold().set_background_color(Color::RGB(0xF2F2F2)),
+        RowStyle::Red => f.set_background_color(Color::RGB(0xF8CBAD)),
+        RowStyle::Yellow => f.set_background_color(Color::RGB(0xFFF2CC)),
+        RowStyle::Green => f.set_background_color(Color::RGB(0xE2EFDA)),
+    }
 }
 
 impl Styles {
@@ -105,32 +150,16 @@ impl Styles {
                 .set_text_wrap()
                 .set_align(FormatAlign::Left)
                 .set_align(FormatAlign::Top),
+            body: (0..KINDS)
+                .flat_map(|k| ROW_STYLES.iter().map(move |rs| body_format(k, *rs)))
+                .collect(),
         }
     }
 
     /// The format of a body cell of kind `v` in a row of style `rs`.
-    pub fn cell(&self, v: &Val, rs: RowStyle) -> Format {
-        let mut f = Format::new()
-            .set_font_name(BODY_FONT)
-            .set_font_size(10)
-            .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::VerticalCenter);
-        f = match v {
-            Val::Money(_) => f.set_num_format("#,##0.00").set_align(FormatAlign::Right),
-            Val::Rate(_) => f.set_num_format("0.0%").set_align(FormatAlign::Right),
-            Val::Points(_) => f
-                .set_num_format("+0.0;-0.0;0.0")
-                .set_align(FormatAlign::Right),
-            Val::Int(_) => f.set_num_format("0").set_align(FormatAlign::Center),
-            Val::Text(_) | Val::Blank => f.set_text_wrap(),
-        };
-        match rs {
-            RowStyle::Normal => f,
-            RowStyle::Total => f.set_bold().set_background_color(Color::RGB(0xF2F2F2)),
-            RowStyle::Red => f.set_background_color(Color::RGB(0xF8CBAD)),
-            RowStyle::Yellow => f.set_background_color(Color::RGB(0xFFF2CC)),
-            RowStyle::Green => f.set_background_color(Color::RGB(0xE2EFDA)),
-        }
+    pub fn cell(&self, v: &Val, rs: RowStyle) -> &Format {
+        let r = ROW_STYLES.iter().position(|x| *x == rs).unwrap_or(0);
+        &self.body[kind_index(v) * ROW_STYLES.len() + r]
     }
 }
 
@@ -169,6 +198,24 @@ pub fn write_val(
 fn round_to(x: f64, dp: i32) -> f64 {
     let m = 10f64.powi(dp);
     (x * m).round() / m
+}
+
+/// Display width of a value in column units, without formatting numbers.
+pub fn shown_width(v: &Val) -> usize {
+    fn int_digits(n: u64) -> usize {
+        n.checked_ilog10().map_or(1, |d| d as usize + 1)
+    }
+    match v {
+        Val::Text(s) => display_width(s),
+        Val::Money(y) => {
+            let d = int_digits(y.unsigned_abs() / 10_000);
+            d + (d - 1) / 3 + 3 + usize::from(*y < 0)
+        }
+        Val::Rate(r) => int_digits((r.abs() * 100.0) as u64) + 3 + usize::from(*r < 0.0),
+        Val::Points(p) => int_digits(p.abs() as u64) + 3,
+        Val::Int(i) => int_digits(i.unsigned_abs()) + usize::from(*i < 0),
+        Val::Blank => 0,
+    }
 }
 
 /// Display text of a value (for width computation).
@@ -258,8 +305,8 @@ pub fn write_table(
     for (i, (vals, rs)) in t.rows.iter().enumerate() {
         let r = FIRST_DATA_ROW + i as u32;
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            write_val(ws, r, c as u16, v, &st.cell(v, *rs))?;
-            widths[c] = widths[c].max(display_width(&shown(v)) + 2);
+            write_val(ws, r, c as u16, v, st.cell(v, *rs))?;
+            widths[c] = widths[c].max(shown_width(v) + 2);
         }
     }
     let widths: Vec<f64> = widths
@@ -483,4 +530,41 @@ pub fn print_setup(
     ws.set_repeat_rows(repeat_first, repeat_last)?;
     ws.set_footer("&C第 &P 页 共 &N 页");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_width_matches_the_formatted_text() {
+        for v in [
+            Val::Money(0),
+            Val::Money(12_345_600),
+            Val::Money(-5_000_000),
+            Val::Money(60_000_000_000),
+            Val::Rate(0.583),
+            Val::Rate(1.25),
+            Val::Points(-3.2),
+            Val::Points(12.0),
+            Val::Int(0),
+            Val::Int(1234),
+            Val::Text("项目ab".into()),
+        ] {
+            assert_eq!(shown_width(&v), display_width(&shown(&v)), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn cell_formats_are_shared() {
+        let st = Styles::new();
+        assert!(std::ptr::eq(
+            st.cell(&Val::Money(1), RowStyle::Red),
+            st.cell(&Val::Money(2), RowStyle::Red)
+        ));
+        assert!(!std::ptr::eq(
+            st.cell(&Val::Money(1), RowStyle::Red),
+            st.cell(&Val::Rate(0.1), RowStyle::Red)
+        ));
+    }
 }
