@@ -148,7 +148,7 @@ fn run(args: RunArgs) -> Result<(), RunError> {
     }
     if summary.ignored > 0 {
         println!(
-            "已忽略 {} 个临时/系统文件（见 manifest.json 的 ignored）。",
+            "已忽略 {} 个文件（临时/系统文件，或属于未选择的项目类别；见 manifest.json 的 ignored）。",
             summary.ignored
         );
     }

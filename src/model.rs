@@ -252,6 +252,9 @@ pub struct ColumnMap {
     /// The header path as written (`2023年投资完成情况/1-7月累计完成`).
     pub header: String,
     pub unit: Option<MoneyUnit>,
+    /// Where a money column's unit came from: 表头, 单位行 or 默认.
+    #[serde(default)]
+    pub unit_from: String,
 }
 
 /// A data row after normalisation: typed values, plus where each came from.

@@ -114,6 +114,9 @@ pub struct Setup {
     pub specs: Vec<PipelineSpec>,
     pub units: Units,
     pub libraries: Vec<Library>,
+    /// Pipelines of `pipelines/` not selected this run: (id, file keywords), so
+    /// their files are ignored with a reason instead of being reported unknown.
+    pub unselected: Vec<(String, Vec<String>)>,
 }
 
 /// Loads pipelines, units and libraries.
@@ -125,6 +128,16 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
         }
         specs[0].library = lib.to_path_buf();
     }
+    let unselected = if pipelines.is_empty() {
+        Vec::new()
+    } else {
+        crate::config::load_all(&root.join("pipelines"), root)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| !specs.iter().any(|s| s.id == o.id))
+            .map(|o| (o.id, o.match_keywords))
+            .collect()
+    };
     let units = Units::load(&root.join("seeds").join("units.toml"))?;
     let libraries = specs
         .iter()
@@ -134,6 +147,7 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
         specs,
         units,
         libraries,
+        unselected,
     })
 }
 
@@ -202,7 +216,7 @@ pub fn run_period(
     let parsed: Vec<(Option<usize>, ParsedFile)> = paths
         .par_iter()
         .map(|p| {
-            let out = read_one(&dir, p, &ctx);
+            let out = read_one(&dir, p, &ctx, &setup.unselected);
             progress.file_done(&out.1.file.name);
             out
         })
@@ -212,9 +226,15 @@ pub fn run_period(
     // (rejected, no workbook kept) are listed in every program.
     let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
     let mut unassigned = Vec::new();
+    let mut ignored = ignored;
     for (prog, f) in parsed {
         match prog {
             Some(i) => buckets[i].push(f),
+            // Files of a program not selected this run: listed as ignored only.
+            None if f.status == FileStatus::Ignored => ignored.push(crate::model::IgnoredFile {
+                name: f.file.name.clone(),
+                reason: f.error.clone().unwrap_or_default(),
+            }),
             None => unassigned.push(f),
         }
     }
@@ -533,7 +553,12 @@ fn write_feedback(
 }
 
 /// Reads one file end to end; never fails: problems become findings on a rejected file.
-fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, ParsedFile) {
+fn read_one(
+    dir: &Path,
+    path: &Path,
+    ctx: &Context<'_>,
+    unselected: &[(String, Vec<String>)],
+) -> (Option<usize>, ParsedFile) {
     let name = inbox::rel_name(dir, path);
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
         let spec = program.map(|i| &ctx.specs[i]);
@@ -601,11 +626,27 @@ fn read_one(dir: &Path, path: &Path, ctx: &Context<'_>) -> (Option<usize>, Parse
             let pf = normalize::parse_file(file, raw, pi, ctx);
             (Some(pi), pf)
         }
-        None => rejected(
-            file,
-            None,
-            "W009",
-            "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
-        ),
+        None => {
+            let text = normalize::file_text(&name, &raw);
+            match unselected
+                .iter()
+                .find(|(_, kws)| kws.iter().any(|k| text.contains(k.as_str())))
+            {
+                Some((id, _)) => {
+                    let why =
+                        format!("属于本次未选择的项目类别 {id}（只处理 --pipeline 指定的类别）");
+                    let (prog, mut pf) = rejected(file, None, "W009", why.clone());
+                    pf.status = FileStatus::Ignored;
+                    pf.findings.clear();
+                    (prog, pf)
+                }
+                None => rejected(
+                    file,
+                    None,
+                    "W009",
+                    "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
+                ),
+            }
+        }
     }
 }

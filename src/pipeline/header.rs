@@ -178,6 +178,7 @@ fn evaluate(
             col,
             header: segs.join("/"),
             unit: unit.and_then(MoneyUnit::from_header),
+            unit_from: String::new(),
         });
     }
     if !first_col.contains_key("name") && !first_col.contains_key("code") {

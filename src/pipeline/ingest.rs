@@ -44,8 +44,10 @@ pub const MAX_CELLS: u64 = 20_000_000;
 /// reader (calamine on a malformed file) is caught and reported as a corrupt
 /// file, so one bad file never stops the month-end run.
 pub fn read(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
-    if format == FileFormat::Xls {
-        check_cfb_chains(bytes)?;
+    match format {
+        FileFormat::Xls => check_cfb_chains(bytes)?,
+        FileFormat::Xlsx | FileFormat::Ods => check_zip_sizes(bytes)?,
+        _ => {}
     }
     std::panic::catch_unwind(|| read_unguarded(format, bytes)).unwrap_or_else(|_| {
         Err(IngestError::Corrupt(
@@ -67,6 +69,31 @@ fn read_unguarded(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, Inges
         FileFormat::Empty => Err(IngestError::Empty),
         FileFormat::Unknown => Err(IngestError::NotSpreadsheet),
     }
+}
+
+/// Most bytes the parts of one xlsx/ods may inflate to (a ledger is a few MB).
+pub const MAX_INFLATED: u64 = 1 << 30;
+
+/// Refuses zip bombs before any part is inflated: the declared sizes of all
+/// parts must stay under [`MAX_INFLATED`], and no part may claim a ratio over
+/// 1000:1 above 100 MB.
+fn check_zip_sizes(bytes: &[u8]) -> Result<(), IngestError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a readable zip: the reader reports it as corrupt
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        let (size, packed) = (f.size(), f.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if total > MAX_INFLATED || size > 100 << 20 && size / packed > 1000 {
+            return Err(IngestError::TooLarge(format!(
+                "解压后超过 {} MB，疑似压缩炸弹",
+                total >> 20
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -220,14 +247,29 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;
-        let rows = range_to_rows(range)?;
-        // Merges and hidden rows from one plain scan of the sheet XML: calamine
-        // has no hidden-row API, and its merge API parses the whole sheet again.
+        let mut rows = range_to_rows(range)?;
+        // Merges, hidden rows and formulas without a saved result from one plain
+        // scan of the sheet XML: calamine has no hidden-row API, reads such a
+        // formula as an empty cell, and its merge API parses the whole sheet again.
         let extras = parts
             .as_mut()
             .and_then(|p| p.sheet_xml(&name))
             .map(|xml| scan_sheet_xml(&xml))
             .unwrap_or_default();
+        for &(r, c) in &extras.uncached_formulas {
+            if r as usize >= rows.len() && r < 1_048_576 {
+                rows.resize_with(r as usize + 1, Vec::new);
+            }
+            let Some(row) = rows.get_mut(r as usize) else {
+                continue;
+            };
+            if row.len() <= c as usize {
+                row.resize(c as usize + 1, Cell::Empty);
+            }
+            if row[c as usize] == Cell::Empty {
+                row[c as usize] = Cell::Error(UNCACHED_FORMULA.to_string());
+            }
+        }
         sheets.push(RawSheet {
             name,
             visible,
@@ -314,7 +356,12 @@ fn elements<'x>(xml: &'x str, tag: &str) -> impl Iterator<Item = &'x str> + 'x {
 struct SheetExtras {
     merges: Vec<Merge>,
     hidden_rows: Vec<u32>,
+    /// Cells holding a formula with no cached value (0-based row, col).
+    uncached_formulas: Vec<(u32, u32)>,
 }
+
+/// What a formula cell with no saved result is read as (reported as E212).
+pub const UNCACHED_FORMULA: &str = "公式无计算结果";
 
 fn scan_sheet_xml(xml: &str) -> SheetExtras {
     let mut out = SheetExtras::default();
@@ -325,6 +372,25 @@ fn scan_sheet_xml(xml: &str) -> SheetExtras {
             if let Some(r) = attr(el, "r").and_then(|r| r.parse::<u32>().ok()) {
                 out.hidden_rows.push(r.saturating_sub(1));
             }
+        }
+    }
+    // Formula cells: `<c r="D12"><f>SUM(D5:D11)</f></c>` with no `<v>`.
+    let mut from = 0;
+    while let Some(i) = xml[from..].find("<f") {
+        let at = from + i;
+        from = at + 2;
+        if !matches!(xml.as_bytes().get(at + 2), Some(b'>' | b' ' | b'/')) {
+            continue;
+        }
+        let (Some(open), Some(close)) = (xml[..at].rfind("<c "), xml[at..].find("</c>")) else {
+            continue;
+        };
+        if xml[at..at + close].contains("<v") {
+            continue;
+        }
+        let el = &xml[open + 3..at];
+        if let Some((r, c)) = attr(el, "r").and_then(|a| crate::text::parse_a1(&a)) {
+            out.uncached_formulas.push((r, c));
         }
     }
     if let Some(at) = xml.find("mergeCells") {
@@ -479,12 +545,16 @@ fn text_cell(s: &str) -> Cell {
 
 fn read_csv(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     let text = decode_text(bytes);
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delim = if first_line.matches('\t').count() > first_line.matches(',').count() {
-        '\t'
-    } else {
-        ','
-    };
+    // The delimiter is judged over the first lines, not the first alone: a
+    // title line above the table often has no delimiter at all.
+    let (tabs, commas) = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .fold((0, 0), |(t, c), l| {
+            (t + l.matches('\t').count(), c + l.matches(',').count())
+        });
+    let delim = if tabs > commas { '\t' } else { ',' };
     let records = parse_delimited(&text, delim);
     let cells: u64 = records.iter().map(|r| r.len() as u64).sum();
     if cells > MAX_CELLS {
@@ -852,6 +922,45 @@ pub fn bare_cell_count(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Random bytes behind each format's magic never panic or hang a reader.
+        #[test]
+        fn readers_survive_random_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048), which in 0usize..6) {
+            let (format, magic): (FileFormat, &[u8]) = match which {
+                0 => (FileFormat::Xlsx, b"PK\x03\x04"),
+                1 => (FileFormat::Xls, &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+                2 => (FileFormat::Ods, b"PK\x03\x04"),
+                3 => (FileFormat::Csv, b""),
+                4 => (FileFormat::Html, b"<html><table><tr><td>"),
+                _ => (FileFormat::SpreadsheetMl, b"<?xml version=\"1.0\"?><Workbook>"),
+            };
+            let mut bytes = magic.to_vec();
+            bytes.extend(body);
+            let _ = read(format, &bytes);
+        }
+    }
+
+    #[test]
+    fn zip_bombs_are_refused_before_inflating() {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .large_file(true);
+            z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            let chunk = vec![b' '; 1 << 20];
+            for _ in 0..200 {
+                z.write_all(&chunk).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let err = check_zip_sizes(buf.get_ref()).unwrap_err();
+        assert!(matches!(err, IngestError::TooLarge(_)), "{err}");
+    }
+
     #[test]
     fn csv_quotes_and_gbk() {
         let rows = parse_delimited("a,\"b,c\",\"d\"\"e\"\r\n1,2,3\n", ',');
@@ -888,6 +997,10 @@ mod tests {
         let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><x:row r="5" hidden="1"><c/></x:row><rowBreaks/></sheetData><mergeCells count="2"><mergeCell ref="A1:H1"/><mergeCell ref="B4:B5"/></mergeCells>"#;
         let e = scan_sheet_xml(xml);
         assert_eq!(e.hidden_rows, vec![4]);
+        let f = scan_sheet_xml(
+            r#"<row r="3"><c r="D3"><f>SUM(D1:D2)</f></c><c r="E3"><f>1+1</f><v>2</v></c><c r="F3" t="s"><v>0</v></c></row>"#,
+        );
+        assert_eq!(f.uncached_formulas, vec![(2, 3)]);
         assert_eq!(e.merges.len(), 2);
         assert_eq!(
             e.merges[1],

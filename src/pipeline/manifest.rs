@@ -28,6 +28,21 @@ pub struct InputEntry {
     pub error: Option<String>,
     /// Sheets passed over, with why.
     pub skipped_sheets: Vec<String>,
+    /// How each ledger sheet's columns were read: field, column, header as
+    /// written, money unit and where it came from (表头 / 单位行 / 默认).
+    pub columns: Vec<ColumnEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnEntry {
+    pub sheet: String,
+    pub field: String,
+    pub column: String,
+    pub header: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::parse::MoneyUnit>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit_from: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +140,20 @@ pub fn inputs(
                 }
                 .to_string(),
                 error: f.error.clone(),
+                columns: f
+                    .tables
+                    .iter()
+                    .flat_map(|t| {
+                        t.columns.iter().map(|c| ColumnEntry {
+                            sheet: t.sheet.clone(),
+                            field: c.field.clone(),
+                            column: crate::text::col_letters(c.col),
+                            header: c.header.clone(),
+                            unit: c.unit,
+                            unit_from: c.unit_from.clone(),
+                        })
+                    })
+                    .collect(),
                 skipped_sheets: f
                     .skipped_sheets
                     .iter()

@@ -111,9 +111,9 @@ pub fn stated_period(text: &str) -> Option<Period> {
     })
 }
 
-/// Decides which program a file belongs to: keywords in its name or first rows,
-/// else the library that knows most of its project codes.
-pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Option<usize> {
+/// A file's name and the text of the first rows of each sheet (titles), where
+/// program keywords are looked for.
+pub fn file_text(name: &str, raw: &RawWorkbook) -> String {
     let mut text = name.to_string();
     for s in &raw.sheets {
         for line in rows_text(s, 0, 6) {
@@ -121,6 +121,13 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
             text.push_str(&line);
         }
     }
+    text
+}
+
+/// Decides which program a file belongs to: keywords in its name or first rows,
+/// else the library that knows most of its project codes.
+pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Option<usize> {
+    let text = file_text(name, raw);
     let hits: Vec<usize> = ctx
         .specs
         .iter()
@@ -467,6 +474,12 @@ fn parse_table(
             .iter()
             .map(|c| ColumnMap {
                 unit: units.get(&c.col).copied().or(c.unit),
+                unit_from: match (units.contains_key(&c.col), c.unit, sheet_unit) {
+                    (false, _, _) => String::new(),
+                    (true, Some(_), _) => "表头".to_string(),
+                    (true, None, Some(_)) => "单位行".to_string(),
+                    (true, None, None) => "默认".to_string(),
+                },
                 ..c.clone()
             })
             .collect(),
@@ -555,8 +568,10 @@ fn parse_table(
             cols: cols.clone(),
             ..Default::default()
         };
+        extract_row(&mut row, sheet, &plan, spec, fname, is_1904);
         if hidden && spec.hidden_rows == HiddenRowsPolicy::ReadAndWarn {
             let cell = row.identity_cell();
+            let code = row.code.clone().unwrap_or_default();
             row.findings.push(finding(
                 Some(spec),
                 "W010",
@@ -564,6 +579,7 @@ fn parse_table(
                     file: fname,
                     sheet: &sheet.name,
                     cell: &cell,
+                    project_code: &code,
                     ..Default::default()
                 },
                 "该行在原表中被隐藏，已按流水线设置读取并计入",
@@ -571,7 +587,6 @@ fn parse_table(
                 "",
             ));
         }
-        extract_row(&mut row, sheet, &plan, spec, fname, is_1904);
         if row.code.is_none() && row.name.is_none() {
             // Neither identity nor a recognisable total/group: a stray note line.
             if row_cells.iter().filter(|c| !c.is_blank()).count() <= 2
@@ -714,6 +729,11 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
             }
         },
         Cell::Bool(_) | Cell::Date(_) => MoneyValue::Bad("E206", "金额单元格不是数字".to_string()),
+        Cell::Error(e) if e == crate::pipeline::ingest::UNCACHED_FORMULA => MoneyValue::Bad(
+            "E212",
+            "单元格是公式但文件中没有保存计算结果（请在 Excel/WPS 中打开并保存一次，或改填数值）"
+                .to_string(),
+        ),
         Cell::Error(e) => MoneyValue::Bad("E212", format!("单元格为错误值 {e}")),
     }
 }
@@ -744,6 +764,17 @@ fn month_value(cell: &Cell, is_1904: bool) -> Result<Option<YearMonth>, String> 
         Cell::Text(s) => parse_month_text(s).map(Some).ok_or_else(|| s.clone()),
         other => Err(other.display()),
     }
+}
+
+/// A free-text cell as the unit typed it (only trimmed): names and remarks are
+/// shown back to the unit and compared through keys, never rewritten.
+fn typed_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Text(s) if !crate::parse::is_null_marker(s) => Some(s.trim().to_string()),
+        Cell::Number(f) => Some(format!("{f}")),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
 }
 
 fn text_value(cell: &Cell) -> Option<String> {
@@ -890,19 +921,23 @@ fn extract_row(
             FieldKind::Unit => row.unit_text = text_value(cell),
             FieldKind::Rate => {}
             FieldKind::Text => {
-                // Only the text fields that are kept are cleaned.
-                let slot = match f.key.as_str() {
-                    "name" => &mut row.name,
-                    "county" => &mut row.county,
-                    "category" => &mut row.category,
-                    "batch" => &mut row.batch,
-                    "progress" => &mut row.progress,
-                    "problems" => &mut row.problems,
-                    "coordination" => &mut row.coordination,
-                    "contact" => &mut row.contact,
+                // Grouping fields are cleaned; free text keeps what the unit typed.
+                let (slot, typed) = match f.key.as_str() {
+                    "name" => (&mut row.name, true),
+                    "county" => (&mut row.county, false),
+                    "category" => (&mut row.category, false),
+                    "batch" => (&mut row.batch, false),
+                    "progress" => (&mut row.progress, true),
+                    "problems" => (&mut row.problems, true),
+                    "coordination" => (&mut row.coordination, true),
+                    "contact" => (&mut row.contact, true),
                     _ => continue,
                 };
-                *slot = text_value(cell);
+                *slot = if typed {
+                    typed_text(cell)
+                } else {
+                    text_value(cell)
+                };
             }
         }
     }

@@ -186,14 +186,23 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                 let hit: Option<&Project> = if is_project_code(&code) {
                     match inp.library.by_code(&code) {
                         Some(p) => {
+                            // Differences of spacing or full-width forms are not findings;
+                            // markers (★), suffixes (（南平段）) and other wording are.
                             if !name.is_empty()
-                                && crate::text::name_key(&name) != crate::text::name_key(&p.name)
+                                && crate::text::strip_spaces(&name)
+                                    != crate::text::strip_spaces(&p.name)
                             {
-                                let how = match inp.library.by_name(&name) {
-                                    Some((q, NameMatch::Loose)) if q.code == p.code => {
-                                        "名称带有标记或后缀（如“（南平段）”），已按项目代码匹配"
+                                let how = if crate::text::name_key(&name)
+                                    == crate::text::name_key(&p.name)
+                                {
+                                    "名称带有标记（如“★”），已按项目代码匹配"
+                                } else {
+                                    match inp.library.by_name(&name) {
+                                        Some((q, NameMatch::Loose)) if q.code == p.code => {
+                                            "名称带有标记或后缀（如“（南平段）”），已按项目代码匹配"
+                                        }
+                                        _ => "项目名称与项目库不一致，已按项目代码匹配",
                                     }
-                                    _ => "项目名称与项目库不一致，已按项目代码匹配",
                                 };
                                 push(row, "W202", &name_cell, how, &name, &p.name);
                             }

@@ -44,6 +44,15 @@ pub fn points_text(gap: f64) -> String {
     }
 }
 
+/// A project's name in the lists: carried-forward figures are marked 沿用上月.
+pub fn listed_name(r: &ProjectRecord) -> String {
+    if r.carried {
+        format!("{}（沿用上月）", r.name)
+    } else {
+        r.name.clone()
+    }
+}
+
 /// 亿元 with two decimals.
 pub fn yi(y: i64) -> String {
     crate::parse::fmt_amount(y, crate::parse::MoneyUnit::Yi)
@@ -575,7 +584,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             (
                 vec![
                     Val::Text(r.code.clone()),
-                    Val::Text(r.name.clone()),
+                    Val::Text(listed_name(r)),
                     Val::Text(r.unit.clone()),
                     Val::Money(r.annual_plan),
                     Val::Money(r.ytd_done),
@@ -632,7 +641,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             (
                 vec![
                     Val::Text(r.code.clone()),
-                    Val::Text(r.name.clone()),
+                    Val::Text(listed_name(r)),
                     Val::Text(r.unit.clone()),
                     Val::Text(r.nature.label().into()),
                     Val::Text(r.planned_start.clone().unwrap_or_default()),
@@ -690,7 +699,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 vec![
                     Val::Text(r.unit.clone()),
                     Val::Text(r.code.clone()),
-                    Val::Text(r.name.clone()),
+                    Val::Text(listed_name(r)),
                     Val::Text(r.problems.clone()),
                     Val::Text(r.coordination.clone()),
                 ],

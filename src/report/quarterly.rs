@@ -528,7 +528,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
                 vec![
                     Val::Text(f.light.label().into()),
                     Val::Text(r.code.clone()),
-                    Val::Text(r.name.clone()),
+                    Val::Text(super::monthly::listed_name(r)),
                     Val::Text(r.unit.clone()),
                     Val::Money(r.annual_plan),
                     Val::Money(r.ytd_done),

@@ -351,3 +351,77 @@ fn bad_period_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_waived_warning_is_shown_as_confirmed_and_sends_no_feedback() {
+    let planted: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/planted.json")).unwrap(),
+    )
+    .unwrap();
+    let w210 = planted.iter().find(|p| p["check"] == "W210").unwrap();
+    let (code, period) = (
+        w210["project_code"].as_str().unwrap(),
+        w210["period"].as_str().unwrap(),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    for entry in std::fs::read_dir(root().join("samples/inbox")).unwrap() {
+        let dir = entry.unwrap().path();
+        let dest = inbox.join(dir.file_name().unwrap());
+        std::fs::create_dir_all(&dest).unwrap();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dest.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        inbox.join("waivers.toml"),
+        format!("[[waiver]]\nprogram = \"digital-economy\"\nproject = \"{code}\"\ncheck = \"W210\"\nreason = \"已电话核实\"\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "run",
+            "--quiet",
+            "--pipeline",
+            "digital-economy",
+            "--period",
+            period,
+            "--inbox",
+        ])
+        .arg(&inbox)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let m = manifest(&out, "digital-economy", period);
+    let f = m["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "W210")
+        .expect("W210 still listed");
+    assert_eq!(f["waived"], true);
+    let s = sheet(
+        &workbook_path(&out, "digital-economy", "数字经济重点项目", period),
+        "校验问题",
+    );
+    let (ci, li) = (col(&s, "编号"), col(&s, "级别"));
+    let row = (3..s.height())
+        .find(|&r| text(s.get((r, ci)).unwrap()) == "W210")
+        .unwrap();
+    assert_eq!(text(s.get((row, li)).unwrap()), "已核实");
+    let unit = w210["unit"].as_str().unwrap();
+    let fb = out
+        .join("digital-economy")
+        .join(period)
+        .join("feedback")
+        .join(format!("{unit}-退回修改-{period}.xlsx"));
+    assert!(
+        !fb.exists(),
+        "a unit whose only finding is waived gets no feedback workbook"
+    );
+}
