@@ -9,7 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::str::FromStr;
 
-use crate::text::{to_halfwidth, HeaderUnit};
+use crate::text::{to_halfwidth, to_halfwidth_char, HeaderUnit};
 
 /// Whole 元. Every amount in the pipeline is one of these.
 pub type Yuan = i64;
@@ -325,11 +325,22 @@ pub enum Status {
 impl Status {
     /// Parses the words units use (`未开工`, `已开工`, `在建`, `续建`, `已竣工`, `建成投产`, `是`/`否` …).
     pub fn parse(raw: &str) -> Option<Status> {
-        let s: String = to_halfwidth(raw)
+        // Most cells are already clean: match them without allocating.
+        let t = raw.trim();
+        let folded: String;
+        let s = if t
             .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        Some(match s.as_str() {
+            .all(|c| !c.is_whitespace() && to_halfwidth_char(c) == c)
+        {
+            t
+        } else {
+            folded = to_halfwidth(t)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            folded.as_str()
+        };
+        Some(match s {
             "未开工" | "否" | "前期" | "前期工作" | "待开工" | "未动工" | "筹建" => {
                 Status::NotStarted
             }

@@ -612,7 +612,8 @@ fn read_one(
         let detail = format!("文件过大（{} 字节），请确认是否为台账文件", file.size);
         return rejected(file, by_name, "E001", detail);
     }
-    let raw = match ingest::read(file.format, &bytes) {
+    let timeout = std::time::Duration::from_secs(ingest::READ_TIMEOUT_SECS);
+    let raw = match ingest::read_bounded(file.format, bytes, timeout) {
         Ok(raw) => raw,
         Err(e) => {
             let id = e.check_id();
@@ -620,7 +621,6 @@ fn read_one(
             return rejected(file, by_name, id, detail);
         }
     };
-    drop(bytes);
     match normalize::classify_program(&name, &raw, ctx) {
         Some(pi) => {
             let pf = normalize::parse_file(file, raw, pi, ctx);

@@ -9,6 +9,11 @@ pub fn to_halfwidth(s: &str) -> String {
     s.chars().map(fold_char).collect()
 }
 
+/// One character folded as [`to_halfwidth`] does.
+pub fn to_halfwidth_char(c: char) -> char {
+    fold_char(c)
+}
+
 fn fold_char(c: char) -> char {
     match c {
         '\u{3000}' | '\u{00A0}' => ' ',

@@ -23,6 +23,8 @@ pub enum IngestError {
     Corrupt(String),
     #[error("文件过大或单元格数量异常（{0}），为安全起见拒绝读取")]
     TooLarge(String),
+    #[error("读取超过 {0} 秒仍未完成，文件结构可能异常，为安全起见放弃读取")]
+    Timeout(u64),
 }
 
 impl IngestError {
@@ -32,13 +34,37 @@ impl IngestError {
             IngestError::Encrypted => "E002",
             IngestError::Empty => "E004",
             IngestError::WpsEt | IngestError::NotSpreadsheet => "E003",
-            IngestError::Corrupt(_) | IngestError::TooLarge(_) => "E001",
+            IngestError::Corrupt(_) | IngestError::TooLarge(_) | IngestError::Timeout(_) => "E001",
         }
     }
 }
 
 /// Most cells one sheet may expand to (guards against repeated-cell bombs).
 pub const MAX_CELLS: u64 = 20_000_000;
+
+/// Most seconds one file may take to read; a slower reader is abandoned.
+pub const READ_TIMEOUT_SECS: u64 = 60;
+
+/// [`read`] under a watchdog: the reader runs on its own thread and a file that
+/// takes longer than `timeout` is refused (the thread is left to finish alone),
+/// so no single file can hang the month-end run.
+pub fn read_bounded(
+    format: FileFormat,
+    bytes: Vec<u8>,
+    timeout: std::time::Duration,
+) -> Result<RawWorkbook, IngestError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("taizhang-read".to_string())
+        .spawn(move || {
+            let _ = tx.send(read(format, &bytes));
+        });
+    if spawned.is_err() {
+        return Err(IngestError::Corrupt("无法启动读取线程".to_string()));
+    }
+    rx.recv_timeout(timeout)
+        .unwrap_or(Err(IngestError::Timeout(timeout.as_secs())))
+}
 
 /// Reads a file's bytes according to its sniffed format. A panic inside a
 /// reader (calamine on a malformed file) is caught and reported as a corrupt
@@ -320,10 +346,12 @@ impl<'a> XlsxParts<'a> {
 
 fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
     use std::io::Read;
+    const LIMIT: u64 = 512 * 1024 * 1024;
     let f = zip.by_name(name).ok()?;
-    // Never inflate past a sane size (zip bombs): the part is skipped instead.
-    let mut s = String::new();
-    f.take(512 * 1024 * 1024).read_to_string(&mut s).ok()?;
+    // Sized once from the declared size (no doubling and copying as it grows);
+    // never inflated past a sane size (zip bombs): the part is skipped instead.
+    let mut s = String::with_capacity(f.size().min(LIMIT) as usize);
+    f.take(LIMIT).read_to_string(&mut s).ok()?;
     Some(s)
 }
 
@@ -939,6 +967,23 @@ mod tests {
             bytes.extend(body);
             let _ = read(format, &bytes);
         }
+    }
+
+    #[test]
+    fn bounded_read_returns_the_result_or_times_out() {
+        let wb = read_bounded(
+            FileFormat::Csv,
+            "项目名称,总投资\n甲,1\n".as_bytes().to_vec(),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(wb.sheets[0].rows.len(), 2);
+        let err = read_bounded(
+            FileFormat::Csv,
+            vec![b'a'; 10],
+            std::time::Duration::from_nanos(1),
+        );
+        assert!(matches!(err, Err(IngestError::Timeout(_)) | Ok(_)));
     }
 
     #[test]

@@ -502,7 +502,7 @@ fn parse_table(
             continue;
         }
         let has_code = match cols.get("code").map(|c| sheet.cell(r, *c)) {
-            Some(Cell::Text(t)) => is_project_code(&clean_code(t)),
+            Some(Cell::Text(t)) => is_project_code(t) || is_project_code(&clean_code(t)),
             _ => false,
         };
         // Rows with a valid code are data; only the others can be totals, groups or footers.
@@ -824,9 +824,11 @@ fn extract_row(
     let r = row.row;
     let code_col = row.cols.get("code").copied();
     if let Some(c) = code_col {
-        row.code = text_value(sheet.cell(r, c))
-            .map(|s| clean_code(&s))
-            .filter(|c| !c.is_empty());
+        row.code = match sheet.cell(r, c) {
+            Cell::Text(t) if !crate::parse::is_null_marker(t) => Some(clean_code(t)),
+            other => text_value(other).map(|s| clean_code(&s)),
+        }
+        .filter(|c| !c.is_empty());
     }
     let code_for_loc = row.code.clone().unwrap_or_default();
     // Addresses are formatted only when a finding is made.
@@ -888,7 +890,13 @@ fn extract_row(
                 }
             }
             FieldKind::Status => {
-                if let Some(t) = text_value(cell) {
+                let parsed = match cell {
+                    Cell::Text(t) => Status::parse(t),
+                    _ => None,
+                };
+                if let Some(s) = parsed {
+                    row.status = Some(s);
+                } else if let Some(t) = text_value(cell) {
                     match Status::parse(&t) {
                         Some(s) => row.status = Some(s),
                         None => push(

@@ -53,6 +53,7 @@ fn kind(e: &IngestError) -> &'static str {
         IngestError::NotSpreadsheet => "not a spreadsheet",
         IngestError::Corrupt(_) => "corrupt",
         IngestError::TooLarge(_) => "too large",
+        IngestError::Timeout(_) => "timed out",
     }
 }
 
