@@ -259,16 +259,20 @@ fn merges(dims: Vec<calamine::Dimensions>) -> Vec<Merge> {
         .collect()
 }
 
+/// Worksheets (not chart sheets) of a workbook with their visibility, in order.
+fn worksheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(wb: &R) -> Vec<(String, bool)> {
+    wb.sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect()
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     wb.with_header_row(calamine::HeaderRow::Row(0));
     let is_1904 = wb.has_1904_epoch();
-    let meta: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
-        .collect();
+    let meta = worksheets(&wb);
     let mut parts = XlsxParts::open(bytes);
     let mut sheets = Vec::new();
     for (name, visible) in meta {
@@ -494,12 +498,7 @@ fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, Ing
     let mut wb = calamine::Xls::new_with_options(Cursor::new(bytes), opts).map_err(corrupt)?;
     wb.with_header_row(calamine::HeaderRow::Row(0));
     let is_1904 = wb.has_1904_epoch();
-    let meta: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
-        .collect();
+    let meta = worksheets(&wb);
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let range = wb.worksheet_range(&name).map_err(corrupt)?;

@@ -44,6 +44,22 @@ pub fn points_text(gap: f64) -> String {
     }
 }
 
+/// Why a project lags: an overdue start, or its gap to 序时进度.
+pub fn lag_reason(
+    r: &ProjectRecord,
+    f: &crate::pipeline::aggregate::ProjectFlags,
+    tp: f64,
+) -> String {
+    if f.overdue_start {
+        format!(
+            "计划{}开工，至今未开工",
+            r.planned_start.clone().unwrap_or_default()
+        )
+    } else {
+        points_text(f.completion_rate - tp)
+    }
+}
+
 /// A project's name in the lists: carried-forward figures are marked 沿用上月.
 pub fn listed_name(r: &ProjectRecord) -> String {
     if r.carried {
@@ -86,33 +102,43 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
         t.in_operation,
         t.lagging
     ));
+    // At or above 序时进度, decided exactly: ytd × 12 ≥ plan × month.
     let ahead: Vec<&str> = s
         .by_unit
         .iter()
-        .filter(|r| r.gap >= 0.0 && r.sums.projects > 0)
+        .filter(|r| {
+            r.sums.projects > 0
+                && r.sums.annual_plan > 0
+                && r.sums.ytd_done as i128 * 12 >= r.sums.annual_plan as i128 * period.month as i128
+        })
         .map(|r| r.key.as_str())
         .collect();
-    if !ahead.is_empty() {
-        p.push_str(&format!(
-            "{}等{}个地区超序时进度",
-            ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"),
-            ahead.len()
-        ));
-    }
     let red: Vec<&str> = s
         .by_unit
         .iter()
         .filter(|r| r.light == Light::Red && r.sums.projects > 0)
         .map(|r| r.key.as_str())
         .collect();
-    if !red.is_empty() {
-        p.push_str(&format!(
-            "；{}落后序时进度30个百分点以上，亮红灯",
-            red.join("、")
+    let mut clauses = Vec::new();
+    if !ahead.is_empty() {
+        clauses.push(format!(
+            "{}等{}个地区超序时进度",
+            ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"),
+            ahead.len()
         ));
     }
-    p.push('。');
-    p.replace("。。", "。").replace("；。", "。")
+    if !red.is_empty() {
+        clauses.push(format!(
+            "{}落后序时进度{:.0}个百分点以上，亮红灯",
+            red.join("、"),
+            spec.lights.red_below * 100.0
+        ));
+    }
+    if !clauses.is_empty() {
+        p.push_str(&clauses.join("；"));
+        p.push('。');
+    }
+    p
 }
 
 fn group_table_rows(
@@ -573,14 +599,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .map(|&i| {
             let r = &inp.records[i];
             let f = &s.project_flags[i];
-            let why = if f.overdue_start {
-                format!(
-                    "计划{}开工，至今未开工",
-                    r.planned_start.clone().unwrap_or_default()
-                )
-            } else {
-                points_text(f.completion_rate - tp)
-            };
+            let why = lag_reason(r, f, tp);
             (
                 vec![
                     Val::Text(r.code.clone()),
@@ -879,4 +898,89 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
 
     save(&mut wb, &path)?;
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Nature, Status};
+    use crate::pipeline::aggregate::{summarize, AggregateInput};
+
+    fn rec(code: &str, unit: &str, plan: i64, ytd: i64) -> ProjectRecord {
+        ProjectRecord {
+            code: code.into(),
+            name: code.into(),
+            unit_id: unit.into(),
+            unit: unit.into(),
+            county: String::new(),
+            category: "信息基础设施".into(),
+            group: String::new(),
+            nature: Nature::Continuing,
+            total_investment: plan * 3,
+            annual_plan: plan,
+            planned_start: None,
+            reported: true,
+            carried: false,
+            month_done: 0,
+            ytd_done: ytd,
+            since_start_done: None,
+            status: Status::UnderConstruction,
+            start_date: None,
+            progress: String::new(),
+            problems: String::new(),
+            coordination: String::new(),
+            source: String::new(),
+        }
+    }
+
+    fn paragraph_for(records: &[ProjectRecord], month: u32) -> String {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let spec =
+            crate::config::load_pipeline(&root.join("pipelines/new-infra.toml"), &root).unwrap();
+        let units = crate::seeds::Units::new(vec![]);
+        let ids: Vec<String> = vec!["360100".into(), "360200".into()];
+        let period = Period { year: 2023, month };
+        let ey = Default::default();
+        let s = summarize(&AggregateInput {
+            spec: &spec,
+            units: &units,
+            unit_ids: &ids,
+            period,
+            records,
+            end_years: &ey,
+            history: &[],
+        })
+        .unwrap();
+        paragraph(&spec, &s, period)
+    }
+
+    #[test]
+    fn paragraph_punctuation_with_only_red_units() {
+        // 6 months: 序时进度 50%; both units far behind, one red.
+        let p = paragraph_for(
+            &[
+                rec("a", "360100", 1_000_000, 100_000),
+                rec("b", "360200", 1_000_000, 350_000),
+            ],
+            6,
+        );
+        assert!(
+            p.ends_with("360100落后序时进度30个百分点以上，亮红灯。"),
+            "{p}"
+        );
+        assert!(!p.contains("。；") && !p.contains("。。"), "{p}");
+    }
+
+    #[test]
+    fn exactly_on_time_progress_counts_as_ahead() {
+        // 6 months: 500,000 of 1,000,000 is exactly 序时进度.
+        let p = paragraph_for(
+            &[
+                rec("a", "360100", 1_000_000, 500_000),
+                rec("b", "360200", 1_000_000, 100_000),
+            ],
+            6,
+        );
+        assert!(p.contains("360100等1个地区超序时进度；360200落后"), "{p}");
+    }
 }

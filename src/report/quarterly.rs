@@ -516,14 +516,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         .map(|&i| {
             let r = &inp.records[i];
             let f = &end.project_flags[i];
-            let why = if f.overdue_start {
-                format!(
-                    "计划{}开工，至今未开工",
-                    r.planned_start.clone().unwrap_or_default()
-                )
-            } else {
-                points_text(f.completion_rate - tp)
-            };
+            let why = super::monthly::lag_reason(r, f, tp);
             (
                 vec![
                     Val::Text(f.light.label().into()),

@@ -524,3 +524,1166 @@ fn q1_q2_notifications_exist_and_quarterly_rewrites_them_identically() {
         assert!(after == b, "{p} Q2 differs after `taizhang quarterly`");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Every other sheet recomputed from 项目明细 (issue 5, item 5): 汇总 and its
+// paragraph, 趋势, 分类别/分赛道, 分批次, 项目明细's own 合计/完成率/灯号,
+// 滞后项目, 未开工项目, 问题清单, 未报送; the quarterly 通报, 落后序时进度,
+// 滞后项目, 开工投产, 逐月情况. Only the pipeline file, the library seed
+// (批次, 建设年限), manifest.json (W402) and, for 需协调事项 (not a column of
+// 项目明细), the stored records are read besides the workbooks.
+
+/// What the reports need from the pipeline file.
+struct Spec {
+    name: String,
+    target_text: String,
+    target_yuan: i64,
+    category_label: String,
+    group_label: Option<String>,
+    lagging_gap: f64,
+    honor: usize,
+    shame: usize,
+}
+
+fn spec(program: &str) -> Spec {
+    let src = std::fs::read_to_string(root().join(format!("pipelines/{program}.toml"))).unwrap();
+    let t: toml::Table = toml::from_str(&src).unwrap();
+    let s = |k: &str| t.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let target_text = s("annual_target").unwrap();
+    let at = target_text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap();
+    let (n, u) = target_text.split_at(at);
+    let factor: i64 = match u {
+        "亿元" => 100_000_000,
+        "万元" => 10_000,
+        "元" => 1,
+        other => panic!("target unit {other}"),
+    };
+    let table = |k: &str| t.get(k).and_then(|v| v.as_table()).unwrap().clone();
+    let lights = table("lights");
+    let q = table("quarterly");
+    Spec {
+        name: s("name").unwrap(),
+        target_yuan: (n.parse::<f64>().unwrap() * factor as f64).round() as i64,
+        target_text,
+        category_label: s("category_label").unwrap(),
+        group_label: s("group_label"),
+        lagging_gap: lights["lagging_gap"].as_float().unwrap(),
+        honor: q["honor_count"].as_integer().unwrap() as usize,
+        shame: q["shame_count"].as_integer().unwrap() as usize,
+    }
+}
+
+/// Per project code: (批次, last year of 建设年限) from the library seed.
+fn library(program: &str) -> BTreeMap<String, (String, Option<i32>)> {
+    let path = root().join(format!("seeds/{program}-library.xlsx"));
+    let mut wb = open_workbook_auto(&path).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let r = wb.worksheet_range(&name).unwrap();
+    let hdr = (0..r.height())
+        .find(|&i| (0..r.width()).any(|c| text(&cell(&r, i, c)) == "项目代码"))
+        .unwrap();
+    let at = |h: &str| (0..r.width()).find(|&c| text(&cell(&r, hdr, c)) == h);
+    let (code_c, years_c, batch_c) = (at("项目代码").unwrap(), at("建设年限").unwrap(), at("批次"));
+    (hdr + 1..r.height())
+        .filter(|&i| !text(&cell(&r, i, code_c)).trim().is_empty())
+        .map(|i| {
+            let years = text(&cell(&r, i, years_c));
+            let end = years
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|p| p.len() == 4)
+                .filter_map(|p| p.parse().ok())
+                .next_back();
+            let batch = batch_c.map(|c| text(&cell(&r, i, c))).unwrap_or_default();
+            (text(&cell(&r, i, code_c)).trim().to_string(), (batch, end))
+        })
+        .collect()
+}
+
+/// One row of 项目明细.
+#[derive(Debug, Clone)]
+struct Proj {
+    code: String,
+    name: String,
+    unit: String,
+    category: String,
+    nature: String,
+    planned: String,
+    total: i64,
+    plan: i64,
+    month: i64,
+    ytd: i64,
+    rate_cell: f64,
+    status: String,
+    light_cell: String,
+    source: String,
+    problems: String,
+}
+
+impl Proj {
+    fn due_start(&self, month: u32) -> bool {
+        self.nature == "续建"
+            || self
+                .planned
+                .split_once('-')
+                .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+                .is_some_and(|(y, m)| (y, m) <= (2023, month))
+    }
+    fn started(&self) -> bool {
+        self.status != "未开工" || self.nature == "续建"
+    }
+    fn overdue(&self, month: u32) -> bool {
+        self.due_start(month) && self.status == "未开工"
+    }
+    fn rate(&self) -> f64 {
+        rate(self.ytd, self.plan)
+    }
+    /// Overdue start, or completion rate below 序时进度 − gap (exact in integers).
+    fn lagging(&self, month: u32, gap: f64) -> bool {
+        let gap_thousandths = (gap * 1000.0).round() as i128;
+        // ytd / plan < month / 12 − gap/1000  ⇔  ytd·12000 < plan·(1000·month − 12·gap)
+        self.overdue(month)
+            || self.plan > 0
+                && (self.ytd as i128) * 12_000
+                    < (self.plan as i128) * (1000 * i128::from(month) - 12 * gap_thousandths)
+    }
+    fn in_operation(&self) -> bool {
+        self.status == "已竣工" || self.status == "已投产"
+    }
+    fn listed_name(&self) -> String {
+        if self.source == "沿用上月" {
+            format!("{}（沿用上月）", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// The 合计 row of 项目明细 and its projects in row order.
+fn detail(path: &Path) -> (Vec<Data>, Vec<Proj>) {
+    let d = sheet(path, "项目明细");
+    let c = |h: &str| col(&d, h);
+    assert_eq!(text(&cell(&d, 3, 0)), "合计");
+    let total_row: Vec<Data> = (0..d.width()).map(|i| cell(&d, 3, i)).collect();
+    let rows = (4..d.height())
+        .filter(|&r| {
+            let code = text(&cell(&d, r, 0));
+            !code.is_empty() && !code.starts_with("注")
+        })
+        .map(|r| {
+            let t = |h: &str| text(&cell(&d, r, c(h)));
+            let y = |h: &str| yuan(&cell(&d, r, c(h)));
+            Proj {
+                code: t("项目代码"),
+                name: t("项目名称"),
+                unit: t("责任单位"),
+                category: t("类别"),
+                nature: t("建设性质"),
+                planned: t("计划开工时间"),
+                total: y("总投资"),
+                plan: y("年度计划投资"),
+                month: y("本月完成投资"),
+                ytd: y("累计完成投资"),
+                rate_cell: num(&cell(&d, r, c("完成率"))),
+                status: t("建设状态"),
+                light_cell: t("灯号"),
+                source: t("数据来源"),
+                problems: t("存在问题"),
+            }
+        })
+        .collect();
+    (total_row, rows)
+}
+
+/// The key a breakdown sheet groups projects by.
+type GroupKey = Box<dyn Fn(&Proj) -> String>;
+
+/// Sums and counts of a set of projects.
+#[derive(Debug, Default, Clone)]
+struct Agg {
+    projects: i64,
+    reported: i64,
+    carried: i64,
+    plan: i64,
+    month: i64,
+    ytd: i64,
+    started: i64,
+    due_start: i64,
+    in_op: i64,
+    due_op: i64,
+    lagging: i64,
+}
+
+impl Agg {
+    fn add(&mut self, p: &Proj, month: u32, gap: f64, end_year: Option<i32>) {
+        self.projects += 1;
+        self.reported += i64::from(p.source == "已报送");
+        self.carried += i64::from(p.source == "沿用上月");
+        self.plan += p.plan;
+        self.month += p.month;
+        self.ytd += p.ytd;
+        self.started += i64::from(p.started());
+        self.due_start += i64::from(p.due_start(month));
+        self.in_op += i64::from(p.in_operation());
+        self.due_op += i64::from(end_year.is_some_and(|y| y <= 2023));
+        self.lagging += i64::from(p.lagging(month, gap));
+    }
+    fn rate(&self) -> f64 {
+        rate(self.ytd, self.plan)
+    }
+    fn start_rate(&self) -> f64 {
+        rate(self.started, self.due_start)
+    }
+    fn op_rate(&self) -> f64 {
+        rate(self.in_op, self.due_op)
+    }
+    /// Reached 序时进度, exactly.
+    fn reached(&self, month: u32) -> bool {
+        self.plan > 0 && self.ytd as i128 * 12 >= self.plan as i128 * i128::from(month)
+    }
+}
+
+/// One month of one program, recomputed from its 项目明细.
+struct Month {
+    path: PathBuf,
+    month: u32,
+    total_row: Vec<Data>,
+    projects: Vec<Proj>,
+    all: Agg,
+    /// Units in 分地区 order (the program's unit list).
+    units: Vec<(String, Agg)>,
+}
+
+impl Month {
+    fn load(out: &Path, program: &str, month: u32) -> Month {
+        let sp = spec(program);
+        let lib = library(program);
+        let path = monthly_path(out, program, &sp.name, month);
+        let (total_row, projects) = detail(&path);
+        let mut all = Agg::default();
+        let mut by: BTreeMap<String, Agg> = BTreeMap::new();
+        for p in &projects {
+            let ey = lib.get(&p.code).and_then(|l| l.1);
+            all.add(p, month, sp.lagging_gap, ey);
+            by.entry(p.unit.clone())
+                .or_default()
+                .add(p, month, sp.lagging_gap, ey);
+        }
+        let u = sheet(&path, "分地区");
+        let units = (4..u.height())
+            .map(|r| text(&cell(&u, r, 0)))
+            .filter(|k| !k.is_empty() && !k.starts_with("注"))
+            .map(|k| {
+                let s = by.get(&k).cloned().unwrap_or_default();
+                (k, s)
+            })
+            .collect();
+        Month {
+            path,
+            month,
+            total_row,
+            projects,
+            all,
+            units,
+        }
+    }
+    fn tp(&self) -> f64 {
+        self.month as f64 / 12.0
+    }
+    /// Units with recomputed ranks (the stated rule).
+    fn ranks(&self) -> BTreeMap<String, usize> {
+        let as_unit: Vec<(String, Unit)> = self
+            .units
+            .iter()
+            .map(|(k, a)| {
+                (
+                    k.clone(),
+                    Unit {
+                        plan: a.plan,
+                        ytd: a.ytd,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        ranks(&as_unit)
+    }
+    fn unit(&self, k: &str) -> Agg {
+        self.units
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Tenths, rounded half away from zero, of the exact fraction a / b.
+fn tenths(a: i128, b: i128) -> i128 {
+    assert!(b > 0);
+    let q = (a.abs() * 2 + b) / (2 * b);
+    if a < 0 {
+        -q
+    } else {
+        q
+    }
+}
+
+fn one_decimal(t: i128) -> String {
+    format!(
+        "{}{}.{}",
+        if t < 0 { "-" } else { "" },
+        t.abs() / 10,
+        t.abs() % 10
+    )
+}
+
+/// a / b as a percentage with one decimal (0.0 when b is 0).
+fn pct(a: i64, b: i64) -> String {
+    if b == 0 {
+        return "0.0".into();
+    }
+    one_decimal(tenths(a as i128 * 1000, b as i128))
+}
+
+/// 超/落后序时进度X.X个百分点 of ytd / plan against month / 12, exactly.
+fn points(ytd: i64, plan: i64, month: u32) -> String {
+    // (ytd/plan − month/12) × 1000 tenths of a point.
+    let t = if plan == 0 {
+        tenths(-(i128::from(month)) * 1000, 12)
+    } else {
+        tenths(
+            (ytd as i128 * 12 - plan as i128 * i128::from(month)) * 1000,
+            plan as i128 * 12,
+        )
+    };
+    if t >= 0 {
+        format!("超序时进度{}个百分点", one_decimal(t))
+    } else {
+        format!("落后序时进度{}个百分点", one_decimal(-t))
+    }
+}
+
+/// 元 as 亿元 with two decimals (half away from zero), thousands grouped.
+fn yi(y: i64) -> String {
+    let cents = (y.unsigned_abs() + 500_000) / 1_000_000;
+    let int = (cents / 100).to_string();
+    let mut g = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            g.push(',');
+        }
+        g.push(c);
+    }
+    format!("{}{g}.{:02}", if y < 0 { "-" } else { "" }, cents % 100)
+}
+
+/// Value and note of the 指标 row `label` of a 指标/数值/说明 sheet.
+fn kv(r: &calamine::Range<Data>, label: &str) -> (Data, String) {
+    let row = (3..r.height())
+        .find(|&i| text(&cell(r, i, 0)) == label)
+        .unwrap_or_else(|| panic!("no row {label}"));
+    (cell(r, row, 1), text(&cell(r, row, 2)))
+}
+
+/// The paragraph under a 指标 table: the longest text of column A.
+fn paragraph_of(r: &calamine::Range<Data>) -> String {
+    (3..r.height())
+        .map(|i| text(&cell(r, i, 0)))
+        .filter(|t| t.starts_with("截至") || t.starts_with("2023年第"))
+        .max_by_key(|t| t.len())
+        .unwrap_or_default()
+}
+
+/// W402 units of a month from manifest.json.
+fn w402_units(out: &Path, program: &str, month: u32) -> Vec<String> {
+    let p = out
+        .join(program)
+        .join(format!("2023-{month:02}"))
+        .join("manifest.json");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    m["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "W402")
+        .map(|f| f["unit"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// 需协调事项 per project code from the stored records of a month (the only
+/// figure of the reports that 项目明细 does not show).
+fn coordination(out: &Path, program: &str, month: u32) -> BTreeMap<String, String> {
+    let p = out
+        .join("history")
+        .join(program)
+        .join(format!("2023-{month:02}.json"));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    m["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap().to_string(),
+                r["coordination"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn light_of(a: &Agg, tp: f64) -> &'static str {
+    light(a.rate(), tp)
+}
+
+/// Projects' flags in 项目明细 itself: 合计 row, each 完成率 and 灯号.
+fn check_detail(m: &Month, what: &str) {
+    let d = sheet(&m.path, "项目明细");
+    let c = |h: &str| col(&d, h);
+    let tr = &m.total_row;
+    assert_eq!(
+        text(&tr[1]),
+        format!("{}个项目", m.projects.len()),
+        "{what}"
+    );
+    let sum = |f: fn(&Proj) -> i64| m.projects.iter().map(f).sum::<i64>();
+    assert_eq!(
+        yuan(&tr[c("总投资")]),
+        sum(|p| p.total),
+        "{what} 合计总投资"
+    );
+    assert_eq!(yuan(&tr[c("年度计划投资")]), m.all.plan, "{what} 合计计划");
+    assert_eq!(yuan(&tr[c("本月完成投资")]), m.all.month, "{what} 合计本月");
+    assert_eq!(yuan(&tr[c("累计完成投资")]), m.all.ytd, "{what} 合计累计");
+    close(
+        num(&tr[c("完成率")]),
+        m.all.rate(),
+        0.0005,
+        &format!("{what} 合计完成率"),
+    );
+    for p in &m.projects {
+        let w = format!("{what} {}", p.code);
+        close(p.rate_cell, p.rate(), 0.0005, &format!("{w} 完成率"));
+        assert_eq!(p.light_cell, light(p.rate(), m.tp()), "{w} 灯号");
+        assert!(
+            ["已报送", "沿用上月", "未报送"].contains(&p.source.as_str()),
+            "{w} 数据来源"
+        );
+    }
+}
+
+#[test]
+fn huizong_and_its_paragraph_are_recomputed_from_the_detail() {
+    let out = run_once();
+    for (program, _) in programs() {
+        let sp = spec(program);
+        for month in 1..=7u32 {
+            let what = format!("{program} 2023-{month:02} 汇总");
+            let m = Month::load(out, program, month);
+            check_detail(&m, &format!("{program} 2023-{month:02} 项目明细"));
+            let a = &m.all;
+            let tp = m.tp();
+            let s = sheet(&m.path, "汇总");
+            let int = |label: &str| num(&kv(&s, label).0) as i64;
+            let money = |label: &str| yuan(&kv(&s, label).0);
+            let rt = |label: &str| num(&kv(&s, label).0);
+            assert_eq!(int("项目总数（个）"), a.projects, "{what} 项目总数");
+            assert_eq!(int("本期已报送项目（个）"), a.reported, "{what} 已报送");
+            assert_eq!(int("沿用上月数据项目（个）"), a.carried, "{what} 沿用上月");
+            assert_eq!(money("年度计划投资（万元）"), a.plan, "{what} 年度计划");
+            assert_eq!(
+                money("年度投资目标（万元）"),
+                sp.target_yuan,
+                "{what} 年度目标"
+            );
+            assert_eq!(kv(&s, "年度投资目标（万元）").1, sp.target_text, "{what}");
+            assert_eq!(money("本月完成投资（万元）"), a.month, "{what} 本月");
+            assert_eq!(
+                money(&format!("1-{month}月累计完成投资（万元）")),
+                a.ytd,
+                "{what} 累计"
+            );
+            close(
+                rt("投资完成率"),
+                a.rate(),
+                0.0005,
+                &format!("{what} 完成率"),
+            );
+            close(rt("序时进度"), tp, 0.0005, &format!("{what} 序时进度"));
+            close(
+                rt("较序时进度（百分点）"),
+                (a.rate() - tp) * 100.0,
+                0.05,
+                &format!("{what} 较序时"),
+            );
+            close(
+                rt("目标完成率"),
+                rate(a.ytd, sp.target_yuan),
+                0.0005,
+                &format!("{what} 目标完成率"),
+            );
+            close(
+                rt("开工率"),
+                a.start_rate(),
+                0.0005,
+                &format!("{what} 开工率"),
+            );
+            close(rt("投产率"), a.op_rate(), 0.0005, &format!("{what} 投产率"));
+            assert_eq!(int("滞后项目（个）"), a.lagging, "{what} 滞后项目");
+            let not_started = m.projects.iter().filter(|p| p.status == "未开工").count();
+            assert_eq!(
+                int("未开工项目（个）"),
+                not_started as i64,
+                "{what} 未开工项目"
+            );
+            let missing = w402_units(out, program, month);
+            assert_eq!(
+                int("未报送单位（个）"),
+                missing.len() as i64,
+                "{what} 未报送单位"
+            );
+            assert_eq!(kv(&s, "未报送单位（个）").1, missing.join("、"), "{what}");
+            for u in &missing {
+                assert_eq!(m.unit(u).reported, 0, "{what}: {u} sent nothing");
+            }
+
+            // The 通报 paragraph.
+            let mut want = format!(
+                "截至{month}月底，全省{}累计完成投资{}亿元，占年度计划的{}%，{}；{month}月当月完成投资{}亿元。年度目标{}，已完成{}%。{}个项目中，已开工{}个，开工率{}%；建成投产{}个；滞后项目{}个。",
+                sp.name,
+                yi(a.ytd),
+                pct(a.ytd, a.plan),
+                points(a.ytd, a.plan, month),
+                yi(a.month),
+                sp.target_text,
+                pct(a.ytd, sp.target_yuan),
+                a.projects,
+                a.started,
+                pct(a.started, a.due_start),
+                a.in_op,
+                a.lagging,
+            );
+            let ahead: Vec<&str> = m
+                .units
+                .iter()
+                .filter(|(_, u)| u.projects > 0 && u.reached(month))
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let red: Vec<&str> = m
+                .units
+                .iter()
+                .filter(|(_, u)| u.projects > 0 && light_of(u, tp) == "红灯")
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let mut tail = Vec::new();
+            if !ahead.is_empty() {
+                tail.push(format!(
+                    "{}等{}个地区超序时进度",
+                    ahead[..ahead.len().min(3)].join("、"),
+                    ahead.len()
+                ));
+            }
+            if !red.is_empty() {
+                tail.push(format!(
+                    "{}落后序时进度30个百分点以上，亮红灯",
+                    red.join("、")
+                ));
+            }
+            if !tail.is_empty() {
+                want.push_str(&tail.join("；"));
+                want.push('。');
+            }
+            assert_eq!(paragraph_of(&s), want, "{what} paragraph");
+        }
+    }
+}
+
+#[test]
+fn trend_rows_equal_each_months_detail() {
+    let out = run_once();
+    for (program, _) in programs() {
+        let months: Vec<Month> = (1..=7).map(|m| Month::load(out, program, m)).collect();
+        for m in &months {
+            let what = format!("{program} 2023-{:02} 趋势", m.month);
+            let t = sheet(&m.path, "趋势");
+            let c = |h: &str| col(&t, h);
+            let rows: Vec<usize> = (3..t.height())
+                .filter(|&r| text(&cell(&t, r, 0)).starts_with("2023年1-"))
+                .collect();
+            assert_eq!(rows.len(), m.month as usize, "{what}: one row a month");
+            for (k, &r) in rows.iter().enumerate() {
+                let e = &months[k];
+                let w = format!("{what} {}月", e.month);
+                assert_eq!(
+                    text(&cell(&t, r, 0)),
+                    format!("2023年1-{}月", e.month),
+                    "{w}"
+                );
+                assert_eq!(
+                    yuan(&cell(&t, r, c("当月完成投资"))),
+                    e.all.month,
+                    "{w} 当月"
+                );
+                assert_eq!(yuan(&cell(&t, r, c("累计完成投资"))), e.all.ytd, "{w} 累计");
+                assert_eq!(
+                    yuan(&cell(&t, r, c("年度计划投资"))),
+                    e.all.plan,
+                    "{w} 计划"
+                );
+                close(
+                    num(&cell(&t, r, c("完成率"))),
+                    e.all.rate(),
+                    0.0005,
+                    &format!("{w} 完成率"),
+                );
+                close(
+                    num(&cell(&t, r, c("序时进度"))),
+                    e.tp(),
+                    0.0005,
+                    &format!("{w} 序时"),
+                );
+                close(
+                    num(&cell(&t, r, c("较序时进度(百分点)"))),
+                    (e.all.rate() - e.tp()) * 100.0,
+                    0.05,
+                    &format!("{w} 较序时"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn category_and_batch_sheets_are_recomputed_from_the_detail() {
+    let out = run_once();
+    for (program, _) in programs() {
+        let sp = spec(program);
+        let lib = library(program);
+        for month in 1..=7u32 {
+            let m = Month::load(out, program, month);
+            let mut sheets: Vec<(String, GroupKey)> = vec![(
+                format!("分{}", sp.category_label),
+                Box::new(|p: &Proj| p.category.clone()),
+            )];
+            if let Some(gl) = &sp.group_label {
+                let lib = lib.clone();
+                sheets.push((
+                    format!("分{gl}"),
+                    Box::new(move |p: &Proj| lib[&p.code].0.clone()),
+                ));
+            }
+            for (name, key) in sheets {
+                let what = format!("{program} 2023-{month:02} {name}");
+                let mut by: BTreeMap<String, Agg> = BTreeMap::new();
+                for p in &m.projects {
+                    by.entry(key(p))
+                        .or_default()
+                        .add(p, month, sp.lagging_gap, None);
+                }
+                let s = sheet(&m.path, &name);
+                let c = |h: &str| col(&s, h);
+                let check = |r: usize, a: &Agg, w: &str| {
+                    assert_eq!(
+                        num(&cell(&s, r, c("项目数"))) as i64,
+                        a.projects,
+                        "{w} 项目数"
+                    );
+                    assert_eq!(
+                        num(&cell(&s, r, c("已报送"))) as i64,
+                        a.reported,
+                        "{w} 已报送"
+                    );
+                    assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), a.plan, "{w} 计划");
+                    assert_eq!(yuan(&cell(&s, r, c("本月完成投资"))), a.month, "{w} 本月");
+                    assert_eq!(yuan(&cell(&s, r, c("累计完成投资"))), a.ytd, "{w} 累计");
+                    close(
+                        num(&cell(&s, r, c("完成率"))),
+                        a.rate(),
+                        0.0005,
+                        &format!("{w} 完成率"),
+                    );
+                    close(
+                        num(&cell(&s, r, c("较序时进度(百分点)"))),
+                        (a.rate() - m.tp()) * 100.0,
+                        0.05,
+                        &format!("{w} 较序时"),
+                    );
+                    close(
+                        num(&cell(&s, r, c("开工率"))),
+                        a.start_rate(),
+                        0.0005,
+                        &format!("{w} 开工率"),
+                    );
+                };
+                assert_eq!(text(&cell(&s, 3, 0)), "合计", "{what}");
+                check(3, &m.all, &format!("{what} 合计"));
+                let keys: Vec<String> = (4..s.height())
+                    .map(|r| text(&cell(&s, r, 0)))
+                    .take_while(|k| !k.is_empty())
+                    .collect();
+                assert_eq!(
+                    keys,
+                    by.keys().cloned().collect::<Vec<_>>(),
+                    "{what}: every group once, in key order"
+                );
+                for (i, (k, a)) in by.iter().enumerate() {
+                    check(4 + i, a, &format!("{what} {k}"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn project_lists_are_exactly_the_projects_the_definitions_give() {
+    let out = run_once();
+    for (program, _) in programs() {
+        let sp = spec(program);
+        for month in 1..=7u32 {
+            let m = Month::load(out, program, month);
+            let tp = m.tp();
+            let gap = sp.lagging_gap;
+            let pre = format!("{program} 2023-{month:02}");
+            let codes = |s: &calamine::Range<Data>, c: usize| -> Vec<String> {
+                (3..s.height())
+                    .map(|r| text(&cell(s, r, c)))
+                    .take_while(|k| !k.is_empty())
+                    .collect()
+            };
+
+            // 滞后项目: overdue start, or completion rate below 序时进度 − gap.
+            let s = sheet(&m.path, "滞后项目");
+            let c = |h: &str| col(&s, h);
+            let want: Vec<&Proj> = m
+                .projects
+                .iter()
+                .filter(|p| p.lagging(month, gap))
+                .collect();
+            assert_eq!(
+                codes(&s, c("项目代码")),
+                want.iter().map(|p| p.code.clone()).collect::<Vec<_>>(),
+                "{pre} 滞后项目: the set (in 项目明细 order)"
+            );
+            assert!(
+                text(&cell(&s, 0, 0)).ends_with(&format!("滞后项目清单（{}个）", want.len())),
+                "{pre} 滞后项目 title"
+            );
+            for (i, p) in want.iter().enumerate() {
+                let r = 3 + i;
+                let w = format!("{pre} 滞后项目 {}", p.code);
+                assert_eq!(text(&cell(&s, r, c("项目名称"))), p.listed_name(), "{w}");
+                assert_eq!(text(&cell(&s, r, c("责任单位"))), p.unit, "{w}");
+                assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), p.plan, "{w} 计划");
+                assert_eq!(yuan(&cell(&s, r, c("累计完成投资"))), p.ytd, "{w} 累计");
+                close(num(&cell(&s, r, c("完成率"))), p.rate(), 0.0005, &w);
+                assert_eq!(text(&cell(&s, r, c("建设状态"))), p.status, "{w}");
+                assert_eq!(
+                    text(&cell(&s, r, c("灯号"))),
+                    light(p.rate(), tp),
+                    "{w} 灯号"
+                );
+                let why = if p.overdue(month) {
+                    format!("计划{}开工，至今未开工", p.planned)
+                } else {
+                    points(p.ytd, p.plan, month)
+                };
+                assert_eq!(text(&cell(&s, r, c("滞后情况"))), why, "{w} 滞后情况");
+                assert_eq!(text(&cell(&s, r, c("存在问题"))), p.problems, "{w}");
+            }
+
+            // 未开工项目: every project whose status is 未开工.
+            let s = sheet(&m.path, "未开工项目");
+            let c = |h: &str| col(&s, h);
+            let want: Vec<&Proj> = m.projects.iter().filter(|p| p.status == "未开工").collect();
+            assert_eq!(
+                codes(&s, c("项目代码")),
+                want.iter().map(|p| p.code.clone()).collect::<Vec<_>>(),
+                "{pre} 未开工项目"
+            );
+            for (i, p) in want.iter().enumerate() {
+                let r = 3 + i;
+                let w = format!("{pre} 未开工项目 {}", p.code);
+                assert_eq!(text(&cell(&s, r, c("项目名称"))), p.listed_name(), "{w}");
+                assert_eq!(text(&cell(&s, r, c("责任单位"))), p.unit, "{w}");
+                assert_eq!(text(&cell(&s, r, c("建设性质"))), p.nature, "{w}");
+                assert_eq!(text(&cell(&s, r, c("计划开工时间"))), p.planned, "{w}");
+                assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), p.plan, "{w} 计划");
+                let how = if p.overdue(month) {
+                    "已逾期"
+                } else {
+                    "未到计划开工时间"
+                };
+                assert_eq!(text(&cell(&s, r, c("开工情况"))), how, "{w} 开工情况");
+                assert_eq!(text(&cell(&s, r, c("存在问题"))), p.problems, "{w}");
+            }
+
+            // 问题清单: non-empty 存在问题 or 需协调事项.
+            let coord = coordination(out, program, month);
+            let s = sheet(&m.path, "问题清单");
+            let c = |h: &str| col(&s, h);
+            let want: Vec<&Proj> = m
+                .projects
+                .iter()
+                .filter(|p| !p.problems.is_empty() || !coord[&p.code].is_empty())
+                .collect();
+            assert_eq!(
+                codes(&s, c("项目代码")),
+                want.iter().map(|p| p.code.clone()).collect::<Vec<_>>(),
+                "{pre} 问题清单"
+            );
+            for (i, p) in want.iter().enumerate() {
+                let r = 3 + i;
+                let w = format!("{pre} 问题清单 {}", p.code);
+                assert_eq!(text(&cell(&s, r, c("责任单位"))), p.unit, "{w}");
+                assert_eq!(text(&cell(&s, r, c("项目名称"))), p.listed_name(), "{w}");
+                assert_eq!(text(&cell(&s, r, c("存在问题"))), p.problems, "{w}");
+                assert_eq!(text(&cell(&s, r, c("需协调事项"))), coord[&p.code], "{w}");
+            }
+
+            // 未报送: W402 units, then every project not 已报送.
+            let s = sheet(&m.path, "未报送");
+            let mut want: Vec<[String; 4]> = w402_units(out, program, month)
+                .into_iter()
+                .map(|u| ["单位".into(), u, String::new(), "本期未报送任何文件".into()])
+                .collect();
+            want.extend(m.projects.iter().filter(|p| p.source != "已报送").map(|p| {
+                [
+                    "项目".into(),
+                    p.unit.clone(),
+                    format!("{} {}", p.code, p.name),
+                    if p.source == "沿用上月" {
+                        "沿用上月".into()
+                    } else {
+                        "未报送，按0计".into()
+                    },
+                ]
+            }));
+            let got: Vec<[String; 4]> = (3..s.height())
+                .filter(|&r| !text(&cell(&s, r, 0)).is_empty())
+                .map(|r| std::array::from_fn(|i| text(&cell(&s, r, i))))
+                .collect();
+            assert_eq!(got, want, "{pre} 未报送");
+        }
+    }
+}
+
+#[test]
+fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
+    let out = run_once();
+    for (program, name) in programs() {
+        let sp = spec(program);
+        let lib = library(program);
+        for q in 1..=2u32 {
+            let end = q * 3;
+            let qcn = QUARTER_CN[q as usize - 1];
+            let what = format!("{program} 2023Q{q}");
+            let path = quarterly_path(out, program, name, q);
+            let months: Vec<Month> = (end - 2..=end)
+                .map(|m| Month::load(out, program, m))
+                .collect();
+            let e = &months[2];
+            let a = &e.all;
+            let tp = e.tp();
+            let rk = e.ranks();
+            let qdone = |unit: Option<&str>| -> i64 {
+                months
+                    .iter()
+                    .map(|m| unit.map_or(m.all.month, |k| m.unit(k).month))
+                    .sum()
+            };
+            let ranked: Vec<&(String, Agg)> = e
+                .units
+                .iter()
+                .filter(|(_, u)| u.projects > 0 && u.plan > 0)
+                .collect();
+            let mut by_rank = ranked.clone();
+            by_rank.sort_by_key(|(k, _)| rk[k]);
+            let honor: Vec<&str> = by_rank
+                .iter()
+                .filter(|(_, u)| u.reached(end))
+                .take(sp.honor)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let shame: Vec<&str> = by_rank
+                .iter()
+                .rev()
+                .filter(|(_, u)| !u.reached(end))
+                .take(sp.shame)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let lagging: Vec<&Proj> = e
+                .projects
+                .iter()
+                .filter(|p| p.lagging(end, sp.lagging_gap))
+                .collect();
+            let n_light = |l: &str| lagging.iter().filter(|p| light(p.rate(), tp) == l).count();
+
+            // 通报
+            let s = sheet(&path, "通报");
+            let w = format!("{what} 通报");
+            let (v, note) = kv(&s, &format!("第{qcn}季度完成投资（万元）"));
+            assert_eq!(yuan(&v), qdone(None), "{w} 季度完成");
+            let mtext: Vec<String> = months.iter().map(|m| format!("{}月", m.month)).collect();
+            assert!(note.contains(&mtext.join("、")), "{w}: {note}");
+            assert_eq!(
+                yuan(&kv(&s, &format!("1-{end}月累计完成投资（万元）")).0),
+                a.ytd,
+                "{w} 累计"
+            );
+            assert_eq!(yuan(&kv(&s, "年度计划投资（万元）").0), a.plan, "{w} 计划");
+            close(
+                num(&kv(&s, "投资完成率").0),
+                a.rate(),
+                0.0005,
+                &format!("{w} 完成率"),
+            );
+            close(num(&kv(&s, "序时进度").0), tp, 0.0005, &format!("{w} 序时"));
+            close(
+                num(&kv(&s, "较序时进度（百分点）").0),
+                (a.rate() - tp) * 100.0,
+                0.05,
+                &format!("{w} 较序时"),
+            );
+            let (v, note) = kv(&s, "开工率");
+            close(num(&v), a.start_rate(), 0.0005, &format!("{w} 开工率"));
+            assert_eq!(
+                note,
+                format!("已开工{}个 ÷ 应开工{}个", a.started, a.due_start),
+                "{w}"
+            );
+            let (v, note) = kv(&s, "投产率");
+            close(num(&v), a.op_rate(), 0.0005, &format!("{w} 投产率"));
+            assert_eq!(
+                note,
+                format!("建成投产{}个 ÷ 应建成{}个", a.in_op, a.due_op),
+                "{w}"
+            );
+            assert_eq!(
+                num(&kv(&s, "滞后项目（个）").0) as usize,
+                lagging.len(),
+                "{w}"
+            );
+            let (v, note) = kv(&s, "红榜（个）");
+            assert_eq!(num(&v) as usize, honor.len(), "{w} 红榜");
+            if honor.is_empty() {
+                assert_eq!(note, "无地区达到序时进度", "{w} 红榜");
+            } else {
+                assert_eq!(note, honor.join("、"), "{w} 红榜");
+            }
+            let (v, note) = kv(&s, "黑榜（个）");
+            assert_eq!(num(&v) as usize, shame.len(), "{w} 黑榜");
+            assert_eq!(note, shame.join("、"), "{w} 黑榜");
+
+            // The 通报 paragraph.
+            let per_month: Vec<String> = months
+                .iter()
+                .map(|m| format!("{}月{}亿元", m.month, yi(m.all.month)))
+                .collect();
+            let mut want = format!(
+                "2023年第{qcn}季度，全省{}累计完成投资{}亿元，占年度计划的{}%，{}。其中第{qcn}季度完成投资{}亿元（{}）。",
+                sp.name,
+                yi(a.ytd),
+                pct(a.ytd, a.plan),
+                points(a.ytd, a.plan, end),
+                yi(qdone(None)),
+                per_month.join("，"),
+            );
+            let ahead = ranked.iter().filter(|(_, u)| u.reached(end)).count();
+            want.push_str(&if ahead == 0 {
+                format!("分地区看，{}个地区均落后序时进度", ranked.len())
+            } else if ahead == ranked.len() {
+                format!("分地区看，{}个地区均达到或超过序时进度", ranked.len())
+            } else {
+                format!(
+                    "分地区看，{ahead}个地区达到或超过序时进度，{}个地区落后序时进度",
+                    ranked.len() - ahead
+                )
+            });
+            if !honor.is_empty() {
+                want.push_str(&format!("；{}进度靠前，列入红榜", honor.join("、")));
+            }
+            if !shame.is_empty() {
+                want.push_str(&format!("；{}进度靠后，列入黑榜", shame.join("、")));
+            }
+            want.push_str(&format!(
+                "。全省{}个项目中，滞后项目{}个（红灯{}个、黄灯{}个）；开工率{}%，投产率{}%。",
+                a.projects,
+                lagging.len(),
+                n_light("红灯"),
+                n_light("黄灯"),
+                pct(a.started, a.due_start),
+                pct(a.in_op, a.due_op),
+            ));
+            if ranked.len() > ahead {
+                want.push_str("请落后序时进度的地区对照滞后项目清单逐个分析原因，制定赶超措施，确保完成全年目标任务。");
+            }
+            assert_eq!(paragraph_of(&s), want, "{w} paragraph");
+
+            // 红黑榜: every figure of the listed units.
+            let b = sheet(&path, "红黑榜");
+            let c = |h: &str| col(&b, h);
+            for r in 3..b.height() {
+                let board = text(&cell(&b, r, 0));
+                if board != "红榜" && board != "黑榜" {
+                    continue;
+                }
+                let k = text(&cell(&b, r, c("地区")));
+                let u = e.unit(&k);
+                let w = format!("{what} {board} {k}");
+                assert_eq!(num(&cell(&b, r, c("排名"))) as usize, rk[&k], "{w} 排名");
+                assert_eq!(yuan(&cell(&b, r, c("年度计划投资"))), u.plan, "{w}");
+                assert_eq!(yuan(&cell(&b, r, c("累计完成投资"))), u.ytd, "{w}");
+                close(num(&cell(&b, r, c("完成率"))), u.rate(), 0.0005, &w);
+                close(
+                    num(&cell(&b, r, c("较序时进度(百分点)"))),
+                    (u.rate() - tp) * 100.0,
+                    0.05,
+                    &w,
+                );
+            }
+
+            // 落后序时进度: units with a plan that missed it, worst first.
+            let s = sheet(&path, "落后序时进度");
+            let c = |h: &str| col(&s, h);
+            let mut behind: Vec<&(String, Agg)> = ranked
+                .iter()
+                .copied()
+                .filter(|(_, u)| !u.reached(end))
+                .collect();
+            behind.sort_by_key(|(k, _)| std::cmp::Reverse(rk[k]));
+            let listed: Vec<String> = (3..s.height())
+                .map(|r| text(&cell(&s, r, 0)))
+                .take_while(|k| !k.is_empty())
+                .collect();
+            assert_eq!(
+                listed,
+                behind.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                "{what} 落后序时进度: units"
+            );
+            for (i, (k, u)) in behind.iter().enumerate() {
+                let r = 3 + i;
+                let w = format!("{what} 落后序时进度 {k}");
+                let due = {
+                    let n = u.plan as i128 * i128::from(end);
+                    ((n.abs() * 2 + 12) / 24 * n.signum()) as i64
+                };
+                assert_eq!(num(&cell(&s, r, c("排名"))) as usize, rk[k], "{w} 排名");
+                assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), u.plan, "{w}");
+                assert_eq!(yuan(&cell(&s, r, c("累计完成投资"))), u.ytd, "{w}");
+                close(num(&cell(&s, r, c("完成率"))), u.rate(), 0.0005, &w);
+                close(
+                    num(&cell(&s, r, c("较序时进度(百分点)"))),
+                    (u.rate() - tp) * 100.0,
+                    0.05,
+                    &format!("{w} 差距"),
+                );
+                assert_eq!(yuan(&cell(&s, r, c("按序时应完成投资"))), due, "{w} 应完成");
+                assert_eq!(
+                    yuan(&cell(&s, r, c("距序时进度差额"))),
+                    due - u.ytd,
+                    "{w} 差额"
+                );
+                assert_eq!(text(&cell(&s, r, c("灯号"))), light_of(u, tp), "{w} 灯号");
+            }
+
+            // 滞后项目: the set, red first then yellow, with their lights.
+            let s = sheet(&path, "滞后项目");
+            let c = |h: &str| col(&s, h);
+            let order = |l: &str| match l {
+                "红灯" => 0,
+                "黄灯" => 1,
+                _ => 2,
+            };
+            let mut want: Vec<(usize, &Proj)> = lagging.iter().copied().enumerate().collect();
+            want.sort_by_key(|(i, p)| (order(light(p.rate(), tp)), *i));
+            let got: Vec<(String, String)> = (3..s.height())
+                .map(|r| {
+                    (
+                        text(&cell(&s, r, c("灯号"))),
+                        text(&cell(&s, r, c("项目代码"))),
+                    )
+                })
+                .take_while(|(l, _)| !l.is_empty() && !l.starts_with("注"))
+                .collect();
+            assert_eq!(
+                got,
+                want.iter()
+                    .map(|(_, p)| (light(p.rate(), tp).to_string(), p.code.clone()))
+                    .collect::<Vec<_>>(),
+                "{what} 滞后项目: codes and lights"
+            );
+            for (i, (_, p)) in want.iter().enumerate() {
+                let r = 3 + i;
+                let w = format!("{what} 滞后项目 {}", p.code);
+                assert_eq!(text(&cell(&s, r, c("项目名称"))), p.listed_name(), "{w}");
+                assert_eq!(text(&cell(&s, r, c("责任单位"))), p.unit, "{w}");
+                assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), p.plan, "{w}");
+                assert_eq!(yuan(&cell(&s, r, c("累计完成投资"))), p.ytd, "{w}");
+                close(num(&cell(&s, r, c("完成率"))), p.rate(), 0.0005, &w);
+                assert_eq!(text(&cell(&s, r, c("建设状态"))), p.status, "{w}");
+                let why = if p.overdue(end) {
+                    format!("计划{}开工，至今未开工", p.planned)
+                } else {
+                    points(p.ytd, p.plan, end)
+                };
+                assert_eq!(text(&cell(&s, r, c("滞后情况"))), why, "{w}");
+                assert_eq!(text(&cell(&s, r, c("存在问题"))), p.problems, "{w}");
+            }
+
+            // 开工投产 by unit (建设年限 from the library seed).
+            let s = sheet(&path, "开工投产");
+            let c = |h: &str| col(&s, h);
+            let check = |r: usize, u: &Agg, w: &str| {
+                let n = |h: &str| num(&cell(&s, r, c(h))) as i64;
+                assert_eq!(n("项目数"), u.projects, "{w} 项目数");
+                assert_eq!(n("应开工项目"), u.due_start, "{w} 应开工");
+                assert_eq!(n("已开工项目"), u.started, "{w} 已开工");
+                close(num(&cell(&s, r, c("开工率"))), u.start_rate(), 0.0005, w);
+                assert_eq!(n("应建成投产项目"), u.due_op, "{w} 应建成");
+                assert_eq!(n("已建成投产项目"), u.in_op, "{w} 已建成");
+                close(num(&cell(&s, r, c("投产率"))), u.op_rate(), 0.0005, w);
+            };
+            assert_eq!(text(&cell(&s, 3, 0)), "合计");
+            check(3, a, &format!("{what} 开工投产 合计"));
+            for (i, (k, u)) in e.units.iter().enumerate() {
+                assert_eq!(text(&cell(&s, 4 + i, 0)), *k, "{what} 开工投产 order");
+                check(4 + i, u, &format!("{what} 开工投产 {k}"));
+            }
+            assert!(lib.len() >= a.projects as usize, "{what}: library");
+
+            // 逐月情况: each unit's month and cumulative for each month of the quarter.
+            let s = sheet(&path, "逐月情况");
+            let c = |h: &str| col(&s, h);
+            let check = |r: usize, key: Option<&str>, w: &str| {
+                for m in &months {
+                    let (md, ytd) = match key {
+                        None => (m.all.month, m.all.ytd),
+                        Some(k) => (m.unit(k).month, m.unit(k).ytd),
+                    };
+                    let mc = c(&format!("{}月当月完成", m.month));
+                    let yc = c(&format!("1-{}月累计完成", m.month));
+                    assert_eq!(yuan(&cell(&s, r, mc)), md, "{w} {}月当月", m.month);
+                    assert_eq!(yuan(&cell(&s, r, yc)), ytd, "{w} 1-{}月累计", m.month);
+                }
+                assert_eq!(
+                    yuan(&cell(&s, r, c(&format!("第{qcn}季度完成")))),
+                    qdone(key),
+                    "{w} 季度完成"
+                );
+                let u = key.map_or_else(|| a.clone(), |k| e.unit(k));
+                close(
+                    num(&cell(&s, r, c(&format!("{end}月底完成率")))),
+                    u.rate(),
+                    0.0005,
+                    &format!("{w} 完成率"),
+                );
+            };
+            assert_eq!(text(&cell(&s, 3, 0)), "合计");
+            check(3, None, &format!("{what} 逐月 合计"));
+            for (i, (k, _)) in e.units.iter().enumerate() {
+                assert_eq!(text(&cell(&s, 4 + i, 0)), *k, "{what} 逐月 order");
+                check(4 + i, Some(k), &format!("{what} 逐月 {k}"));
+            }
+        }
+    }
+}
