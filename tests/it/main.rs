@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod checks;
+mod common;
 mod corpus;
 mod feedback;
 mod ingest_edge;

@@ -10,35 +10,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// One `taizhang run` on the samples into a temp folder shared by these tests.
-fn run_once() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        Command::cargo_bin("taizhang")
-            .unwrap()
-            .current_dir(root())
-            .args(["run", "--quiet", "--out"])
-            .arg(dir.path())
-            .assert()
-            .success();
-        dir
-    })
-    .path()
-}
-
-fn programs() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("new-infra", "新基建项目"),
-        ("digital-economy", "数字经济重点项目"),
-    ]
-}
+use super::common::*;
 
 const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
 
@@ -55,44 +28,6 @@ fn quarterly_path(out: &Path, program: &str, name: &str, q: u32) -> PathBuf {
             "{name}季度通报-2023年第{}季度.xlsx",
             QUARTER_CN[q as usize - 1]
         ))
-}
-
-fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
-    let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    wb.worksheet_range(name)
-        .unwrap_or_else(|e| panic!("{} {name}: {e}", path.display()))
-}
-
-fn cell(r: &calamine::Range<Data>, row: usize, col: usize) -> Data {
-    r.get((row, col)).cloned().unwrap_or(Data::Empty)
-}
-
-fn text(d: &Data) -> String {
-    d.to_string()
-}
-
-/// A 万元 cell back to whole 元.
-fn yuan(d: &Data) -> i64 {
-    match d {
-        Data::Float(f) => (f * 10_000.0).round() as i64,
-        Data::Int(i) => i * 10_000,
-        other => panic!("not a number: {other:?}"),
-    }
-}
-
-fn num(d: &Data) -> f64 {
-    match d {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        other => panic!("not a number: {other:?}"),
-    }
-}
-
-/// Column index of a header text in row 3 (0-based 2).
-fn col(r: &calamine::Range<Data>, header: &str) -> usize {
-    (0..r.width())
-        .find(|&c| text(&cell(r, 2, c)) == header)
-        .unwrap_or_else(|| panic!("no column {header}"))
 }
 
 /// Sums of one unit recomputed from 项目明细.

@@ -3,39 +3,11 @@
 //! is reported at its cell; a rerun gives byte-identical workbooks.
 
 use assert_cmd::Command;
-use calamine::{open_workbook_auto, Data, Reader};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the CLI once on the samples into a temp folder shared by the tests.
-fn run_once() -> &'static Path {
-    static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        Command::cargo_bin("taizhang")
-            .unwrap()
-            .current_dir(root())
-            .args(["run", "--quiet", "--out"])
-            .arg(dir.path())
-            .assert()
-            .success();
-        dir
-    })
-    .path()
-}
-
-fn programs() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("new-infra", "新基建项目"),
-        ("digital-economy", "数字经济重点项目"),
-    ]
-}
+use super::common::*;
 
 fn periods() -> Vec<String> {
     (1..=7).map(|m| format!("2023-{m:02}")).collect()
@@ -52,32 +24,6 @@ fn workbook_path(out: &Path, program: &str, name: &str, period: &str) -> PathBuf
     out.join(program)
         .join(period)
         .join(format!("{name}月度监测表-{y}年{m}月.xlsx"))
-}
-
-fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
-    let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    wb.worksheet_range(name)
-        .unwrap_or_else(|e| panic!("{} {name}: {e}", path.display()))
-}
-
-/// A 万元 cell back to whole 元.
-fn yuan(d: &Data) -> i64 {
-    match d {
-        Data::Float(f) => (f * 10_000.0).round() as i64,
-        Data::Int(i) => i * 10_000,
-        other => panic!("not a number: {other:?}"),
-    }
-}
-
-fn text(d: &Data) -> String {
-    d.to_string()
-}
-
-/// Column index of a header text in row 3 (0-based 2).
-fn col(r: &calamine::Range<Data>, header: &str) -> usize {
-    (0..r.width())
-        .find(|&c| r.get((2, c)).map(text).as_deref() == Some(header))
-        .unwrap_or_else(|| panic!("no column {header}"))
 }
 
 #[test]
