@@ -175,13 +175,14 @@ pub struct FieldSpec {
     pub required: bool,
     /// Synonyms as written in the pipeline file.
     pub synonyms: Vec<String>,
-    patterns: Vec<Regex>,
+    /// All synonyms as one anchored alternation (one automaton per field).
+    pattern: Regex,
 }
 
 impl FieldSpec {
     /// True when a normalised header (unit removed) matches one of the synonyms.
     pub fn matches(&self, key: &str) -> bool {
-        self.patterns.iter().any(|p| p.is_match(key))
+        self.pattern.is_match(key)
     }
 }
 
@@ -287,11 +288,12 @@ impl PipelineSpec {
     }
 }
 
-/// Turns a synonym (`1-N月累计完成投资`, `YYYY年计划投资`) into an anchored pattern.
-/// `N` stands for an optional month number, `YYYY` for an optional four-digit year.
-fn synonym_pattern(s: &str) -> Result<Regex, regex::Error> {
+/// Turns a synonym (`1-N月累计完成投资`, `YYYY年计划投资`) into a pattern body
+/// (checked on its own). `N` stands for an optional month number, `YYYY` for an
+/// optional four-digit year.
+fn synonym_pattern(s: &str) -> Result<String, regex::Error> {
     let key = header_key(s);
-    let mut pat = String::from("^");
+    let mut pat = String::new();
     let mut rest = key.as_str();
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("YYYY年") {
@@ -309,8 +311,8 @@ fn synonym_pattern(s: &str) -> Result<Regex, regex::Error> {
             rest = &rest[c.len_utf8()..];
         }
     }
-    pat.push('$');
-    Regex::new(&pat)
+    Regex::new(&format!("^{pat}$"))?;
+    Ok(pat)
 }
 
 /// Parses an amount with its unit (`600亿元`, `1000亿`) to 元.
@@ -447,12 +449,19 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
                 Err(e) => problems.push(format!("字段 {} 的同义词 “{s}” 无效：{e}", f.key)),
             }
         }
+        let pattern = match Regex::new(&format!("^(?:{})$", patterns.join("|"))) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(format!("字段 {} 的同义词无法合并：{e}", f.key));
+                continue;
+            }
+        };
         fields.push(FieldSpec {
             key: f.key,
             kind: f.kind,
             required: f.required,
             synonyms: f.synonyms,
-            patterns,
+            pattern,
         });
     }
     for k in MUST_DECLARE {

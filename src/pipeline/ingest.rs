@@ -4,6 +4,7 @@
 //! calamine does not.
 
 use calamine::{Data, Reader};
+use memchr::memmem;
 use std::io::Cursor;
 
 use crate::model::{Cell, FileFormat, Merge, RawSheet, RawWorkbook};
@@ -342,20 +343,21 @@ impl<'a> XlsxParts<'a> {
         Some(XlsxParts { zip, paths })
     }
 
-    fn sheet_xml(&mut self, sheet: &str) -> Option<String> {
+    fn sheet_xml(&mut self, sheet: &str) -> Option<Vec<u8>> {
         let path = self.paths.iter().find(|(n, _)| n == sheet)?.1.clone();
         read_part(&mut self.zip, &path)
     }
 }
 
-fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
     use std::io::Read;
     const LIMIT: u64 = 512 * 1024 * 1024;
     let f = zip.by_name(name).ok()?;
     // Sized once from the declared size (no doubling and copying as it grows);
     // never inflated past a sane size (zip bombs): the part is skipped instead.
-    let mut s = String::with_capacity(f.size().min(LIMIT) as usize);
-    f.take(LIMIT).read_to_string(&mut s).ok()?;
+    // Kept as bytes: the scans below look for ASCII markup only.
+    let mut s = Vec::with_capacity(f.size().min(LIMIT) as usize);
+    f.take(LIMIT).read_to_end(&mut s).ok()?;
     Some(s)
 }
 
@@ -368,17 +370,18 @@ fn xml_unescape(s: &str) -> String {
 }
 
 /// The start tags `<tag …>` (also `<x:tag …>`) of an XML text, without the `<tag` and `>`.
-fn elements<'x>(xml: &'x str, tag: &str) -> impl Iterator<Item = &'x str> + 'x {
-    let pat = format!("{tag} ");
+fn elements<'x>(xml: &'x [u8], tag: &str) -> impl Iterator<Item = &'x [u8]> + 'x {
+    let finder = memmem::Finder::new(tag.as_bytes()).into_owned();
     let mut from = 0;
     std::iter::from_fn(move || loop {
-        let i = from + xml[from..].find(pat.as_str())?;
-        from = i + pat.len();
-        let before = xml[..i].chars().next_back();
-        if !matches!(before, Some('<') | Some(':')) {
+        let i = from + finder.find(&xml[from..])?;
+        from = i + finder.needle().len();
+        let before = i.checked_sub(1).map(|b| xml[b]);
+        let after = xml.get(from).copied();
+        if !matches!(before, Some(b'<' | b':')) || !after.is_some_and(|a| a.is_ascii_whitespace()) {
             continue;
         }
-        let end = xml[from..].find('>').map_or(xml.len(), |e| from + e);
+        let end = memchr::memchr(b'>', &xml[from..]).map_or(xml.len(), |e| from + e);
         return Some(&xml[from..end]);
     })
 }
@@ -395,10 +398,11 @@ struct SheetExtras {
 /// What a formula cell with no saved result is read as (reported as E212).
 pub const UNCACHED_FORMULA: &str = "公式无计算结果";
 
-fn scan_sheet_xml(xml: &str) -> SheetExtras {
+fn scan_sheet_xml(xml: &[u8]) -> SheetExtras {
     let mut out = SheetExtras::default();
+    let hidden = memmem::Finder::new("hidden=");
     for el in elements(xml, "row") {
-        if el.contains("hidden=")
+        if hidden.find(el).is_some()
             && matches!(attr(el, "hidden").as_deref(), Some("1") | Some("true"))
         {
             if let Some(r) = attr(el, "r").and_then(|r| r.parse::<u32>().ok()) {
@@ -407,17 +411,19 @@ fn scan_sheet_xml(xml: &str) -> SheetExtras {
         }
     }
     // Formula cells: `<c r="D12"><f>SUM(D5:D11)</f></c>` with no `<v>`.
-    let mut from = 0;
-    while let Some(i) = xml[from..].find("<f") {
-        let at = from + i;
-        from = at + 2;
-        if !matches!(xml.as_bytes().get(at + 2), Some(b'>' | b' ' | b'/')) {
+    let (open_c, close_c, value) = (
+        memmem::FinderRev::new("<c "),
+        memmem::Finder::new("</c>"),
+        memmem::Finder::new("<v"),
+    );
+    for at in memmem::find_iter(xml, "<f") {
+        if !matches!(xml.get(at + 2), Some(b'>' | b' ' | b'/')) {
             continue;
         }
-        let (Some(open), Some(close)) = (xml[..at].rfind("<c "), xml[at..].find("</c>")) else {
+        let (Some(open), Some(close)) = (open_c.rfind(&xml[..at]), close_c.find(&xml[at..])) else {
             continue;
         };
-        if xml[at..at + close].contains("<v") {
+        if value.find(&xml[at..at + close]).is_some() {
             continue;
         }
         let el = &xml[open + 3..at];
@@ -425,7 +431,7 @@ fn scan_sheet_xml(xml: &str) -> SheetExtras {
             out.uncached_formulas.push((r, c));
         }
     }
-    if let Some(at) = xml.find("mergeCells") {
+    if let Some(at) = memmem::find(xml, b"mergeCells") {
         for el in elements(&xml[at..], "mergeCell") {
             let Some(r) = attr(el, "ref") else { continue };
             let (a, b) = r.split_once(':').unwrap_or((r.as_str(), r.as_str()));
@@ -444,18 +450,15 @@ fn scan_sheet_xml(xml: &str) -> SheetExtras {
     out
 }
 
-fn attr(el: &str, key: &str) -> Option<String> {
+/// The value of `key="…"` in a start tag's attributes.
+fn attr(el: &[u8], key: &str) -> Option<String> {
     let pat = format!("{key}=\"");
-    let mut from = 0;
-    while let Some(i) = el[from..].find(&pat) {
-        let at = from + i;
-        let ok_boundary = at == 0 || el.as_bytes()[at - 1].is_ascii_whitespace();
-        let start = at + pat.len();
-        if ok_boundary {
-            let len = el[start..].find('"')?;
-            return Some(el[start..start + len].to_string());
+    for at in memmem::find_iter(el, pat.as_bytes()) {
+        if at == 0 || el[at - 1].is_ascii_whitespace() {
+            let start = at + pat.len();
+            let len = memchr::memchr(b'"', &el[start..])?;
+            return Some(String::from_utf8_lossy(&el[start..start + len]).into_owned());
         }
-        from = start;
     }
     None
 }
@@ -1039,10 +1042,11 @@ mod tests {
     #[test]
     fn hidden_rows_and_merges_from_sheet_xml() {
         let xml = r#"<sheetData><row r="1" spans="1:3"><c r="A1"/></row><x:row r="5" hidden="1"><c/></x:row><rowBreaks/></sheetData><mergeCells count="2"><mergeCell ref="A1:H1"/><mergeCell ref="B4:B5"/></mergeCells>"#;
-        let e = scan_sheet_xml(xml);
+        let e = scan_sheet_xml(xml.as_bytes());
         assert_eq!(e.hidden_rows, vec![4]);
         let f = scan_sheet_xml(
-            r#"<row r="3"><c r="D3"><f>SUM(D1:D2)</f></c><c r="E3"><f>1+1</f><v>2</v></c><c r="F3" t="s"><v>0</v></c></row>"#,
+            r#"<row r="3"><c r="D3"><f>SUM(D1:D2)</f></c><c r="E3"><f>1+1</f><v>2</v></c><c r="F3" t="s"><v>0</v></c></row>"#
+                .as_bytes(),
         );
         assert_eq!(f.uncached_formulas, vec![(2, 3)]);
         assert_eq!(e.merges.len(), 2);

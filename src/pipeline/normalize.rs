@@ -253,18 +253,21 @@ pub fn parse_file(
         .find_in(&fname)
         .or_else(|| fill_unit.as_deref().and_then(|u| ctx.units.find_in(u)))
         .or_else(|| {
-            let mut seen = std::collections::BTreeSet::new();
-            for t in &out.tables {
-                for r in &t.rows {
-                    if let Some(u) = r.unit_text.as_deref().and_then(|u| ctx.units.find_in(u)) {
-                        seen.insert(u.id.clone());
-                    }
-                }
-            }
+            // Each distinct text looked up once (a column repeats one unit).
+            let texts: std::collections::BTreeSet<&str> = out
+                .tables
+                .iter()
+                .flat_map(|t| t.rows.iter().filter_map(|r| r.unit_text.as_deref()))
+                .collect();
+            let seen: std::collections::BTreeSet<&str> = texts
+                .into_iter()
+                .filter_map(|u| ctx.units.find_in(u))
+                .map(|u| u.id.as_str())
+                .collect();
             (seen.len() == 1)
                 .then(|| seen.into_iter().next())
                 .flatten()
-                .and_then(|id| ctx.units.by_id(&id))
+                .and_then(|id| ctx.units.by_id(id))
         })
         .map(|u| u.id.clone());
     if out.tables.is_empty() {
@@ -689,7 +692,8 @@ pub enum MoneyValue {
 
 /// Interprets a money cell in a column of unit `unit`.
 pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
-    let signed = |v: Option<Yuan>, seen: &str| -> MoneyValue {
+    // `seen` is only rendered when the value is refused (no formatting per cell).
+    let signed = |v: Option<Yuan>, seen: &dyn std::fmt::Display| -> MoneyValue {
         match v {
             None => MoneyValue::Bad("E206", format!("数值“{seen}”超出范围")),
             Some(y) if y < 0 => MoneyValue::Bad("E207", "金额为负数".to_string()),
@@ -699,7 +703,7 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
     match cell {
         Cell::Empty => MoneyValue::Empty,
         Cell::Number(f) => match decimal_from_f64(*f) {
-            Some(d) => signed(to_yuan(d, unit), &format!("{f}")),
+            Some(d) => signed(to_yuan(d, unit), f),
             None => MoneyValue::Bad("E206", "数值无效".to_string()),
         },
         Cell::Text(s) => match parse_amount_text(s) {
