@@ -20,6 +20,9 @@ pub struct BenchReport {
     pub bare_s: f64,
     pub ingest_s: f64,
     pub run_s: f64,
+    /// rust_xlsxwriter writing the same cells once, unformatted (the floor of
+    /// any report holding every row).
+    pub bare_write_s: f64,
 }
 
 impl BenchReport {
@@ -106,6 +109,24 @@ pub fn run(
         std::hint::black_box(rows);
         Ok(())
     })?;
+    // The floor of writing: the cells just read, written back once with no
+    // formatting (read outside the timing).
+    let raws: Vec<crate::model::RawWorkbook> = paths
+        .par_iter()
+        .filter_map(|p| {
+            let (file, bytes) = inbox::load(&info.period_dir, p).ok()?;
+            ingest::read(file.format, &bytes).ok()
+        })
+        .collect();
+    let sheets: Vec<&crate::model::RawSheet> = raws.iter().flat_map(|w| &w.sheets).collect();
+    let bare_write_s = best_of(reps, || {
+        let n = crate::report::bare_write(&sheets)
+            .map_err(|e| RunError::Usage(format!("写出测试失败：{e}")))?;
+        std::hint::black_box(n);
+        Ok(())
+    })?;
+    drop(sheets);
+    drop(raws);
     let out = work.join("out");
     let run_s = best_of(reps, || {
         let _ = std::fs::remove_dir_all(&out);
@@ -127,5 +148,6 @@ pub fn run(
         bare_s,
         ingest_s,
         run_s,
+        bare_write_s,
     })
 }

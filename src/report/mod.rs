@@ -69,3 +69,33 @@ pub fn xerr(path: &Path) -> impl Fn(XlsxError) -> ReportError + '_ {
         source,
     }
 }
+
+/// The floor of any report for the benchmark: every cell of `sheets` written
+/// once with rust_xlsxwriter — no formats, no layout, one worksheet per sheet,
+/// saved to memory at the compression level of [`save`]. Returns the bytes.
+pub fn bare_write(sheets: &[&crate::model::RawSheet]) -> Result<usize, XlsxError> {
+    use crate::model::Cell;
+    let mut wb = Workbook::new();
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        for (r, row) in s.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    Cell::Number(f) | Cell::Date(f) => {
+                        ws.write_number(r, c, *f)?;
+                    }
+                    Cell::Text(t) | Cell::Error(t) => {
+                        ws.write_string(r, c, t)?;
+                    }
+                    Cell::Bool(b) => {
+                        ws.write_boolean(r, c, *b)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    wb.set_zip_compression_level(3);
+    Ok(wb.save_to_buffer()?.len())
+}
