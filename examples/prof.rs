@@ -1,6 +1,6 @@
 //! Profiling aid for the ingest path (not part of the product): runs one phase
 //! over a bench inbox so `perf stat -e instructions:u` can compare phases.
-//! Usage: cargo run --release --example prof -- DIR [load|bare|read|norm]
+//! Usage: cargo run --release --example prof -- DIR [lib|load|bare|read|norm]
 #![allow(clippy::unwrap_used)]
 use taizhang::pipeline::{inbox, ingest, normalize};
 fn main() {
@@ -8,8 +8,15 @@ fn main() {
     let dir = std::path::PathBuf::from(&args[1]);
     let phase = args.get(2).map(String::as_str).unwrap_or("norm");
     let (paths, _) = inbox::scan(&dir).unwrap();
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // TAIZHANG_ROOT: another project root (e.g. a bench root with its library).
+    let root = std::env::var_os("TAIZHANG_ROOT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     let setup = taizhang::pipeline::setup(&root, &[], None).unwrap();
+    setup.libraries.get().unwrap();
+    if phase == "lib" {
+        return;
+    }
     let ctx = normalize::Context {
         specs: &setup.specs,
         libraries: &setup.libraries,

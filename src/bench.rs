@@ -74,6 +74,8 @@ pub fn run(
     let inbox_dir = bench_root.join("inbox");
     let (paths, _) = inbox::scan(&info.period_dir)?;
     let setup = pipeline::setup(&bench_root, &[], None)?;
+    // Loaded before any timing (the loader runs in the background).
+    setup.libraries.get()?;
     let ctx = normalize::Context {
         specs: &setup.specs,
         libraries: &setup.libraries,

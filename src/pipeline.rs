@@ -20,7 +20,7 @@ use std::time::Instant;
 use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
 use crate::model::{FileStatus, Finding, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod};
-use crate::seeds::{Library, SeedError, Units};
+use crate::seeds::{Libraries, SeedError, Units};
 use normalize::Context;
 
 /// Errors that stop a run. Bad data is never one of these: it is a finding.
@@ -113,7 +113,8 @@ pub struct RunSummary {
 pub struct Setup {
     pub specs: Vec<PipelineSpec>,
     pub units: Units,
-    pub libraries: Vec<Library>,
+    /// Loading in the background from `setup` on; `get()` waits for them.
+    pub libraries: Libraries,
     /// Pipelines of `pipelines/` not selected this run: (id, file keywords), so
     /// their files are ignored with a reason instead of being reported unknown.
     pub unselected: Vec<(String, Vec<String>)>,
@@ -139,10 +140,7 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
             .collect()
     };
     let units = Units::load(&root.join("seeds").join("units.toml"))?;
-    let libraries = specs
-        .iter()
-        .map(|s| crate::seeds::load_library(&s.library, s, &units))
-        .collect::<Result<Vec<_>, _>>()?;
+    let libraries = Libraries::spawn(&specs, &units);
     Ok(Setup {
         specs,
         units,
@@ -248,13 +246,13 @@ pub fn run_period(
         let waivers = crate::waivers::load(&opts.inbox, &spec.id);
         let inp = validate::Inputs {
             spec,
-            library: &setup.libraries[si],
+            library: &setup.libraries.get()?[si],
             units: &setup.units,
             period,
             history: &history,
             waivers: &waivers,
         };
-        let result = validate::validate(&inp, &mut files);
+        let mut result = validate::validate(&inp, &mut files);
         let findings = validate::all_findings(&result, &files);
         let t_validate = t1.elapsed().as_millis();
 
@@ -270,15 +268,17 @@ pub fn run_period(
                     sha256: f.file.sha256.clone(),
                 })
                 .collect(),
-            records: result.records.clone(),
-            findings: findings.clone(),
+            // Moved, not copied: the steps below read them from `stored`.
+            records: std::mem::take(&mut result.records),
+            findings,
         };
+        let findings = &stored.findings;
         let t_store = Instant::now();
         store.save(&stored)?;
         let t_store = t_store.elapsed().as_millis();
 
         let t2 = Instant::now();
-        let summ = summarize(setup, si, period, &result.records, &history)?;
+        let summ = summarize(setup, si, period, &stored.records, &history)?;
         let t_aggregate = t2.elapsed().as_millis();
 
         let t3 = Instant::now();
@@ -303,15 +303,15 @@ pub fn run_period(
                 spec,
                 period,
                 summary: &summ,
-                records: &result.records,
-                findings: &findings,
+                records: &stored.records,
+                findings,
                 inputs: &inputs,
                 missing_units: &missing_names,
             },
             &out_dir,
         )?];
         outputs.extend(write_feedback(
-            spec, period, &files, &findings, &out_dir, &unit_name,
+            spec, period, &files, findings, &out_dir, &unit_name,
         )?);
         if period.month.is_multiple_of(3) {
             let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
@@ -339,7 +339,7 @@ pub fn run_period(
             timings,
         );
         let mpath = out_dir.join("manifest.json");
-        let json = serde_json::to_vec_pretty(&m).map_err(|e| RunError::Write {
+        let json = store::to_json_lines(&m).map_err(|e| RunError::Write {
             path: mpath.clone(),
             source: std::io::Error::other(e),
         })?;
@@ -387,8 +387,9 @@ pub fn summarize(
     records: &[crate::model::ProjectRecord],
     history: &[StoredPeriod],
 ) -> Result<aggregate::Summary, RunError> {
-    let unit_ids = setup.libraries[si].unit_ids(&setup.units);
-    let end_years: HashMap<String, i32> = setup.libraries[si]
+    let library = &setup.libraries.get()?[si];
+    let unit_ids = library.unit_ids(&setup.units);
+    let end_years: HashMap<String, i32> = library
         .projects
         .iter()
         .filter_map(|p| p.end_year.map(|y| (p.code.clone(), y)))

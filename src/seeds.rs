@@ -29,6 +29,46 @@ pub enum SeedError {
         path: PathBuf,
         problems: Vec<String>,
     },
+    /// A library that failed on the background loader, as its message.
+    #[error("{0}")]
+    Loaded(String),
+}
+
+/// The selected programs' project libraries, loaded on a background thread so
+/// a large library is read while the inbox is: [`Libraries::get`] waits for it.
+pub struct Libraries {
+    loaded: std::sync::OnceLock<Result<Vec<Library>, String>>,
+    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Vec<Library>, SeedError>>>>,
+}
+
+impl Libraries {
+    /// Starts loading one library per spec (in spec order).
+    pub fn spawn(specs: &[PipelineSpec], units: &Units) -> Libraries {
+        let (specs, units) = (specs.to_vec(), units.clone());
+        let handle = std::thread::spawn(move || {
+            specs
+                .iter()
+                .map(|s| load_library(&s.library, s, &units))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        Libraries {
+            loaded: std::sync::OnceLock::new(),
+            pending: std::sync::Mutex::new(Some(handle)),
+        }
+    }
+
+    /// The libraries, in spec order, once loaded.
+    pub fn get(&self) -> Result<&[Library], SeedError> {
+        let loaded = self.loaded.get_or_init(|| {
+            let handle = self.pending.lock().ok().and_then(|mut h| h.take());
+            match handle.map(|h| h.join()) {
+                Some(Ok(Ok(libs))) => Ok(libs),
+                Some(Ok(Err(e))) => Err(e.to_string()),
+                Some(Err(_)) | None => Err("项目库加载中断（内部错误），请重试".to_string()),
+            }
+        });
+        loaded.as_deref().map_err(|m| SeedError::Loaded(m.clone()))
+    }
 }
 
 /// A reporting unit (填报单位).

@@ -19,7 +19,7 @@ use crate::parse::{
     parse_month_text, to_yuan, MoneyUnit, Nature, Status, TextAmount, YearMonth, Yuan,
 };
 use crate::pipeline::header::{locate, unit_line, TableLayout};
-use crate::seeds::{Library, Units};
+use crate::seeds::{Libraries, Units};
 use crate::text::{clean_cell_text, strip_spaces};
 
 /// Least header score (required fields count 2) for a sheet to be a ledger.
@@ -28,7 +28,8 @@ pub const MIN_LEDGER_SCORE: u32 = 6;
 /// What normalisation needs to know besides the file.
 pub struct Context<'a> {
     pub specs: &'a [PipelineSpec],
-    pub libraries: &'a [Library],
+    /// Consulted only when a file's keywords leave its program open.
+    pub libraries: &'a Libraries,
     pub units: &'a Units,
 }
 
@@ -138,7 +139,9 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
     if hits.len() == 1 {
         return Some(hits[0]);
     }
-    // Fall back to codes: count cells that are codes of each library.
+    // Fall back to codes: count cells that are codes of each library (waits
+    // for the libraries if they are still loading).
+    let libraries = ctx.libraries.get().unwrap_or_default();
     let mut counts = vec![0usize; ctx.specs.len()];
     for s in &raw.sheets {
         for row in s.rows.iter().take(5000) {
@@ -146,7 +149,7 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
                 if let Cell::Text(t) = c {
                     let code = clean_code(t);
                     if is_project_code(&code) {
-                        for (i, lib) in ctx.libraries.iter().enumerate() {
+                        for (i, lib) in libraries.iter().enumerate() {
                             if lib.by_code(&code).is_some() {
                                 counts[i] += 1;
                             }

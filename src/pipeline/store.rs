@@ -68,7 +68,7 @@ impl Store {
         let period = Period::parse_period(&sp.period)
             .unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
         let path = self.path(&sp.program, period);
-        let json = serde_json::to_vec_pretty(sp).map_err(|e| StoreError::Corrupt {
+        let json = to_json_lines(sp).map_err(|e| StoreError::Corrupt {
             path: path.clone(),
             message: e.to_string(),
         })?;
@@ -150,6 +150,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_lines_layout_round_trips() {
+        let v = serde_json::json!({
+            "a": 1,
+            "list": [{"k": [1, 2], "s": "x"}, {"k": [], "s": "y"}],
+            "empty": [],
+            "obj": {"p": {"q": 1}}
+        });
+        let bytes = to_json_lines(&v).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"a\": 1,\n  \"empty\": [],\n  \"list\": [\n    {\"k\":[1,2],\"s\":\"x\"},\n    {\"k\":[],\"s\":\"y\"}\n  ],\n  \"obj\": {\n    \"p\": {\"q\":1}\n  }\n}\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
     fn save_replaces_and_lists() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
@@ -180,5 +198,103 @@ mod tests {
                 .len(),
             1
         );
+    }
+}
+
+/// JSON laid out for people and diffs: the top level and its lists indented,
+/// each list element (a project record, a finding) compact on one line. A fifth
+/// of the pretty form's size for the same document.
+pub fn to_json_lines<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, Shallow::default());
+    value.serialize(&mut ser)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// A serde_json formatter that indents only the first two levels.
+#[derive(Default)]
+struct Shallow {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Shallow {
+    const PRETTY_DEPTH: usize = 2;
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value && self.depth < Self::PRETTY_DEPTH {
+            self.newline(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= Self::PRETTY_DEPTH {
+            self.newline(w)?;
+        }
+        Ok(())
+    }
+
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Shallow {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.depth <= Self::PRETTY_DEPTH {
+            b": "
+        } else {
+            b":"
+        })
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }

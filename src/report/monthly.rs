@@ -5,8 +5,8 @@ use rust_xlsxwriter::{Chart, ChartMarker, ChartMarkerType, ChartType, Workbook};
 use std::path::Path;
 
 use super::style::{
-    chart_below, chart_look, rank_change, write_paragraph, write_table, RowStyle, Styles,
-    TableSheet, Val, FIRST_DATA_ROW,
+    chart_below, chart_look, push_tables, rank_change, write_paragraph, write_table, RowStyle,
+    Styles, TableSheet, Val, FIRST_DATA_ROW,
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
@@ -492,6 +492,10 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .map_err(&e)?;
     }
 
+    // The tables below are rendered in parallel, in this order, after the
+    // sheets above (a large 项目明细 is most of the report's time).
+    let mut tables: Vec<(String, TableSheet)> = Vec::new();
+
     // 项目明细
     let source_label = |r: &ProjectRecord| {
         if r.reported {
@@ -576,7 +580,6 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             .enumerate()
             .map(|(i, r)| detail_row(i, r)),
     );
-    let ws = wb.add_worksheet().set_name("项目明细").map_err(&e)?;
     let mut dt = sheet(
         &format!("{}年1-{}月{}项目明细", p.year, p.month, spec.name),
         detail_headers.clone(),
@@ -590,7 +593,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。"
             .to_string(),
     ];
-    write_table(ws, &st, &dt).map_err(&e)?;
+    tables.push(("项目明细".to_string(), dt));
 
     // 滞后项目
     let lag_rows: Vec<(Vec<Val>, RowStyle)> = s
@@ -617,11 +620,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
-    write_table(
-        ws,
-        &st,
-        &TableSheet {
+    tables.push((
+        "滞后项目".to_string(),
+        TableSheet {
             col_max: vec![(1, 26), (8, 26), (9, 22)],
             ..sheet(
                 &format!(
@@ -647,8 +648,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "单位：万元",
             )
         },
-    )
-    .map_err(&e)?;
+    ));
 
     // 未开工项目
     let ns_rows: Vec<(Vec<Val>, RowStyle)> = s
@@ -680,11 +680,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    let ws = wb.add_worksheet().set_name("未开工项目").map_err(&e)?;
-    write_table(
-        ws,
-        &st,
-        &sheet(
+    tables.push((
+        "未开工项目".to_string(),
+        sheet(
             &format!(
                 "{}年1-{}月{}未开工项目清单（{}个）",
                 p.year,
@@ -705,8 +703,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             ns_rows,
             "单位：万元",
         ),
-    )
-    .map_err(&e)?;
+    ));
 
     // 问题清单
     let pr_rows: Vec<(Vec<Val>, RowStyle)> = s
@@ -726,11 +723,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    let ws = wb.add_worksheet().set_name("问题清单").map_err(&e)?;
-    write_table(
-        ws,
-        &st,
-        &sheet(
+    tables.push((
+        "问题清单".to_string(),
+        sheet(
             &format!(
                 "{}年1-{}月{}存在问题及需协调事项清单",
                 p.year, p.month, spec.name
@@ -739,8 +734,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             pr_rows,
             "",
         ),
-    )
-    .map_err(&e)?;
+    ));
 
     // 未报送
     let mut nr_rows: Vec<(Vec<Val>, RowStyle)> = inp
@@ -774,18 +768,15 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             RowStyle::Normal,
         )
     }));
-    let ws = wb.add_worksheet().set_name("未报送").map_err(&e)?;
-    write_table(
-        ws,
-        &st,
-        &sheet(
+    tables.push((
+        "未报送".to_string(),
+        sheet(
             &format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name),
             vec!["类型", "单位", "项目", "处理"],
             nr_rows,
             "",
         ),
-    )
-    .map_err(&e)?;
+    ));
 
     // 校验问题
     let f_rows: Vec<(Vec<Val>, RowStyle)> = inp
@@ -816,7 +807,6 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    let ws = wb.add_worksheet().set_name("校验问题").map_err(&e)?;
     let mut ft = sheet(
         &format!(
             "{}年{}月{}台账校验问题（{}条）",
@@ -840,7 +830,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     );
     ft.max_width = 80;
     ft.col_max = vec![(3, 28), (7, 60)];
-    write_table(ws, &st, &ft).map_err(&e)?;
+    tables.push(("校验问题".to_string(), ft));
 
     // 数据核对
     let a_rows: Vec<(Vec<Val>, RowStyle)> = inp
@@ -873,11 +863,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    let ws = wb.add_worksheet().set_name("数据核对").map_err(&e)?;
-    write_table(
-        ws,
-        &st,
-        &sheet(
+    tables.push((
+        "数据核对".to_string(),
+        sheet(
             &format!("{}年{}月{}收件与行数核对", p.year, p.month, spec.name),
             vec![
                 "文件",
@@ -893,9 +881,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             a_rows,
             "读取行 = 采纳 + 拒收 + 跳过",
         ),
-    )
-    .map_err(&e)?;
+    ));
 
+    push_tables(&mut wb, &st, tables).map_err(&e)?;
     save(&mut wb, &path)?;
     Ok(name)
 }

@@ -2,9 +2,10 @@
 //! 制表 / 单位 block, column widths computed for Chinese text, and print setup
 //! (A4 landscape, one page wide, header rows repeated, 第 &P 页 共 &N 页).
 
+use rayon::prelude::*;
 use rust_xlsxwriter::{
-    Chart, ChartFont, ChartLegendPosition, Color, Format, FormatAlign, FormatBorder, Worksheet,
-    XlsxError,
+    Chart, ChartFont, ChartLegendPosition, Color, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
 };
 
 use crate::model::Yuan;
@@ -279,6 +280,32 @@ impl Layout {
 }
 
 /// Writes a [`TableSheet`] on `ws` and sets up printing.
+/// Renders plain table sheets (named) on the thread pool, each into its own
+/// worksheet, and appends them to `wb` in the given order. Rendering a table is
+/// mostly rust_xlsxwriter's per-cell work, so a large 项目明细 renders beside
+/// the other lists instead of before them; the bytes are the same either way.
+pub fn push_tables(
+    wb: &mut Workbook,
+    st: &Styles,
+    tables: Vec<(String, TableSheet<'_>)>,
+) -> Result<(), XlsxError> {
+    let sheets = tables
+        .into_par_iter()
+        .map(|(name, t)| {
+            let mut ws = Worksheet::new();
+            ws.set_name(&name)?;
+            write_table(&mut ws, st, &t)?;
+            // The table's rows are freed here, on the worker, not on the caller.
+            drop(t);
+            Ok(ws)
+        })
+        .collect::<Result<Vec<_>, XlsxError>>()?;
+    for ws in sheets {
+        wb.push_worksheet(ws);
+    }
+    Ok(())
+}
+
 pub fn write_table(
     ws: &mut Worksheet,
     st: &Styles,

@@ -44,7 +44,7 @@ fn library() -> &'static [Project] {
     LIB.get_or_init(|| {
         let setup = taizhang::pipeline::setup(&root(), &["new-infra".to_string()], None)
             .expect("new-infra pipeline and library load");
-        setup.libraries[0].projects.clone()
+        setup.libraries.get().unwrap()[0].projects.clone()
     })
 }
 

@@ -62,7 +62,7 @@ fn ctx() -> Context<'static> {
 
 /// The first four library projects of 南昌市.
 fn nc() -> Vec<&'static Project> {
-    let v: Vec<&Project> = setup().libraries[0]
+    let v: Vec<&Project> = setup().libraries.get().unwrap()[0]
         .projects
         .iter()
         .filter(|p| p.unit == "南昌市")
