@@ -334,7 +334,7 @@ pub fn run_period(
             inputs.clone(),
             &ignored,
             &summ,
-            &findings,
+            findings,
             outputs.clone(),
             timings,
         );

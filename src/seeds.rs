@@ -38,8 +38,11 @@ pub enum SeedError {
 /// a large library is read while the inbox is: [`Libraries::get`] waits for it.
 pub struct Libraries {
     loaded: std::sync::OnceLock<Result<Vec<Library>, String>>,
-    pending: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Vec<Library>, SeedError>>>>,
+    pending: std::sync::Mutex<Option<Loader>>,
 }
+
+/// The background thread loading the libraries.
+type Loader = std::thread::JoinHandle<Result<Vec<Library>, SeedError>>;
 
 impl Libraries {
     /// Starts loading one library per spec (in spec order).
