@@ -316,8 +316,19 @@ pub struct TotalRow {
     pub label: String,
     pub ytd_done: Option<Yuan>,
     pub annual_plan: Option<Yuan>,
-    /// True for a grand total (合计/总计), false for a subtotal.
-    pub grand: bool,
+    pub kind: TotalKind,
+}
+
+/// What a total-like row sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalKind {
+    /// 合计 / 总计: every data row of the table.
+    Grand,
+    /// 小计, `南昌县合计14个`: the data rows since the previous total row.
+    Subtotal,
+    /// A group heading with figures (`一、…` level 1, `（一）…` level 2): the data
+    /// rows up to the next heading of the same or a higher level.
+    Group(u8),
 }
 
 /// One ledger table found on a sheet.

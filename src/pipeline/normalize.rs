@@ -12,7 +12,7 @@ use crate::checks::{finding, Loc};
 use crate::config::{FieldKind, HiddenRowsPolicy, PipelineSpec};
 use crate::model::{
     Cell, ColumnMap, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period, RawSheet,
-    RawWorkbook, SheetTable, SkipReason, TotalRow,
+    RawWorkbook, SheetTable, SkipReason, TotalKind, TotalRow,
 };
 use crate::parse::{
     clean_code, decimal_from_f64, is_project_code, month_from_serial, parse_amount_text,
@@ -546,19 +546,42 @@ fn parse_table(
                         _ => None,
                     }
                 };
+                let grand = ["合计", "总计", "全省合计"]
+                    .iter()
+                    .any(|g| label.starts_with(g));
                 table.totals.push(TotalRow {
                     row: r,
                     label: label.clone(),
                     ytd_done: money("ytd_done"),
                     annual_plan: money("annual_plan"),
-                    grand: label.starts_with("合计")
-                        || label.starts_with("总计")
-                        || label.starts_with("全省合计"),
+                    kind: if grand {
+                        TotalKind::Grand
+                    } else {
+                        TotalKind::Subtotal
+                    },
                 });
                 table.skipped.push((r, SkipReason::Total));
                 continue;
             }
-            if labels.iter().any(|l| group_re().is_match(l)) {
+            if let Some(label) = labels.iter().find(|l| group_re().is_match(l)) {
+                // A numbered heading that carries figures is a subtotal of its group.
+                if let Some(level) = group_level(label) {
+                    let ytd = cols.get("ytd_done").and_then(|c| {
+                        match money_value(sheet.cell(r, *c), *units.get(c)?) {
+                            MoneyValue::Value(v) | MoneyValue::Converted(v, _) => Some(v),
+                            _ => None,
+                        }
+                    });
+                    if ytd.is_some() {
+                        table.totals.push(TotalRow {
+                            row: r,
+                            label: label.clone(),
+                            ytd_done: ytd,
+                            annual_plan: None,
+                            kind: TotalKind::Group(level),
+                        });
+                    }
+                }
                 table.skipped.push((r, SkipReason::Group));
                 continue;
             }
@@ -642,7 +665,56 @@ fn parse_table(
     table
 }
 
-/// Checks each grand-total row against the sum of the data rows.
+/// Level of a numbered group heading: `一、` is 1, `（一）` is 2; other group
+/// rows (`其中`, `南昌县（14个）`) cover nothing that can be told apart.
+fn group_level(label: &str) -> Option<u8> {
+    static L1: OnceLock<Regex> = OnceLock::new();
+    static L2: OnceLock<Regex> = OnceLock::new();
+    if re(&L1, r"^[一二三四五六七八九十]+\s*[、.．]").is_match(label) {
+        Some(1)
+    } else if re(&L2, r"^[（(]\s*[一二三四五六七八九十]+\s*[）)]").is_match(label) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// The sheet rows a total-like row covers (exclusive bounds), when they can be
+/// told from the layout.
+fn covered_span(t: &TotalRow, totals: &[TotalRow], first: u32, end: u32) -> (u32, u32) {
+    match t.kind {
+        TotalKind::Grand => (first, end),
+        // Since the previous 合计/小计 row (group headings inside are skipped).
+        TotalKind::Subtotal => {
+            let from = totals
+                .iter()
+                .filter(|o| o.row < t.row && !matches!(o.kind, TotalKind::Group(_)))
+                .map(|o| o.row + 1)
+                .max()
+                .unwrap_or(first);
+            (from, t.row)
+        }
+        // Up to the next heading of the same or a higher level, or a 合计.
+        TotalKind::Group(level) => {
+            let to = totals
+                .iter()
+                .filter(|o| o.row > t.row)
+                .filter(|o| match o.kind {
+                    TotalKind::Grand => true,
+                    TotalKind::Group(l) => l <= level,
+                    TotalKind::Subtotal => false,
+                })
+                .map(|o| o.row)
+                .min()
+                .unwrap_or(end);
+            (t.row + 1, to)
+        }
+    }
+}
+
+/// Checks every total-like row whose figure can be checked against the data
+/// rows it covers: 合计 against all rows, 小计 against the rows since the last
+/// total, a numbered heading with figures against its group.
 fn reconcile_totals(
     table: &mut SheetTable,
     spec: &PipelineSpec,
@@ -657,28 +729,39 @@ fn reconcile_totals(
     let (Some(col), true) = (col, !table.rows.is_empty()) else {
         return;
     };
-    let sum: Yuan = table.rows.iter().filter_map(|r| r.ytd_done).sum();
-    let n = table.rows.len() as i64;
-    for t in table.totals.iter().filter(|t| t.grand) {
-        if let Some(v) = t.ytd_done {
-            // Each row was rounded to 2 decimals of its unit at most; allow that.
-            let tolerance = n * 100 + 1;
-            if (v - sum).abs() > tolerance {
-                findings.push(finding(
-                    Some(spec),
-                    "W214",
-                    &Loc {
-                        file: fname,
-                        sheet: &table.sheet,
-                        cell: &crate::text::a1(t.row, col),
-                        ..Default::default()
-                    },
-                    &format!("“{}”行的累计完成投资与明细行之和不符", t.label),
-                    &crate::parse::fmt_wan(v),
-                    &crate::parse::fmt_wan(sum),
-                ));
-            }
+    let (first, end) = (table.header_rows.1 + 1, u32::MAX);
+    for t in &table.totals {
+        let Some(v) = t.ytd_done else { continue };
+        let (from, to) = covered_span(t, &table.totals, first, end);
+        let covered = table.rows.iter().filter(|r| r.row >= from && r.row < to);
+        let (n, sum) = covered.fold((0i64, 0i64), |(n, s), r| {
+            (n + 1, s + r.ytd_done.unwrap_or(0))
+        });
+        if n == 0 {
+            continue;
         }
+        // Each row was rounded to 2 decimals of its unit at most; allow that.
+        let tolerance = n * 100 + 1;
+        if (v - sum).abs() <= tolerance {
+            continue;
+        }
+        let what = match t.kind {
+            TotalKind::Grand => "明细行之和".to_string(),
+            _ => format!("所辖 {n} 行明细之和"),
+        };
+        findings.push(finding(
+            Some(spec),
+            "W214",
+            &Loc {
+                file: fname,
+                sheet: &table.sheet,
+                cell: &crate::text::a1(t.row, col),
+                ..Default::default()
+            },
+            &format!("“{}”行的累计完成投资与{what}不符", t.label),
+            &crate::parse::fmt_wan(v),
+            &crate::parse::fmt_wan(sum),
+        ));
     }
 }
 

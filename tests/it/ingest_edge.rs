@@ -1816,3 +1816,88 @@ fn ingest_edge_total_row_mismatch_w214_names_both_figures() {
         vec![(FIRST, taizhang::model::SkipReason::Total)]
     );
 }
+
+/// The W214 findings of a parsed file: (cell, value, expected, message).
+fn w214(pf: &ParsedFile) -> Vec<(String, String, String, String)> {
+    all_findings(pf)
+        .into_iter()
+        .filter(|f| f.id == "W214")
+        .map(|f| {
+            (
+                f.cell.clone(),
+                f.value.clone(),
+                f.expected.clone(),
+                f.message.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ingest_edge_subtotal_checked_against_the_rows_since_the_last_total() {
+    let (a, b) = (ytd_of(0) + ytd_of(1), ytd_of(2) + ytd_of(3));
+    let wrong = a + 3_000_000; // 300 万元 too much
+    let mut sh = base_sheet(&[]);
+    sh.rows.extend(vec![
+        label_row(&[(SEQ, s("（一）南昌县"))]),
+        data_row(0),
+        data_row(1),
+        label_row(&[(NAME, s("南昌县小计")), (YTD, wan(wrong))]),
+        label_row(&[(SEQ, s("（二）进贤县"))]),
+        data_row(2),
+        data_row(3),
+        label_row(&[(NAME, s("进贤县合计2个")), (YTD, wan(b))]),
+        label_row(&[(SEQ, s("合计")), (YTD, wan(a + b))]),
+    ]);
+    let pf = parse(NC_FILE, &xlsx(&[sh]));
+    let w = w214(&pf);
+    // Only the wrong subtotal, 南昌县小计 (sheet row index FIRST + 3), column G.
+    assert_eq!(w.len(), 1, "{}", dump(&pf));
+    let (cell, value, expected, message) = &w[0];
+    assert_eq!(cell, &format!("G{}", FIRST + 4));
+    assert_eq!(
+        (value.as_str(), expected.as_str()),
+        (
+            taizhang::parse::fmt_wan(wrong).as_str(),
+            taizhang::parse::fmt_wan(a).as_str()
+        )
+    );
+    assert!(
+        message.contains("南昌县小计") && message.contains("所辖 2 行明细之和"),
+        "{message}"
+    );
+    // The four projects are still read, the three total rows and two headings skipped.
+    assert_eq!(rows(&pf).len(), 4);
+}
+
+#[test]
+fn ingest_edge_numbered_heading_with_figures_checked_against_its_group() {
+    let (a, b) = (ytd_of(0) + ytd_of(1), ytd_of(2) + ytd_of(3));
+    let wrong = b - 1_234_500;
+    let mut sh = base_sheet(&[]);
+    sh.rows.extend(vec![
+        label_row(&[(SEQ, s("合计")), (YTD, wan(a + b))]),
+        label_row(&[(SEQ, s("一、续建项目（2项）")), (YTD, wan(a))]),
+        label_row(&[(SEQ, s("（一）信息基础设施")), (YTD, wan(a))]),
+        data_row(0),
+        data_row(1),
+        label_row(&[(SEQ, s("二、新开工项目（2项）")), (YTD, wan(wrong))]),
+        data_row(2),
+        data_row(3),
+        // 其中 is a breakdown, never summed.
+        label_row(&[(SEQ, s("其中：5G基站")), (YTD, wan(1))]),
+    ]);
+    let pf = parse(NC_FILE, &xlsx(&[sh]));
+    let w = w214(&pf);
+    assert_eq!(w.len(), 1, "{}", dump(&pf));
+    let (cell, value, expected, message) = &w[0];
+    assert_eq!(cell, &format!("G{}", FIRST + 6));
+    assert_eq!(
+        (value.as_str(), expected.as_str()),
+        (
+            taizhang::parse::fmt_wan(wrong).as_str(),
+            taizhang::parse::fmt_wan(b).as_str()
+        )
+    );
+    assert!(message.contains("二、新开工项目"), "{message}");
+}
