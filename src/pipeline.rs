@@ -190,7 +190,17 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
         summary.ignored += ignored;
     }
     summary.elapsed_ms = started.elapsed().as_millis();
+    drop_later(setup);
     Ok(summary)
+}
+
+/// Frees a large value (a period's files, records, a rendered workbook) on a
+/// helper thread, so the run does not wait for the allocator. Dropped in place
+/// if no thread can be started.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("taizhang-free".to_string())
+        .spawn(move || drop(value));
 }
 
 /// Reads, checks and reports one period for every program.
@@ -220,6 +230,10 @@ pub fn run_period(
         })
         .collect();
     let t_read = t0.elapsed().as_millis();
+    // The libraries were loading beside the reading; any wait left shows here.
+    let t_libraries = Instant::now();
+    setup.libraries.get()?;
+    let t_libraries = t_libraries.elapsed().as_millis();
     // Files move into their program's bucket; files no program could claim
     // (rejected, no workbook kept) are listed in every program.
     let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
@@ -273,15 +287,6 @@ pub fn run_period(
             findings,
         };
         let findings = &stored.findings;
-        let t_store = Instant::now();
-        store.save(&stored)?;
-        let t_store = t_store.elapsed().as_millis();
-
-        let t2 = Instant::now();
-        let summ = summarize(setup, si, period, &stored.records, &history)?;
-        let t_aggregate = t2.elapsed().as_millis();
-
-        let t3 = Instant::now();
         let out_dir = opts.out.join(&spec.id).join(period.to_string());
         std::fs::create_dir_all(&out_dir).map_err(|source| RunError::Write {
             path: out_dir.clone(),
@@ -298,21 +303,43 @@ pub fn run_period(
             .iter()
             .map(|u| unit_name(Some(u)))
             .collect();
-        let mut outputs = vec![crate::report::monthly::write(
-            &crate::report::monthly::MonthlyInput {
-                spec,
-                period,
-                summary: &summ,
-                records: &stored.records,
-                findings,
-                inputs: &inputs,
-                missing_units: &missing_names,
+        // The store is written while the monthly and feedback workbooks are
+        // built (neither reads it); the quarterly notification reads it after.
+        let t_store = Instant::now();
+        let (saved, reported) = rayon::join(
+            || {
+                let r = store.save(&stored);
+                (r, t_store.elapsed().as_millis())
             },
-            &out_dir,
-        )?];
-        outputs.extend(write_feedback(
-            spec, period, &files, findings, &out_dir, &unit_name,
-        )?);
+            || -> Result<_, RunError> {
+                let t2 = Instant::now();
+                let summ = summarize(setup, si, period, &stored.records, &history)?;
+                let t_aggregate = t2.elapsed().as_millis();
+                let t3 = Instant::now();
+                let (monthly, feedback) = rayon::join(
+                    || {
+                        crate::report::monthly::write(
+                            &crate::report::monthly::MonthlyInput {
+                                spec,
+                                period,
+                                summary: &summ,
+                                records: &stored.records,
+                                findings,
+                                inputs: &inputs,
+                                missing_units: &missing_names,
+                            },
+                            &out_dir,
+                        )
+                    },
+                    || write_feedback(spec, period, &files, findings, &out_dir, &unit_name),
+                );
+                let mut outputs = vec![monthly?];
+                outputs.extend(feedback?);
+                Ok((summ, outputs, t_aggregate, t3))
+            },
+        );
+        let (_, t_store) = (saved.0?, saved.1);
+        let (summ, mut outputs, t_aggregate, t3) = reported?;
         if period.month.is_multiple_of(3) {
             let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
             outputs.extend(name);
@@ -322,6 +349,7 @@ pub fn run_period(
 
         let mut timings = BTreeMap::new();
         timings.insert("read_all_files".to_string(), t_read);
+        timings.insert("wait_for_libraries".to_string(), t_libraries);
         timings.insert("validate".to_string(), t_validate);
         timings.insert("aggregate".to_string(), t_aggregate);
         timings.insert("report".to_string(), t_report);
@@ -374,6 +402,7 @@ pub fn run_period(
             out_dir,
             outputs,
         });
+        drop_later((files, stored, summ, result, history));
     }
     progress.period_finished(period);
     Ok((outcomes, ignored.len()))

@@ -564,24 +564,21 @@ fn parse_table(
                 continue;
             }
             if let Some(label) = labels.iter().find(|l| group_re().is_match(l)) {
-                // A numbered heading that carries figures is a subtotal of its group.
-                if let Some(level) = group_level(label) {
-                    let ytd = cols.get("ytd_done").and_then(|c| {
-                        match money_value(sheet.cell(r, *c), *units.get(c)?) {
-                            MoneyValue::Value(v) | MoneyValue::Converted(v, _) => Some(v),
-                            _ => None,
-                        }
-                    });
-                    if ytd.is_some() {
-                        table.totals.push(TotalRow {
-                            row: r,
-                            label: label.clone(),
-                            ytd_done: ytd,
-                            annual_plan: None,
-                            kind: TotalKind::Group(level),
-                        });
+                // Kept as a boundary of the totals around it; a numbered heading
+                // that carries figures is also the subtotal of its group.
+                let ytd = cols.get("ytd_done").and_then(|c| {
+                    match money_value(sheet.cell(r, *c), *units.get(c)?) {
+                        MoneyValue::Value(v) | MoneyValue::Converted(v, _) => Some(v),
+                        _ => None,
                     }
-                }
+                });
+                table.totals.push(TotalRow {
+                    row: r,
+                    label: label.clone(),
+                    ytd_done: ytd,
+                    annual_plan: None,
+                    kind: TotalKind::Group(group_level(label)),
+                });
                 table.skipped.push((r, SkipReason::Group));
                 continue;
             }
@@ -665,51 +662,64 @@ fn parse_table(
     table
 }
 
-/// Level of a numbered group heading: `一、` is 1, `（一）` is 2; other group
-/// rows (`其中`, `南昌县（14个）`) cover nothing that can be told apart.
-fn group_level(label: &str) -> Option<u8> {
+/// Level of a group row: `一、` is 1, `（一）` is 2, any other (`其中`,
+/// `南昌县（14个）`) 3 — a boundary only, never checked.
+fn group_level(label: &str) -> u8 {
     static L1: OnceLock<Regex> = OnceLock::new();
     static L2: OnceLock<Regex> = OnceLock::new();
     if re(&L1, r"^[一二三四五六七八九十]+\s*[、.．]").is_match(label) {
-        Some(1)
+        1
     } else if re(&L2, r"^[（(]\s*[一二三四五六七八九十]+\s*[）)]").is_match(label) {
-        Some(2)
+        2
     } else {
-        None
+        3
     }
 }
 
-/// The sheet rows a total-like row covers (exclusive bounds), when they can be
-/// told from the layout.
-fn covered_span(t: &TotalRow, totals: &[TotalRow], first: u32, end: u32) -> (u32, u32) {
+/// The count a total row states (`南昌县合计14个`, `合计（4项）`).
+fn stated_count(label: &str) -> Option<i64> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(\d+)\s*[个项]").captures(label)?[1].parse().ok()
+}
+
+/// The sheet rows (exclusive bounds) a total-like row covers, as far as the
+/// layout tells. Subtotals lead their group (`广丰区合计3个` above its rows)
+/// when the first one has no data row above it since the header or 合计;
+/// otherwise they close it (`小计` under its rows).
+fn covered_span(t: &TotalRow, totals: &[TotalRow], first: u32, leading: bool) -> (u32, u32) {
+    let next = |stop: &dyn Fn(&TotalRow) -> bool| {
+        totals
+            .iter()
+            .filter(|o| o.row > t.row && stop(o))
+            .map(|o| o.row)
+            .min()
+            .unwrap_or(u32::MAX)
+    };
     match t.kind {
-        TotalKind::Grand => (first, end),
-        // Since the previous 合计/小计 row (group headings inside are skipped).
-        TotalKind::Subtotal => {
-            let from = totals
-                .iter()
-                .filter(|o| o.row < t.row && !matches!(o.kind, TotalKind::Group(_)))
-                .map(|o| o.row + 1)
-                .max()
-                .unwrap_or(first);
-            (from, t.row)
-        }
+        TotalKind::Grand => (first, u32::MAX),
+        // Up to the next total or group row.
+        TotalKind::Subtotal if leading => (t.row + 1, next(&|_| true)),
+        // Since the previous 合计/小计 row (group rows inside belong to it).
+        TotalKind::Subtotal => (previous_total(t.row, totals).unwrap_or(first), t.row),
         // Up to the next heading of the same or a higher level, or a 合计.
-        TotalKind::Group(level) => {
-            let to = totals
-                .iter()
-                .filter(|o| o.row > t.row)
-                .filter(|o| match o.kind {
-                    TotalKind::Grand => true,
-                    TotalKind::Group(l) => l <= level,
-                    TotalKind::Subtotal => false,
-                })
-                .map(|o| o.row)
-                .min()
-                .unwrap_or(end);
-            (t.row + 1, to)
-        }
+        TotalKind::Group(level) => (
+            t.row + 1,
+            next(&|o| match o.kind {
+                TotalKind::Grand => true,
+                TotalKind::Group(l) => l <= level,
+                TotalKind::Subtotal => false,
+            }),
+        ),
     }
+}
+
+/// The row after the last 合计/小计 above `row`.
+fn previous_total(row: u32, totals: &[TotalRow]) -> Option<u32> {
+    totals
+        .iter()
+        .filter(|o| o.row < row && !matches!(o.kind, TotalKind::Group(_)))
+        .map(|o| o.row + 1)
+        .max()
 }
 
 /// Checks every total-like row whose figure can be checked against the data
@@ -729,15 +739,28 @@ fn reconcile_totals(
     let (Some(col), true) = (col, !table.rows.is_empty()) else {
         return;
     };
-    let (first, end) = (table.header_rows.1 + 1, u32::MAX);
+    let first = table.header_rows.1 + 1;
+    let data_between = |from: u32, to: u32| table.rows.iter().any(|r| r.row >= from && r.row < to);
+    let leading = table
+        .totals
+        .iter()
+        .find(|t| t.kind == TotalKind::Subtotal)
+        .is_some_and(|t| {
+            !data_between(previous_total(t.row, &table.totals).unwrap_or(first), t.row)
+        });
     for t in &table.totals {
         let Some(v) = t.ytd_done else { continue };
-        let (from, to) = covered_span(t, &table.totals, first, end);
+        if matches!(t.kind, TotalKind::Group(l) if l > 2) {
+            continue;
+        }
+        let (from, to) = covered_span(t, &table.totals, first, leading);
         let covered = table.rows.iter().filter(|r| r.row >= from && r.row < to);
         let (n, sum) = covered.fold((0i64, 0i64), |(n, s), r| {
             (n + 1, s + r.ytd_done.unwrap_or(0))
         });
-        if n == 0 {
+        // Nothing to check, or a stated count the rows found do not bear out
+        // (the layout is not what the span assumes): no finding.
+        if n == 0 || t.kind != TotalKind::Grand && stated_count(&t.label).is_some_and(|c| c != n) {
             continue;
         }
         // Each row was rounded to 2 decimals of its unit at most; allow that.

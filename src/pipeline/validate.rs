@@ -292,13 +292,10 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         by_project.entry(*pi).or_default().push(*r);
     }
     let mut kept: BTreeMap<usize, RowRef> = BTreeMap::new();
+    let file_units: Vec<Option<String>> = files.iter().map(|f| f.unit_id.clone()).collect();
     for (pi, refs) in &by_project {
         let p = &inp.library.projects[*pi];
-        let owners: Vec<bool> = files
-            .iter()
-            .map(|f| f.unit_id.as_deref() == Some(p.unit_id.as_str()))
-            .collect();
-        let owner_file = |r: &RowRef| owners[r.0];
+        let owner_file = |r: &RowRef| file_units[r.0].as_deref() == Some(p.unit_id.as_str());
         let keeper = *refs
             .iter()
             .find(|r| owner_file(r) && !files[r.0].tables[r.1].rows[r.2].is_rejected())

@@ -885,6 +885,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
 
     push_tables(&mut wb, &st, tables).map_err(&e)?;
     save(&mut wb, &path)?;
+    crate::pipeline::drop_later(wb);
     Ok(name)
 }
 

@@ -1901,3 +1901,50 @@ fn ingest_edge_numbered_heading_with_figures_checked_against_its_group() {
     );
     assert!(message.contains("二、新开工项目"), "{message}");
 }
+
+#[test]
+fn ingest_edge_leading_subtotals_cover_the_rows_below_them() {
+    let (a, b) = (ytd_of(0) + ytd_of(1), ytd_of(2) + ytd_of(3));
+    let wrong = b + 10_000; // 1 万元 off
+    let mut sh = base_sheet(&[]);
+    sh.rows.extend(vec![
+        label_row(&[(SEQ, s("合计")), (YTD, wan(a + b))]),
+        label_row(&[(SEQ, s("南昌县合计2个")), (YTD, wan(a))]),
+        data_row(0),
+        data_row(1),
+        label_row(&[(SEQ, s("进贤县合计2个")), (YTD, wan(wrong))]),
+        data_row(2),
+        data_row(3),
+    ]);
+    let pf = parse(NC_FILE, &xlsx(&[sh]));
+    let w = w214(&pf);
+    assert_eq!(w.len(), 1, "{}", dump(&pf));
+    let (cell, value, expected, _) = &w[0];
+    assert_eq!(cell, &format!("G{}", FIRST + 5));
+    assert_eq!(
+        (value.as_str(), expected.as_str()),
+        (
+            taizhang::parse::fmt_wan(wrong).as_str(),
+            taizhang::parse::fmt_wan(b).as_str()
+        )
+    );
+}
+
+#[test]
+fn ingest_edge_subtotal_whose_stated_count_the_rows_do_not_bear_out_is_not_checked() {
+    let mut sh = base_sheet(&[]);
+    sh.rows.extend(vec![
+        data_row(0),
+        data_row(1),
+        // Says 3 projects, closes 2 rows: the span is not what it assumes.
+        label_row(&[(NAME, s("南昌县小计（3项）")), (YTD, wan(1))]),
+        data_row(2),
+        data_row(3),
+        label_row(&[(NAME, s("进贤县小计（2项）")), (YTD, wan(2))]),
+    ]);
+    let pf = parse(NC_FILE, &xlsx(&[sh]));
+    let w = w214(&pf);
+    // Only 进贤县 (2 rows, as stated) is checked, and it is wrong.
+    assert_eq!(w.len(), 1, "{}", dump(&pf));
+    assert_eq!(w[0].0, format!("G{}", FIRST + 6));
+}
