@@ -818,6 +818,84 @@ fn ingest_edge_csv_utf8_without_bom() {
     assert_base_figures("南昌市新基建项目调度表.csv", &bytes, FileFormat::Csv);
 }
 
+/// A BIFF5 workbook (Excel 5.0/95: 8-bit text in code page 936) holding `sh`,
+/// in a compound file written by the cfb crate. `codepage`: whether the
+/// CODEPAGE record is written (files from Chinese Excel 95 often lack it).
+fn biff5_gbk(sh: &Sheet, codepage: bool) -> Vec<u8> {
+    fn rec(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+        out.extend(typ.to_le_bytes());
+        out.extend((data.len() as u16).to_le_bytes());
+        out.extend(data);
+    }
+    let gbk = |t: &str| {
+        let (b, _, bad) = encoding_rs::GBK.encode(t);
+        assert!(!bad, "{t}");
+        b.into_owned()
+    };
+    let bof = |dt: u16| -> Vec<u8> {
+        [0x0500u16, dt, 0x0DBB, 0x07CC]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect()
+    };
+    let name = gbk(&sh.name);
+    let mut book = Vec::new();
+    rec(&mut book, 0x0809, &bof(0x0005));
+    if codepage {
+        rec(&mut book, 0x0042, &936u16.to_le_bytes());
+    }
+    // BOUNDSHEET then EOF come next; the sheet's BOF follows them.
+    let sheet_at = book.len() + (4 + 7 + name.len()) + 4;
+    let mut bs = (sheet_at as u32).to_le_bytes().to_vec();
+    bs.extend([0, 0, name.len() as u8]);
+    bs.extend(&name);
+    rec(&mut book, 0x0085, &bs);
+    rec(&mut book, 0x000A, &[]);
+    assert_eq!(book.len(), sheet_at);
+    rec(&mut book, 0x0809, &bof(0x0010));
+    for (r, row) in sh.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let mut d: Vec<u8> = [r as u16, c as u16, 0]
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect();
+            match v {
+                V::S(t) => {
+                    let b = gbk(t);
+                    d.extend((b.len() as u16).to_le_bytes());
+                    d.extend(&b);
+                    rec(&mut book, 0x0204, &d);
+                }
+                V::N(x) | V::D(x) => {
+                    d.extend(x.to_le_bytes());
+                    rec(&mut book, 0x0203, &d);
+                }
+                V::F(..) => panic!("BIFF5 fixtures hold values only"),
+                V::Blank => {}
+            }
+        }
+    }
+    rec(&mut book, 0x000A, &[]);
+    let mut cf =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    cf.create_stream("/Book").unwrap().write_all(&book).unwrap();
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+#[test]
+fn ingest_edge_biff5_xls_with_gbk_text() {
+    for codepage in [true, false] {
+        let bytes = biff5_gbk(&flat_sheet(), codepage);
+        // The sheet name and every label are GBK bytes, not UTF-16.
+        let (gbk_name, _, _) = encoding_rs::GBK.encode("项目名称");
+        assert!(bytes.windows(gbk_name.len()).any(|w| w == &gbk_name[..]));
+        assert_base_figures("南昌市新基建项目调度表.xls", &bytes, FileFormat::Xls);
+        let pf = parse("南昌市新基建项目调度表.xls", &bytes);
+        assert_eq!(pf.tables[0].sheet, "调度表", "codepage record: {codepage}");
+    }
+}
+
 #[test]
 fn ingest_edge_csv_gbk() {
     let text = delimited(&flat_sheet(), ',');
