@@ -1866,25 +1866,12 @@ fn ingest_edge_total_row_mismatch_w214_names_both_figures() {
         .push(label_row(&[(NAME, s("合计（4项）")), (YTD, wan(stated))]));
     sh.rows.extend((0..4).map(data_row));
     let pf = parse(NC_FILE, &xlsx(&[sh]));
-    let w: Vec<&Finding> = all_findings(&pf)
-        .into_iter()
-        .filter(|f| f.id == "W214")
-        .collect();
-    assert_eq!(w.len(), 1, "{}", dump(&pf));
-    assert_eq!((w[0].sheet.as_str(), w[0].cell.as_str()), ("调度表", "G6"));
+    let message = one_w214(&pf, FIRST, stated, sum);
     let (a, b) = (
         taizhang::parse::fmt_wan(stated),
         taizhang::parse::fmt_wan(sum),
     );
-    assert_eq!(
-        (w[0].value.as_str(), w[0].expected.as_str()),
-        (a.as_str(), b.as_str())
-    );
-    assert!(
-        w[0].message.contains(&a) && w[0].message.contains(&b),
-        "{}",
-        w[0].message
-    );
+    assert!(message.contains(&a) && message.contains(&b), "{message}");
     assert_eq!(
         rows(&pf).iter().map(|r| r.ytd_done).collect::<Vec<_>>(),
         (0..4).map(|k| Some(ytd_of(k))).collect::<Vec<_>>()
@@ -1895,20 +1882,30 @@ fn ingest_edge_total_row_mismatch_w214_names_both_figures() {
     );
 }
 
-/// The W214 findings of a parsed file: (cell, value, expected, message).
-fn w214(pf: &ParsedFile) -> Vec<(String, String, String, String)> {
-    all_findings(pf)
+/// The one W214 of a parsed file, asserted at `row` (0-based sheet row) of the
+/// 累计 column G with the stated and the recomputed figure (元); its message.
+fn one_w214(pf: &ParsedFile, row: u32, stated: i64, sum: i64) -> String {
+    let w: Vec<&Finding> = all_findings(pf)
         .into_iter()
         .filter(|f| f.id == "W214")
-        .map(|f| {
-            (
-                f.cell.clone(),
-                f.value.clone(),
-                f.expected.clone(),
-                f.message.clone(),
-            )
-        })
-        .collect()
+        .collect();
+    assert_eq!(w.len(), 1, "{}", dump(pf));
+    let at = (w[0].sheet.as_str(), w[0].cell.as_str());
+    assert_eq!(
+        at,
+        ("调度表", format!("G{}", row + 1).as_str()),
+        "{}",
+        dump(pf)
+    );
+    let (a, b) = (
+        taizhang::parse::fmt_wan(stated),
+        taizhang::parse::fmt_wan(sum),
+    );
+    assert_eq!(
+        (w[0].value.as_str(), w[0].expected.as_str()),
+        (a.as_str(), b.as_str())
+    );
+    w[0].message.clone()
 }
 
 #[test]
@@ -1928,18 +1925,8 @@ fn ingest_edge_subtotal_checked_against_the_rows_since_the_last_total() {
         label_row(&[(SEQ, s("合计")), (YTD, wan(a + b))]),
     ]);
     let pf = parse(NC_FILE, &xlsx(&[sh]));
-    let w = w214(&pf);
-    // Only the wrong subtotal, 南昌县小计 (sheet row index FIRST + 3), column G.
-    assert_eq!(w.len(), 1, "{}", dump(&pf));
-    let (cell, value, expected, message) = &w[0];
-    assert_eq!(cell, &format!("G{}", FIRST + 4));
-    assert_eq!(
-        (value.as_str(), expected.as_str()),
-        (
-            taizhang::parse::fmt_wan(wrong).as_str(),
-            taizhang::parse::fmt_wan(a).as_str()
-        )
-    );
+    // Only the wrong subtotal, 南昌县小计.
+    let message = one_w214(&pf, FIRST + 3, wrong, a);
     assert!(
         message.contains("南昌县小计") && message.contains("所辖 2 行明细之和"),
         "{message}"
@@ -1966,17 +1953,7 @@ fn ingest_edge_numbered_heading_with_figures_checked_against_its_group() {
         label_row(&[(SEQ, s("其中：5G基站")), (YTD, wan(1))]),
     ]);
     let pf = parse(NC_FILE, &xlsx(&[sh]));
-    let w = w214(&pf);
-    assert_eq!(w.len(), 1, "{}", dump(&pf));
-    let (cell, value, expected, message) = &w[0];
-    assert_eq!(cell, &format!("G{}", FIRST + 6));
-    assert_eq!(
-        (value.as_str(), expected.as_str()),
-        (
-            taizhang::parse::fmt_wan(wrong).as_str(),
-            taizhang::parse::fmt_wan(b).as_str()
-        )
-    );
+    let message = one_w214(&pf, FIRST + 5, wrong, b);
     assert!(message.contains("二、新开工项目"), "{message}");
 }
 
@@ -1995,17 +1972,7 @@ fn ingest_edge_leading_subtotals_cover_the_rows_below_them() {
         data_row(3),
     ]);
     let pf = parse(NC_FILE, &xlsx(&[sh]));
-    let w = w214(&pf);
-    assert_eq!(w.len(), 1, "{}", dump(&pf));
-    let (cell, value, expected, _) = &w[0];
-    assert_eq!(cell, &format!("G{}", FIRST + 5));
-    assert_eq!(
-        (value.as_str(), expected.as_str()),
-        (
-            taizhang::parse::fmt_wan(wrong).as_str(),
-            taizhang::parse::fmt_wan(b).as_str()
-        )
-    );
+    one_w214(&pf, FIRST + 4, wrong, b);
 }
 
 #[test]
@@ -2021,8 +1988,6 @@ fn ingest_edge_subtotal_whose_stated_count_the_rows_do_not_bear_out_is_not_check
         label_row(&[(NAME, s("进贤县小计（2项）")), (YTD, wan(2))]),
     ]);
     let pf = parse(NC_FILE, &xlsx(&[sh]));
-    let w = w214(&pf);
     // Only 进贤县 (2 rows, as stated) is checked, and it is wrong.
-    assert_eq!(w.len(), 1, "{}", dump(&pf));
-    assert_eq!(w[0].0, format!("G{}", FIRST + 6));
+    one_w214(&pf, FIRST + 5, 2, ytd_of(2) + ytd_of(3));
 }
