@@ -206,8 +206,15 @@ pub struct Project {
 pub struct Library {
     pub projects: Vec<Project>,
     code_index: HashMap<String, usize>,
-    name_index: HashMap<String, usize>,
-    loose_index: HashMap<String, usize>,
+    /// Normalised and loose name → project, built on the first lookup by name
+    /// (most months every row carries a valid code and none is needed).
+    name_indexes: std::sync::OnceLock<NameIndexes>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NameIndexes {
+    exact: HashMap<String, usize>,
+    loose: HashMap<String, usize>,
 }
 
 /// How a ledger row was matched to the library.
@@ -224,24 +231,36 @@ impl Library {
             projects,
             ..Default::default()
         };
+        lib.code_index.reserve(lib.projects.len());
         for (i, p) in lib.projects.iter().enumerate() {
             lib.code_index.insert(p.code.clone(), i);
-            lib.name_index.entry(name_key(&p.name)).or_insert(i);
-            lib.loose_index.entry(loose_key(&p.name)).or_insert(i);
         }
         lib
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Project> {
-        self.code_index.get(code).map(|i| &self.projects[*i])
+        self.index_of(code).map(|i| &self.projects[i])
+    }
+
+    /// Position in `projects` of the project with this code.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.code_index.get(code).copied()
     }
 
     /// Finds a project by name: exact (normalised), then loose.
     pub fn by_name(&self, name: &str) -> Option<(&Project, NameMatch)> {
-        if let Some(i) = self.name_index.get(&name_key(name)) {
+        let ix = self.name_indexes.get_or_init(|| {
+            let mut ix = NameIndexes::default();
+            for (i, p) in self.projects.iter().enumerate() {
+                ix.exact.entry(name_key(&p.name)).or_insert(i);
+                ix.loose.entry(loose_key(&p.name)).or_insert(i);
+            }
+            ix
+        });
+        if let Some(i) = ix.exact.get(&name_key(name)) {
             return Some((&self.projects[*i], NameMatch::Exact));
         }
-        self.loose_index
+        ix.loose
             .get(&loose_key(name))
             .map(|i| (&self.projects[*i], NameMatch::Loose))
     }
@@ -266,10 +285,12 @@ impl Library {
 
     /// Units (ids) owning projects, in first-seen order of the units list.
     pub fn unit_ids(&self, units: &Units) -> Vec<String> {
+        let owning: std::collections::HashSet<&str> =
+            self.projects.iter().map(|p| p.unit_id.as_str()).collect();
         units
             .list
             .iter()
-            .filter(|u| self.projects.iter().any(|p| p.unit_id == u.id))
+            .filter(|u| owning.contains(u.id.as_str()))
             .map(|u| u.id.clone())
             .collect()
     }

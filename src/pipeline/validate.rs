@@ -143,13 +143,6 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
 
     // 2. Match rows to the library.
     let mut matched: Vec<(RowRef, usize)> = Vec::new();
-    let index_of: HashMap<&str, usize> = inp
-        .library
-        .projects
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.code.as_str(), i))
-        .collect();
     for fi in 0..files.len() {
         if files[fi].status != FileStatus::Ok {
             continue;
@@ -278,7 +271,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                     }
                 };
                 if let Some(p) = hit {
-                    if let Some(&pi) = index_of.get(p.code.as_str()) {
+                    if let Some(pi) = inp.library.index_of(&p.code) {
                         matched.push(((fi, ti, ri), pi));
                     }
                 }
