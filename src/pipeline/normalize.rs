@@ -662,12 +662,13 @@ fn parse_table(
     table
 }
 
-/// Level of a group row: `一、` is 1, `（一）` is 2, any other (`其中`,
+/// Level of a group row: `一、` (or a bare `一`) is 1, `（一）` is 2, any other (`其中`,
 /// `南昌县（14个）`) 3 — a boundary only, never checked.
 fn group_level(label: &str) -> u8 {
     static L1: OnceLock<Regex> = OnceLock::new();
     static L2: OnceLock<Regex> = OnceLock::new();
-    if re(&L1, r"^[一二三四五六七八九十]+\s*[、.．]").is_match(label) {
+    // `一、市本级`, or a bare `一` in 序号 with the group's name beside it.
+    if re(&L1, r"^[一二三四五六七八九十]+\s*(?:[、.．]|$)").is_match(label) {
         1
     } else if re(&L2, r"^[（(]\s*[一二三四五六七八九十]+\s*[）)]").is_match(label) {
         2
@@ -1077,6 +1078,25 @@ fn extract_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_levels_and_stated_counts() {
+        for (label, level) in [
+            ("一、信息基础设施（48项）", 1),
+            ("二. 融合基础设施", 1),
+            ("一", 1),
+            ("（一）在建（11项）", 2),
+            ("(二)工业项目82个", 2),
+            ("其中：在建重点项目（90项）", 3),
+            ("南昌县（14个）", 3),
+            ("一期工程", 3),
+        ] {
+            assert_eq!(group_level(label), level, "{label}");
+        }
+        assert_eq!(stated_count("南昌县合计14个"), Some(14));
+        assert_eq!(stated_count("合计（4 项）"), Some(4));
+        assert_eq!(stated_count("小计"), None);
+    }
 
     #[test]
     fn stated_periods() {
