@@ -324,10 +324,11 @@ pub struct TotalRow {
 pub enum TotalKind {
     /// 合计 / 总计: every data row of the table.
     Grand,
-    /// 小计, `南昌县合计14个`: the data rows since the previous total row.
+    /// 小计, `南昌县合计14个`: the data rows of its group, above or below it.
     Subtotal,
-    /// A group heading with figures (`一、…` level 1, `（一）…` level 2): the data
-    /// rows up to the next heading of the same or a higher level.
+    /// A group row: `一、…` level 1, `（一）…` level 2 (with figures: the data
+    /// rows up to the next heading of the same or a higher level), another
+    /// heading 3, a `其中` breakdown 4 (never checked).
     Group(u8),
 }
 

@@ -303,43 +303,34 @@ pub fn run_period(
             .iter()
             .map(|u| unit_name(Some(u)))
             .collect();
-        // The store is written while the monthly and feedback workbooks are
-        // built (neither reads it); the quarterly notification reads it after.
+        // The store first: a run that cannot record the period writes no
+        // report that would disagree with it.
         let t_store = Instant::now();
-        let (saved, reported) = rayon::join(
+        store.save(&stored)?;
+        let t_store = t_store.elapsed().as_millis();
+        let t2 = Instant::now();
+        let summ = summarize(setup, si, period, &stored.records, &history)?;
+        let t_aggregate = t2.elapsed().as_millis();
+        let t3 = Instant::now();
+        let (monthly, feedback) = rayon::join(
             || {
-                let r = store.save(&stored);
-                (r, t_store.elapsed().as_millis())
-            },
-            || -> Result<_, RunError> {
-                let t2 = Instant::now();
-                let summ = summarize(setup, si, period, &stored.records, &history)?;
-                let t_aggregate = t2.elapsed().as_millis();
-                let t3 = Instant::now();
-                let (monthly, feedback) = rayon::join(
-                    || {
-                        crate::report::monthly::write(
-                            &crate::report::monthly::MonthlyInput {
-                                spec,
-                                period,
-                                summary: &summ,
-                                records: &stored.records,
-                                findings,
-                                inputs: &inputs,
-                                missing_units: &missing_names,
-                            },
-                            &out_dir,
-                        )
+                crate::report::monthly::write(
+                    &crate::report::monthly::MonthlyInput {
+                        spec,
+                        period,
+                        summary: &summ,
+                        records: &stored.records,
+                        findings,
+                        inputs: &inputs,
+                        missing_units: &missing_names,
                     },
-                    || write_feedback(spec, period, &files, findings, &out_dir, &unit_name),
-                );
-                let mut outputs = vec![monthly?];
-                outputs.extend(feedback?);
-                Ok((summ, outputs, t_aggregate, t3))
+                    &out_dir,
+                )
             },
+            || write_feedback(spec, period, &files, findings, &out_dir, &unit_name),
         );
-        let (_, t_store) = (saved.0?, saved.1);
-        let (summ, mut outputs, t_aggregate, t3) = reported?;
+        let mut outputs = vec![monthly?];
+        outputs.extend(feedback?);
         if period.month.is_multiple_of(3) {
             let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
             outputs.extend(name);

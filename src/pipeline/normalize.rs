@@ -554,7 +554,10 @@ fn parse_table(
                     label: label.clone(),
                     ytd_done: money("ytd_done"),
                     annual_plan: money("annual_plan"),
-                    kind: if grand {
+                    // `其中：新开工项目合计` is a breakdown, never checked.
+                    kind: if label.starts_with("其中") {
+                        TotalKind::Group(4)
+                    } else if grand {
                         TotalKind::Grand
                     } else {
                         TotalKind::Subtotal
@@ -662,8 +665,8 @@ fn parse_table(
     table
 }
 
-/// Level of a group row: `一、` (or a bare `一`) is 1, `（一）` is 2, any other (`其中`,
-/// `南昌县（14个）`) 3 — a boundary only, never checked.
+/// Level of a group row: `一、` (or a bare `一`) is 1, `（一）` is 2, another
+/// heading (`南昌县（14个）`) 3, a breakdown (`其中：…`) 4. Only 1 and 2 are checked.
 fn group_level(label: &str) -> u8 {
     static L1: OnceLock<Regex> = OnceLock::new();
     static L2: OnceLock<Regex> = OnceLock::new();
@@ -672,6 +675,8 @@ fn group_level(label: &str) -> u8 {
         1
     } else if re(&L2, r"^[（(]\s*[一二三四五六七八九十]+\s*[）)]").is_match(label) {
         2
+    } else if label.starts_with("其中") {
+        4
     } else {
         3
     }
@@ -683,11 +688,18 @@ fn stated_count(label: &str) -> Option<i64> {
     re(&R, r"(\d+)\s*[个项]").captures(label)?[1].parse().ok()
 }
 
-/// The sheet rows (exclusive bounds) a total-like row covers, as far as the
-/// layout tells. Subtotals lead their group (`广丰区合计3个` above its rows)
-/// when the first one has no data row above it since the header or 合计;
-/// otherwise they close it (`小计` under its rows).
-fn covered_span(t: &TotalRow, totals: &[TotalRow], first: u32, leading: bool) -> (u32, u32) {
+/// The spans (exclusive sheet-row bounds) of data rows a total-like row may
+/// cover, the likeliest first; none for rows never checked (`其中`, plain group
+/// rows). A subtotal may lead its group (`广丰区合计3个` above its projects) or
+/// close it (`小计` under them, counted from the nearest heading or the last
+/// total): `leading` (the table's first subtotal has no data row above it)
+/// only decides which span comes first.
+fn candidate_spans(
+    t: &TotalRow,
+    totals: &[TotalRow],
+    first: u32,
+    leading: bool,
+) -> Vec<(u32, u32)> {
     let next = |stop: &dyn Fn(&TotalRow) -> bool| {
         totals
             .iter()
@@ -697,20 +709,42 @@ fn covered_span(t: &TotalRow, totals: &[TotalRow], first: u32, leading: bool) ->
             .unwrap_or(u32::MAX)
     };
     match t.kind {
-        TotalKind::Grand => (first, u32::MAX),
-        // Up to the next total or group row.
-        TotalKind::Subtotal if leading => (t.row + 1, next(&|_| true)),
-        // Since the previous 合计/小计 row (group rows inside belong to it).
-        TotalKind::Subtotal => (previous_total(t.row, totals).unwrap_or(first), t.row),
+        TotalKind::Grand => vec![(first, u32::MAX)],
         // Up to the next heading of the same or a higher level, or a 合计.
-        TotalKind::Group(level) => (
+        TotalKind::Group(level @ (1 | 2)) => vec![(
             t.row + 1,
             next(&|o| match o.kind {
                 TotalKind::Grand => true,
                 TotalKind::Group(l) => l <= level,
                 TotalKind::Subtotal => false,
             }),
-        ),
+        )],
+        TotalKind::Group(_) => Vec::new(),
+        TotalKind::Subtotal => {
+            let since_total = previous_total(t.row, totals).unwrap_or(first);
+            let below = (
+                t.row + 1,
+                next(&|o| {
+                    matches!(
+                        o.kind,
+                        TotalKind::Grand | TotalKind::Subtotal | TotalKind::Group(1 | 2)
+                    )
+                }),
+            );
+            let heading = totals
+                .iter()
+                .filter(|o| o.row < t.row && o.row >= since_total)
+                .filter(|o| matches!(o.kind, TotalKind::Group(1..=3)))
+                .map(|o| o.row + 1)
+                .max();
+            let mut above: Vec<(u32, u32)> = heading.map(|h| (h, t.row)).into_iter().collect();
+            above.push((since_total, t.row));
+            if leading {
+                std::iter::once(below).chain(above).collect()
+            } else {
+                above.into_iter().chain(std::iter::once(below)).collect()
+            }
+        }
     }
 }
 
@@ -751,22 +785,29 @@ fn reconcile_totals(
         });
     for t in &table.totals {
         let Some(v) = t.ytd_done else { continue };
-        if matches!(t.kind, TotalKind::Group(l) if l > 2) {
-            continue;
-        }
-        let (from, to) = covered_span(t, &table.totals, first, leading);
-        let covered = table.rows.iter().filter(|r| r.row >= from && r.row < to);
-        let (n, sum) = covered.fold((0i64, 0i64), |(n, s), r| {
-            (n + 1, s + r.ytd_done.unwrap_or(0))
-        });
-        // Nothing to check, or a stated count the rows found do not bear out
-        // (the layout is not what the span assumes): no finding.
-        if n == 0 || t.kind != TotalKind::Grand && stated_count(&t.label).is_some_and(|c| c != n) {
-            continue;
-        }
+        // Each candidate span with rows in it (and as many as the label states,
+        // if it states a count); no finding if any of them adds up.
+        let sums: Vec<(i64, Yuan)> = candidate_spans(t, &table.totals, first, leading)
+            .into_iter()
+            .map(|(from, to)| {
+                table
+                    .rows
+                    .iter()
+                    .filter(|r| r.row >= from && r.row < to)
+                    .fold((0i64, 0), |(n, s), r| (n + 1, s + r.ytd_done.unwrap_or(0)))
+            })
+            .filter(|(n, _)| {
+                *n > 0
+                    && (t.kind == TotalKind::Grand
+                        || stated_count(&t.label).is_none_or(|c| c == *n))
+            })
+            .collect();
         // Each row was rounded to 2 decimals of its unit at most; allow that.
-        let tolerance = n * 100 + 1;
-        if (v - sum).abs() <= tolerance {
+        let adds_up = |(n, sum): &(i64, Yuan)| (v - sum).abs() <= n * 100 + 1;
+        let Some(&(n, sum)) = sums.first() else {
+            continue;
+        };
+        if sums.iter().any(adds_up) {
             continue;
         }
         let what = match t.kind {
@@ -1087,7 +1128,7 @@ mod tests {
             ("一", 1),
             ("（一）在建（11项）", 2),
             ("(二)工业项目82个", 2),
-            ("其中：在建重点项目（90项）", 3),
+            ("其中：在建重点项目（90项）", 4),
             ("南昌县（14个）", 3),
             ("一期工程", 3),
         ] {

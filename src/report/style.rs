@@ -279,7 +279,6 @@ impl Layout {
     }
 }
 
-/// Writes a [`TableSheet`] on `ws` and sets up printing.
 /// Renders plain table sheets (named) on the thread pool, each into its own
 /// worksheet, and appends them to `wb` in the given order. Rendering a table is
 /// mostly rust_xlsxwriter's per-cell work, so a large 项目明细 renders beside
@@ -306,6 +305,7 @@ pub fn push_tables(
     Ok(())
 }
 
+/// Writes a [`TableSheet`] on `ws` and sets up printing.
 pub fn write_table(
     ws: &mut Worksheet,
     st: &Styles,

@@ -1991,3 +1991,76 @@ fn ingest_edge_subtotal_whose_stated_count_the_rows_do_not_bear_out_is_not_check
     // Only 进贤县 (2 rows, as stated) is checked, and it is wrong.
     one_w214(&pf, FIRST + 5, 2, ytd_of(2) + ytd_of(3));
 }
+
+/// Layouts where a subtotal must not be mistaken (review findings): a group
+/// without its own 小计 before a closing 小计, a 其中 row inside a leading
+/// subtotal's group, a `其中…合计` breakdown under the 合计.
+#[test]
+fn ingest_edge_subtotals_in_mixed_layouts_raise_nothing_when_right() {
+    let ytd = |ks: &[usize]| -> i64 { ks.iter().map(|&k| ytd_of(k)).sum() };
+    let all = ytd(&[0, 1, 2, 3]);
+    let layouts: Vec<(&str, Vec<Vec<V>>)> = vec![
+        (
+            "closing 小计 after a group without one",
+            vec![
+                label_row(&[(SEQ, s("一、省直单位"))]),
+                data_row(0),
+                label_row(&[(SEQ, s("二、南昌市"))]),
+                data_row(1),
+                data_row(2),
+                data_row(3),
+                label_row(&[(NAME, s("小计")), (YTD, wan(ytd(&[1, 2, 3])))]),
+                label_row(&[(SEQ, s("合计")), (YTD, wan(all))]),
+            ],
+        ),
+        (
+            "其中 inside a leading subtotal's group",
+            vec![
+                label_row(&[(SEQ, s("合计")), (YTD, wan(all))]),
+                label_row(&[(NAME, s("南昌县小计")), (YTD, wan(ytd(&[0, 1, 2])))]),
+                data_row(0),
+                label_row(&[(NAME, s("其中：新开工项目"))]),
+                data_row(1),
+                data_row(2),
+                label_row(&[(NAME, s("进贤县小计")), (YTD, wan(ytd(&[3])))]),
+                data_row(3),
+            ],
+        ),
+        (
+            "其中…合计 breakdown under the 合计",
+            vec![
+                label_row(&[(SEQ, s("合计")), (YTD, wan(all))]),
+                label_row(&[(NAME, s("其中：新开工项目合计")), (YTD, wan(ytd(&[1])))]),
+                data_row(0),
+                data_row(1),
+                data_row(2),
+                data_row(3),
+            ],
+        ),
+    ];
+    for (what, body) in layouts {
+        let mut sh = base_sheet(&[]);
+        sh.rows.extend(body);
+        let pf = parse(NC_FILE, &xlsx(&[sh]));
+        assert!(
+            all_findings(&pf).iter().all(|f| f.id != "W214"),
+            "{what}:\n{}",
+            dump(&pf)
+        );
+        assert_eq!(rows(&pf).len(), 4, "{what}");
+    }
+    // The first layout with a wrong 小计: reported against the rows of its heading.
+    let wrong = ytd(&[1, 2, 3]) + 5_000_000;
+    let mut sh = base_sheet(&[]);
+    sh.rows.extend(vec![
+        label_row(&[(SEQ, s("一、省直单位"))]),
+        data_row(0),
+        label_row(&[(SEQ, s("二、南昌市"))]),
+        data_row(1),
+        data_row(2),
+        data_row(3),
+        label_row(&[(NAME, s("小计")), (YTD, wan(wrong))]),
+    ]);
+    let pf = parse(NC_FILE, &xlsx(&[sh]));
+    one_w214(&pf, FIRST + 6, wrong, ytd(&[1, 2, 3]));
+}
