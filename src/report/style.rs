@@ -170,30 +170,47 @@ impl Default for Styles {
     }
 }
 
-/// Writes one value.
-pub fn write_val(
+/// Writes one value, unformatted: [`format_runs`] gives the cells their
+/// formats afterwards (an empty text or a blank gets its cell from there).
+fn write_plain(ws: &mut Worksheet, row: u32, col: u16, v: &Val) -> Result<(), XlsxError> {
+    let number = match v {
+        Val::Text(s) => return ws.write_string(row, col, s).map(|_| ()),
+        Val::Blank => return Ok(()),
+        Val::Money(y) => *y as f64 / 10_000.0,
+        Val::Rate(r) => round_to(*r, 6),
+        Val::Points(p) => round_to(*p, 4),
+        Val::Int(i) => *i as f64,
+    };
+    ws.write_number(row, col, number).map(|_| ())
+}
+
+/// Formats the body cells column by column, one call per run of rows that
+/// share a format: rust_xlsxwriter resolves a format once per call instead of
+/// once per cell (most of a large table's rendering time).
+fn format_runs(
     ws: &mut Worksheet,
-    row: u32,
-    col: u16,
-    v: &Val,
-    fmt: &Format,
+    st: &Styles,
+    rows: &[(Vec<Val>, RowStyle)],
+    ncols: usize,
 ) -> Result<(), XlsxError> {
-    match v {
-        Val::Text(s) => ws.write_string_with_format(row, col, s, fmt).map(|_| ()),
-        Val::Money(y) => ws
-            .write_number_with_format(row, col, *y as f64 / 10_000.0, fmt)
-            .map(|_| ()),
-        Val::Rate(r) => ws
-            .write_number_with_format(row, col, round_to(*r, 6), fmt)
-            .map(|_| ()),
-        Val::Points(p) => ws
-            .write_number_with_format(row, col, round_to(*p, 4), fmt)
-            .map(|_| ()),
-        Val::Int(i) => ws
-            .write_number_with_format(row, col, *i as f64, fmt)
-            .map(|_| ()),
-        Val::Blank => ws.write_blank(row, col, fmt).map(|_| ()),
+    for c in 0..ncols {
+        let mut run: Option<(usize, &Format)> = None;
+        for i in 0..=rows.len() {
+            let f = rows
+                .get(i)
+                .and_then(|(vals, rs)| vals.get(c).map(|v| st.cell(v, *rs)));
+            match (run, f) {
+                (Some((_, cur)), Some(f)) if std::ptr::eq(cur, f) => continue,
+                (Some((start, cur)), _) => {
+                    let (r0, r1) = (FIRST_DATA_ROW + start as u32, FIRST_DATA_ROW + i as u32 - 1);
+                    ws.set_range_format(r0, c as u16, r1, c as u16, cur)?;
+                }
+                (None, _) => {}
+            }
+            run = f.map(|f| (i, f));
+        }
     }
+    Ok(())
 }
 
 fn round_to(x: f64, dp: i32) -> f64 {
@@ -329,13 +346,14 @@ pub fn write_table(
         .iter()
         .map(|h| display_width(h).div_ceil(2).max(4) + 2)
         .collect();
-    for (i, (vals, rs)) in t.rows.iter().enumerate() {
+    for (i, (vals, _)) in t.rows.iter().enumerate() {
         let r = FIRST_DATA_ROW + i as u32;
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            write_val(ws, r, c as u16, v, st.cell(v, *rs))?;
+            write_plain(ws, r, c as u16, v)?;
             widths[c] = widths[c].max(shown_width(v) + 2);
         }
     }
+    format_runs(ws, st, &t.rows, ncols as usize)?;
     let widths: Vec<f64> = widths
         .iter()
         .enumerate()
