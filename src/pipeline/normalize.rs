@@ -794,7 +794,9 @@ fn reconcile_totals(
                     .rows
                     .iter()
                     .filter(|r| r.row >= from && r.row < to)
-                    .fold((0i64, 0), |(n, s), r| (n + 1, s + r.ytd_done.unwrap_or(0)))
+                    .fold((0i64, 0 as Yuan), |(n, s), r| {
+                        (n + 1, s.saturating_add(r.ytd_done.unwrap_or(0)))
+                    })
             })
             .filter(|(n, _)| {
                 *n > 0
@@ -803,7 +805,7 @@ fn reconcile_totals(
             })
             .collect();
         // Each row was rounded to 2 decimals of its unit at most; allow that.
-        let adds_up = |(n, sum): &(i64, Yuan)| (v - sum).abs() <= n * 100 + 1;
+        let adds_up = |(n, sum): &(i64, Yuan)| v.abs_diff(*sum) <= n.unsigned_abs() * 100 + 1;
         let Some(&(n, sum)) = sums.first() else {
             continue;
         };
