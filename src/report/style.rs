@@ -157,6 +157,22 @@ impl Styles {
         }
     }
 
+    /// Every format, in a fixed order (registered up front when tables are
+    /// streamed, so the workbook's format numbering does not depend on which
+    /// thread gets to a format first).
+    pub fn all(&self) -> impl Iterator<Item = &Format> {
+        [
+            &self.title,
+            &self.meta_left,
+            &self.meta_right,
+            &self.header,
+            &self.paragraph,
+            &self.note,
+        ]
+        .into_iter()
+        .chain(&self.body)
+    }
+
     /// The format of a body cell of kind `v` in a row of style `rs`.
     pub fn cell(&self, v: &Val, rs: RowStyle) -> &Format {
         let r = ROW_STYLES.iter().position(|x| *x == rs).unwrap_or(0);
@@ -170,18 +186,30 @@ impl Default for Styles {
     }
 }
 
-/// Writes one value, unformatted: [`format_runs`] gives the cells their
-/// formats afterwards (an empty text or a blank gets its cell from there).
-fn write_plain(ws: &mut Worksheet, row: u32, col: u16, v: &Val) -> Result<(), XlsxError> {
-    let number = match v {
-        Val::Text(s) => return ws.write_string(row, col, s).map(|_| ()),
-        Val::Blank => return Ok(()),
-        Val::Money(y) => *y as f64 / 10_000.0,
-        Val::Rate(r) => round_to(*r, 6),
-        Val::Points(p) => round_to(*p, 4),
-        Val::Int(i) => *i as f64,
+/// Writes one value: with its format (`Some`), or unformatted for
+/// [`format_runs`] to format afterwards (an empty text or a blank then gets its
+/// cell from there).
+fn write_val(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: &Val,
+    fmt: Option<&Format>,
+) -> Result<(), XlsxError> {
+    let number = match (v, fmt) {
+        (Val::Text(s), Some(f)) => return ws.write_string_with_format(row, col, s, f).map(|_| ()),
+        (Val::Text(s), None) => return ws.write_string(row, col, s).map(|_| ()),
+        (Val::Blank, Some(f)) => return ws.write_blank(row, col, f).map(|_| ()),
+        (Val::Blank, None) => return Ok(()),
+        (Val::Money(y), _) => *y as f64 / 10_000.0,
+        (Val::Rate(r), _) => round_to(*r, 6),
+        (Val::Points(p), _) => round_to(*p, 4),
+        (Val::Int(i), _) => *i as f64,
     };
-    ws.write_number(row, col, number).map(|_| ())
+    match fmt {
+        Some(f) => ws.write_number_with_format(row, col, number, f).map(|_| ()),
+        None => ws.write_number(row, col, number).map(|_| ()),
+    }
 }
 
 /// Formats the body cells column by column, one call per run of rows that
@@ -296,21 +324,53 @@ impl Layout {
     }
 }
 
+/// Tables longer than this are streamed: rust_xlsxwriter's constant-memory
+/// worksheets write each row out as it is finished, with inline strings, which
+/// saves building and then serialising a large in-memory sheet.
+pub const STREAM_ROWS: usize = 5_000;
+
 /// Renders plain table sheets (named) on the thread pool, each into its own
 /// worksheet, and appends them to `wb` in the given order. Rendering a table is
 /// mostly rust_xlsxwriter's per-cell work, so a large 项目明细 renders beside
-/// the other lists instead of before them; the bytes are the same either way.
+/// the other lists instead of before them; the output does not depend on the
+/// order the threads run in.
 pub fn push_tables(
     wb: &mut Workbook,
     st: &Styles,
     tables: Vec<(String, TableSheet<'_>)>,
 ) -> Result<(), XlsxError> {
-    let sheets = tables
+    push_tables_streaming_over(wb, st, tables, STREAM_ROWS)
+}
+
+fn push_tables_streaming_over(
+    wb: &mut Workbook,
+    st: &Styles,
+    tables: Vec<(String, TableSheet<'_>)>,
+    stream_rows: usize,
+) -> Result<(), XlsxError> {
+    let streamed = |t: &TableSheet<'_>| t.rows.len() > stream_rows;
+    if tables.iter().any(|(_, t)| streamed(t)) {
+        // Streamed sheets share the workbook's format table while they are
+        // written: every format is numbered first, in a fixed order.
+        for f in st.all() {
+            wb.register_format(f);
+        }
+    }
+    let mut jobs = Vec::with_capacity(tables.len());
+    for (name, t) in tables {
+        let stream = streamed(&t);
+        let ws = if stream {
+            wb.new_worksheet_with_constant_memory()?
+        } else {
+            Worksheet::new()
+        };
+        jobs.push((ws, name, t, stream));
+    }
+    let sheets = jobs
         .into_par_iter()
-        .map(|(name, t)| {
-            let mut ws = Worksheet::new();
+        .map(|(mut ws, name, t, stream)| {
             ws.set_name(&name)?;
-            write_table(&mut ws, st, &t)?;
+            write_table_rows(&mut ws, st, &t, stream)?;
             // The table's rows are freed here, on the worker, not on the caller.
             drop(t);
             Ok(ws)
@@ -328,32 +388,30 @@ pub fn write_table(
     st: &Styles,
     t: &TableSheet<'_>,
 ) -> Result<Layout, XlsxError> {
+    write_table_rows(ws, st, t, false)
+}
+
+/// Writes the table strictly top to bottom (title, meta line, header, rows,
+/// notes), so a streamed (constant-memory) sheet can take it: its cells carry
+/// their formats; otherwise formats are applied afterwards per run of rows.
+fn write_table_rows(
+    ws: &mut Worksheet,
+    st: &Styles,
+    t: &TableSheet<'_>,
+    stream: bool,
+) -> Result<Layout, XlsxError> {
     let ncols = t.headers.len().max(1) as u16;
     let last = ncols - 1;
-    ws.set_row_height(0, 36)?;
-    if last > 0 {
-        ws.merge_range(0, 0, 0, last, &t.title, &st.title)?;
-    } else {
-        ws.write_string_with_format(0, 0, &t.title, &st.title)?;
-    }
-    ws.set_row_height(1, 20)?;
-    for (c, h) in t.headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &st.header)?;
-    }
-    ws.set_row_height(2, 32)?;
     let mut widths: Vec<usize> = t
         .headers
         .iter()
         .map(|h| display_width(h).div_ceil(2).max(4) + 2)
         .collect();
-    for (i, (vals, _)) in t.rows.iter().enumerate() {
-        let r = FIRST_DATA_ROW + i as u32;
+    for (vals, _) in &t.rows {
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            write_plain(ws, r, c as u16, v)?;
             widths[c] = widths[c].max(shown_width(v) + 2);
         }
     }
-    format_runs(ws, st, &t.rows, ncols as usize)?;
     let widths: Vec<f64> = widths
         .iter()
         .enumerate()
@@ -366,10 +424,26 @@ pub fn write_table(
             (*w).min(max).max(6) as f64
         })
         .collect();
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_row_height(0, 36)?;
+    if last > 0 {
+        ws.merge_range(0, 0, 0, last, &t.title, &st.title)?;
+    } else {
+        ws.write_string_with_format(0, 0, &t.title, &st.title)?;
+    }
+    ws.set_row_height(1, 20)?;
     write_meta_line(ws, st, t, &widths)?;
-    // Rows whose text wraps get their height set: neither LibreOffice nor
-    // Excel grows a row for wrapped text when opening a file.
-    for (i, (vals, _)) in t.rows.iter().enumerate() {
+    ws.set_row_height(2, 32)?;
+    for (c, h) in t.headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &st.header)?;
+    }
+    for (i, (vals, rs)) in t.rows.iter().enumerate() {
+        let r = FIRST_DATA_ROW + i as u32;
+        // Rows whose text wraps get their height set (before the row is
+        // written): neither LibreOffice nor Excel grows a row for wrapped
+        // text when opening a file.
         let lines = vals
             .iter()
             .zip(&widths)
@@ -380,18 +454,21 @@ pub fn write_table(
             .max()
             .unwrap_or(1);
         if lines > 1 {
-            ws.set_row_height(FIRST_DATA_ROW + i as u32, lines as f64 * 13.5 + 2.0)?;
+            ws.set_row_height(r, lines as f64 * 13.5 + 2.0)?;
+        }
+        for (c, v) in vals.iter().enumerate().take(ncols as usize) {
+            write_val(ws, r, c as u16, v, stream.then(|| st.cell(v, *rs)))?;
         }
     }
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
+    if !stream {
+        format_runs(ws, st, &t.rows, ncols as usize)?;
     }
     let total: f64 = widths.iter().sum();
     let after = FIRST_DATA_ROW + t.rows.len() as u32 + 1;
     for (i, n) in t.notes.iter().enumerate() {
         let r = after + i as u32;
-        write_span(ws, r, 0, last, n, &st.note)?;
         ws.set_row_height(r, text_height(n, total, 10.0))?;
+        write_span(ws, r, 0, last, n, &st.note)?;
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, t.freeze_cols)?;
     print_setup(ws, 2, 2)?;
