@@ -14,12 +14,14 @@
 //! - [`report`] — workbooks (rust_xlsxwriter).
 //! - [`checks`] — the check catalogue and the one finding constructor.
 //! - [`text`], [`parse`] — pure helpers (normalisation, numbers, dates).
+//! - [`guard`] — third-party panics on bad input caught as errors.
 //! - [`bench`] — the `taizhang bench` throughput benchmark.
 
 pub mod bench;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod guard;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

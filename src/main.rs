@@ -11,13 +11,14 @@ use taizhang::cli::{Cli, Command, RunArgs};
 use taizhang::model::Period;
 use taizhang::pipeline::{Progress, RunError, RunOptions};
 
-/// A reader panicking on a malformed file is caught and the file refused as
-/// E001 (the user sees that finding), so its panic message is shown only with
-/// TAIZHANG_DEBUG set; any other panic is a bug and says so in Chinese too.
+/// A panic of third-party code on bad input (a reader on a malformed file,
+/// refused as E001; the writer on a full disk) is caught and reported in
+/// Chinese by the caller, so its message is shown only with TAIZHANG_DEBUG
+/// set; any other panic is a bug and says so in Chinese too.
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if taizhang::pipeline::ingest::in_guarded_reader() {
+        if taizhang::guard::active() {
             if std::env::var_os("TAIZHANG_DEBUG").is_some() {
                 default(info);
             }

@@ -76,24 +76,11 @@ pub fn read(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError
         FileFormat::Xlsx | FileFormat::Ods => check_zip_sizes(bytes)?,
         _ => {}
     }
-    let outer = IN_GUARDED_READER.with(|g| g.replace(true));
-    let result = std::panic::catch_unwind(|| read_unguarded(format, bytes));
-    IN_GUARDED_READER.with(|g| g.set(outer));
-    result.unwrap_or_else(|_| {
+    crate::guard::caught(|| read_unguarded(format, bytes)).unwrap_or_else(|_| {
         Err(IngestError::Corrupt(
             "文件结构异常，读取程序无法解析".to_string(),
         ))
     })
-}
-
-thread_local! {
-    static IN_GUARDED_READER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// True while this thread runs a reader under [`read`]'s guard: a panic there
-/// is caught and the file refused as E001, so a panic hook can stay quiet.
-pub fn in_guarded_reader() -> bool {
-    IN_GUARDED_READER.with(std::cell::Cell::get)
 }
 
 fn read_unguarded(format: FileFormat, bytes: &[u8]) -> Result<RawWorkbook, IngestError> {

@@ -40,7 +40,6 @@ pub const SUMMARY_SHEET: &str = "退回修改说明";
 /// Excel's limits.
 const MAX_ROW: u32 = 1_048_575;
 const MAX_COL: u32 = 16_383;
-const MAX_TEXT: usize = 32_000;
 /// Larger merged regions are not re-merged.
 const MAX_MERGE_CELLS: u64 = 100_000;
 
@@ -197,18 +196,6 @@ fn unique_sheet_name(orig: &str, used: &mut BTreeSet<String>) -> String {
     }
 }
 
-fn truncate(s: &str) -> String {
-    if s.len() <= MAX_TEXT {
-        s.to_string()
-    } else {
-        let mut end = MAX_TEXT;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s[..end].to_string()
-    }
-}
-
 // ---------------------------------------------------------------- summary
 
 /// Tracks column widths while writing the summary sheet.
@@ -220,7 +207,7 @@ struct Grid<'w> {
 impl Grid<'_> {
     fn put(&mut self, row: u32, col: u16, text: &str, fmt: &Format) -> Result<(), XlsxError> {
         self.ws
-            .write_string_with_format(row, col, truncate(text), fmt)?;
+            .write_string_with_format(row, col, super::style::cell_text(text), fmt)?;
         if let Some(w) = self.widths.get_mut(col as usize) {
             *w = (*w).max(display_width(text) + 2);
         }
@@ -241,7 +228,7 @@ impl Grid<'_> {
     ) -> Result<(), XlsxError> {
         if c1 > c0 {
             self.ws
-                .merge_range(row, c0, row, c1, &truncate(text), fmt)?;
+                .merge_range(row, c0, row, c1, &super::style::cell_text(text), fmt)?;
             Ok(())
         } else {
             self.put(row, c0, text, fmt)
@@ -654,7 +641,7 @@ fn note_text(fs: &[&Finding]) -> String {
         }
         parts.push(s);
     }
-    truncate(&parts.join("\n\n"))
+    super::style::cell_text(&parts.join("\n\n")).into_owned()
 }
 
 fn write_sheet(ws: &mut Worksheet, plan: &SheetPlan<'_>, issuer: &str) -> Result<(), XlsxError> {
@@ -792,13 +779,13 @@ fn write_sheet(ws: &mut Worksheet, plan: &SheetPlan<'_>, issuer: &str) -> Result
                     ws.write_number_with_format(r, col, serial, &fmt)?;
                 }
                 Cell::Text(s) => {
-                    ws.write_string_with_format(r, col, truncate(s), &fmt)?;
+                    ws.write_string_with_format(r, col, super::style::cell_text(s), &fmt)?;
                 }
                 Cell::Bool(b) => {
                     ws.write_boolean_with_format(r, col, *b, &fmt)?;
                 }
                 Cell::Error(s) => {
-                    ws.write_string_with_format(r, col, truncate(s), &fmt)?;
+                    ws.write_string_with_format(r, col, super::style::cell_text(s), &fmt)?;
                 }
             }
             // Widths come from the table (cells outside it, like a 备注 line,

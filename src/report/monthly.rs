@@ -215,6 +215,10 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
     let mut wb = Workbook::new();
     wb.set_properties(&properties(&title, &spec.issuer, p));
+    // Streamed tables spill beside the report (a folder known to be writable)
+    // rather than into a possibly small system temp folder; the spill files
+    // are unlinked as soon as they are created.
+    let _ = wb.set_tempdir(dir);
     let st = Styles::new();
     let s = inp.summary;
     let tp = s.time_progress;

@@ -186,6 +186,23 @@ impl Default for Styles {
     }
 }
 
+/// Most bytes of text written to one cell: Excel holds 32,767 characters; a
+/// longer text (a pasted report in 存在问题) is cut here instead of failing the
+/// whole workbook.
+pub const MAX_CELL_TEXT: usize = 32_000;
+
+/// `s` cut to [`MAX_CELL_TEXT`] bytes at a character boundary.
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_CELL_TEXT {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut end = MAX_CELL_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(s[..end].to_string())
+}
+
 /// Writes one value: with its format (`Some`), or unformatted for
 /// [`format_runs`] to format afterwards (an empty text or a blank then gets its
 /// cell from there).
@@ -197,8 +214,12 @@ fn write_val(
     fmt: Option<&Format>,
 ) -> Result<(), XlsxError> {
     let number = match (v, fmt) {
-        (Val::Text(s), Some(f)) => return ws.write_string_with_format(row, col, s, f).map(|_| ()),
-        (Val::Text(s), None) => return ws.write_string(row, col, s).map(|_| ()),
+        (Val::Text(s), Some(f)) => {
+            return ws
+                .write_string_with_format(row, col, cell_text(s), f)
+                .map(|_| ())
+        }
+        (Val::Text(s), None) => return ws.write_string(row, col, cell_text(s)).map(|_| ()),
         (Val::Blank, Some(f)) => return ws.write_blank(row, col, f).map(|_| ()),
         (Val::Blank, None) => return Ok(()),
         (Val::Money(y), _) => *y as f64 / 10_000.0,
@@ -358,19 +379,28 @@ fn push_tables_streaming_over(
     }
     let mut jobs = Vec::with_capacity(tables.len());
     for (name, t) in tables {
-        let stream = streamed(&t);
-        let ws = if stream {
-            wb.new_worksheet_with_constant_memory()?
-        } else {
-            Worksheet::new()
+        // No temp file to stream to: the table is built in memory instead.
+        let ws = match streamed(&t) {
+            true => wb.new_worksheet_with_constant_memory().ok(),
+            false => None,
         };
-        jobs.push((ws, name, t, stream));
+        jobs.push((ws, name, t));
     }
     let sheets = jobs
         .into_par_iter()
-        .map(|(mut ws, name, t, stream)| {
+        .map(|(ws, name, t)| {
+            let stream = ws.is_some();
+            let mut ws = ws.unwrap_or_default();
             ws.set_name(&name)?;
-            write_table_rows(&mut ws, st, &t, stream)?;
+            // A streamed sheet writes its rows to a temp file as it goes, and
+            // rust_xlsxwriter panics if that write fails (a full disk).
+            crate::guard::caught(|| write_table_rows(&mut ws, st, &t, stream)).map_err(
+                |why| {
+                    XlsxError::IoError(std::io::Error::other(format!(
+                        "写出“{name}”表时临时文件写入失败（磁盘空间不足？）：{why}"
+                    )))
+                },
+            )??;
             // The table's rows are freed here, on the worker, not on the caller.
             drop(t);
             Ok(ws)
@@ -407,6 +437,7 @@ fn write_table_rows(
         .iter()
         .map(|h| display_width(h).div_ceil(2).max(4) + 2)
         .collect();
+    widths.resize(ncols as usize, 6);
     for (vals, _) in &t.rows {
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
             widths[c] = widths[c].max(shown_width(v) + 2);
@@ -469,6 +500,13 @@ fn write_table_rows(
         let r = after + i as u32;
         ws.set_row_height(r, text_height(n, total, 10.0))?;
         write_span(ws, r, 0, last, n, &st.note)?;
+    }
+    if stream {
+        // rust_xlsxwriter 0.102 writes the last row of a constant-memory sheet
+        // twice when that row has options (a height): the second copy is an
+        // empty duplicate `<row>` that Excel may flag as damaged. An invisible
+        // blank cell on the next row makes that row the last one instead.
+        ws.write_blank(after + t.notes.len() as u32, 0, &st.note)?;
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, t.freeze_cols)?;
     print_setup(ws, 2, 2)?;
@@ -630,8 +668,9 @@ fn write_span(
     text: &str,
     fmt: &Format,
 ) -> Result<(), XlsxError> {
+    let text = cell_text(text);
     if c1 > c0 {
-        ws.merge_range(row, c0, row, c1, text, fmt)?;
+        ws.merge_range(row, c0, row, c1, &text, fmt)?;
     } else {
         ws.write_string_with_format(row, c0, text, fmt)?;
     }
