@@ -698,6 +698,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cell_text_cuts_long_text_at_a_character_boundary() {
+        assert_eq!(cell_text("短文本"), "短文本");
+        let long = "问".repeat(20_000); // 60,000 bytes
+        let cut = cell_text(&long);
+        assert!(cut.len() <= MAX_CELL_TEXT && cut.len() > MAX_CELL_TEXT - 3);
+        assert!(cut.chars().all(|c| c == '问'));
+    }
+
+    #[test]
     fn shown_width_matches_the_formatted_text() {
         for v in [
             Val::Money(0),
