@@ -360,16 +360,7 @@ pub fn push_tables(
     st: &Styles,
     tables: Vec<(String, TableSheet<'_>)>,
 ) -> Result<(), XlsxError> {
-    push_tables_streaming_over(wb, st, tables, STREAM_ROWS)
-}
-
-fn push_tables_streaming_over(
-    wb: &mut Workbook,
-    st: &Styles,
-    tables: Vec<(String, TableSheet<'_>)>,
-    stream_rows: usize,
-) -> Result<(), XlsxError> {
-    let streamed = |t: &TableSheet<'_>| t.rows.len() > stream_rows;
+    let streamed = |t: &TableSheet<'_>| t.rows.len() > STREAM_ROWS;
     if tables.iter().any(|(_, t)| streamed(t)) {
         // Streamed sheets share the workbook's format table while they are
         // written: every format is numbered first, in a fixed order.
@@ -380,9 +371,10 @@ fn push_tables_streaming_over(
     let mut jobs = Vec::with_capacity(tables.len());
     for (name, t) in tables {
         // No temp file to stream to: the table is built in memory instead.
-        let ws = match streamed(&t) {
-            true => wb.new_worksheet_with_constant_memory().ok(),
-            false => None,
+        let ws = if streamed(&t) {
+            wb.new_worksheet_with_constant_memory().ok()
+        } else {
+            None
         };
         jobs.push((ws, name, t));
     }
