@@ -20,7 +20,7 @@ pub enum IngestError {
     WpsEt,
     #[error("不是电子表格文件（无法识别的格式）")]
     NotSpreadsheet,
-    #[error("文件损坏或不完整：{0}")]
+    #[error("文件损坏或不完整（{0}）")]
     Corrupt(String),
     #[error("文件过大或单元格数量异常（{0}），为安全起见拒绝读取")]
     TooLarge(String),
@@ -198,7 +198,9 @@ fn corrupt(e: impl std::fmt::Display) -> IngestError {
     if lower.contains("password") || lower.contains("encrypt") {
         IngestError::Encrypted
     } else {
-        IngestError::Corrupt(msg)
+        // The reader's own words are for IT staff; the user reads the Chinese
+        // around them.
+        IngestError::Corrupt(format!("读取程序报告：{msg}"))
     }
 }
 
@@ -787,7 +789,7 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     loop {
         let ev = reader
             .read_event()
-            .map_err(|e| IngestError::Corrupt(e.to_string()))?;
+            .map_err(|e| IngestError::Corrupt(format!("XML 结构错误：{e}")))?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let self_closing = matches!(ev, Event::Empty(_));
