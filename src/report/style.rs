@@ -627,7 +627,7 @@ fn write_meta_line(
         le += 1;
         acc += widths[le];
     }
-    let mid_room: f64 = widths[(le + 1).min(n)..rs].iter().sum();
+    let mid_room: f64 = widths.get(le + 1..rs).map_or(0.0, |w| w.iter().sum());
     if le + 1 < rs && mid_room >= need(&t.meta_mid) {
         write_span(ws, 1, 0, le as u16, &t.meta_left, &st.meta_left)?;
         write_span(
@@ -645,11 +645,16 @@ fn write_meta_line(
             format!("{}    {}", t.meta_left, t.meta_mid)
         };
         write_span(ws, 1, 0, rs as u16 - 1, &joined, &st.meta_left)?;
+    } else if !t.meta_left.is_empty() || !t.meta_mid.is_empty() {
+        // No room to split (one narrow column): the three parts on one line.
+        let all: Vec<&str> = [&t.meta_left, &t.meta_mid, &t.meta_right]
+            .into_iter()
+            .map(String::as_str)
+            .filter(|p| !p.is_empty())
+            .collect();
+        return write_span(ws, 1, 0, last as u16, &all.join("    "), &st.meta_left);
     }
-    if rs > 0 || t.meta_left.is_empty() {
-        write_span(ws, 1, rs as u16, last as u16, &t.meta_right, &st.meta_right)?;
-    }
-    Ok(())
+    write_span(ws, 1, rs as u16, last as u16, &t.meta_right, &st.meta_right)
 }
 
 fn write_span(
@@ -688,6 +693,36 @@ pub fn print_setup(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_column_table_keeps_its_meta_line() {
+        use std::io::Read;
+        let t = TableSheet {
+            title: "标题".to_string(),
+            meta_left: "制表单位：测试".to_string(),
+            meta_mid: "截至2023年7月底".to_string(),
+            meta_right: "单位：个".to_string(),
+            headers: vec!["单位"],
+            rows: vec![(vec![Val::Text("南昌市".to_string())], RowStyle::Normal)],
+            max_width: 40,
+            col_max: Vec::new(),
+            freeze_cols: 0,
+            notes: Vec::new(),
+        };
+        let mut wb = Workbook::new();
+        write_table(wb.add_worksheet(), &Styles::new(), &t).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sst = String::new();
+        zip.by_name("xl/sharedStrings.xml")
+            .unwrap()
+            .read_to_string(&mut sst)
+            .unwrap();
+        assert!(
+            sst.contains("制表单位：测试    截至2023年7月底    单位：个"),
+            "{sst}"
+        );
+    }
 
     #[test]
     fn cell_text_cuts_long_text_at_a_character_boundary() {
