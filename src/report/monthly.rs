@@ -224,21 +224,10 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     let tp = s.time_progress;
     let meta_left = format!("制表单位：{}", spec.issuer);
     let meta_mid = format!("截至{}年{}月底", p.year, p.month);
-    let sheet = |title: &str,
-                 headers: Vec<&'a str>,
-                 rows: Vec<(Vec<Val>, RowStyle)>,
-                 unit: &str| TableSheet {
-        title: title.to_string(),
-        meta_left: meta_left.clone(),
-        meta_mid: meta_mid.clone(),
-        meta_right: unit.to_string(),
-        headers,
-        rows,
-        max_width: 40,
-        col_max: Vec::new(),
-        freeze_cols: 0,
-        notes: Vec::new(),
-    };
+    let sheet =
+        |title: &str, headers: Vec<&'a str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| {
+            TableSheet::new(title, &meta_left, &meta_mid, unit, headers, rows)
+        };
 
     // 汇总
     let t = &s.totals;

@@ -217,17 +217,8 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     let t = &end.totals;
     let meta_left = format!("制表单位：{}", spec.issuer);
     let meta_mid = format!("截至{}年{}月底", end.period.year, month);
-    let sheet = |title: String, headers: Vec<&'static str>, rows, unit: &str| TableSheet {
-        title,
-        meta_left: meta_left.clone(),
-        meta_mid: meta_mid.clone(),
-        meta_right: unit.to_string(),
-        headers,
-        rows,
-        max_width: 40,
-        col_max: Vec::new(),
-        freeze_cols: 0,
-        notes: Vec::new(),
+    let sheet = |title: String, headers: Vec<&'static str>, rows, unit: &str| {
+        TableSheet::new(&title, &meta_left, &meta_mid, unit, headers, rows)
     };
     let months_text = inp
         .months
@@ -660,18 +651,18 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     // Headers borrow from `headers`, which lives to the end of this function.
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mm = TableSheet {
-        title: format!("{}年第{qcn}季度各地区{}逐月完成情况", inp.year, spec.name),
-        meta_left: meta_left.clone(),
-        meta_mid: meta_mid.clone(),
-        meta_right: "单位：万元".to_string(),
-        headers: hdr,
-        rows: mm_rows,
-        max_width: 40,
-        col_max: Vec::new(),
         freeze_cols: 1,
         notes: vec![format!(
             "注：第{qcn}季度完成 = 季内各月当月完成之和；历史库中有数据的月份：{months_text}。"
         )],
+        ..TableSheet::new(
+            &format!("{}年第{qcn}季度各地区{}逐月完成情况", inp.year, spec.name),
+            &meta_left,
+            &meta_mid,
+            "单位：万元",
+            hdr,
+            mm_rows,
+        )
     };
     let ws = wb.add_worksheet().set_name("逐月情况").map_err(&e)?;
     let lay = write_table(ws, &st, &mm).map_err(&e)?;

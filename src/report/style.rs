@@ -319,6 +319,32 @@ pub struct TableSheet<'a> {
     pub notes: Vec<String>,
 }
 
+impl<'a> TableSheet<'a> {
+    /// A table with the usual settings: 40-character columns, no per-column
+    /// caps, nothing frozen beside the header, no notes.
+    pub fn new(
+        title: &str,
+        meta_left: &str,
+        meta_mid: &str,
+        meta_right: &str,
+        headers: Vec<&'a str>,
+        rows: Vec<(Vec<Val>, RowStyle)>,
+    ) -> TableSheet<'a> {
+        TableSheet {
+            title: title.to_string(),
+            meta_left: meta_left.to_string(),
+            meta_mid: meta_mid.to_string(),
+            meta_right: meta_right.to_string(),
+            headers,
+            rows,
+            max_width: 40,
+            col_max: Vec::new(),
+            freeze_cols: 0,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// First data row of a [`TableSheet`] (0-based): title, meta line, header.
 pub const FIRST_DATA_ROW: u32 = 3;
 
