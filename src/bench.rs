@@ -67,9 +67,9 @@ pub fn run(
                 pipelines.join("new-infra.toml"),
             )
         })
-        .map_err(|source| RunError::Write {
+        .map_err(|e| RunError::Write {
             path: pipelines.clone(),
-            source,
+            source: e.into(),
         })?;
     let inbox_dir = bench_root.join("inbox");
     let (paths, _) = inbox::scan(&info.period_dir)?;
@@ -132,15 +132,9 @@ pub fn run(
     let out = work.join("out");
     let run_s = best_of(reps, || {
         let _ = std::fs::remove_dir_all(&out);
-        let opts = RunOptions {
-            root: bench_root.clone(),
-            inbox: inbox_dir.clone(),
-            out: out.clone(),
-            store: out.join("history"),
-            period: Period::parse_period("2023-07"),
-            pipelines: Vec::new(),
-            library: None,
-        };
+        let mut opts = RunOptions::new(bench_root.clone(), out.clone());
+        opts.inbox = inbox_dir.clone();
+        opts.period = Period::parse_period("2023-07");
         pipeline::run(&opts, &Silent).map(|_| ())
     })?;
     Ok(BenchReport {

@@ -24,6 +24,11 @@ pub enum Command {
     ///   taizhang run                                   处理样例数据的最新一期
     ///   taizhang run --inbox D:/台账收件 --period 2023-07
     ///   taizhang run --pipeline new-infra --library 新基建项目库.xlsx
+    ///   taizhang run --from 2023-05                    更正了 5 月的文件后，从 5 月起重做
+    ///
+    /// 每期的报表、退回修改表、manifest.json 和历史库记录作为一个整体写出：
+    /// 中途被打断（断电、强行结束、磁盘满）后重新运行即可，结果与一次跑完相同。
+    /// 更早的月份若报表缺失或被改动、收件文件有变动、或项目库/配置已变更，会自动重做并说明原因。
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// 季度通报：从历史库生成指定季度的通报（各月须已运行过 taizhang run）
@@ -90,6 +95,15 @@ pub struct RunArgs {
     /// 用省发改委自己的项目库 Excel 代替随附项目库（需同时指定一个 --pipeline）
     #[arg(long, value_name = "FILE")]
     pub library: Option<PathBuf>,
+    /// 重做某一期（可重复），如 --redo 2023-05：即使历史库中已有该期也重新读取、校验并重写报表；其后各期不受影响
+    #[arg(long, value_name = "YYYY-MM")]
+    pub redo: Vec<String>,
+    /// 从某一期起全部重做，如 --from 2023-04：该期及以后各期都重新处理（更正了早先月份的文件后使用）
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+    /// 另一个 taizhang 正在使用同一输出目录时，最多排队等待的秒数（默认不等待，直接提示）
+    #[arg(long, value_name = "秒", default_value_t = 0)]
+    pub wait: u64,
     /// 不显示进度条
     #[arg(long)]
     pub quiet: bool,

@@ -15,13 +15,17 @@
 //! - [`checks`] — the check catalogue and the one finding constructor.
 //! - [`text`], [`parse`] — pure helpers (normalisation, numbers, dates).
 //! - [`guard`] — third-party panics on bad input caught as errors.
+//! - [`fsx`], [`lock`] — atomic writes, Chinese I/O reasons, stale temp
+//!   clean-up; one run at a time per output folder and store.
 //! - [`bench`] — the `taizhang bench` throughput benchmark.
 
 pub mod bench;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod fsx;
 pub mod guard;
+pub mod lock;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -115,6 +115,23 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         .store
         .clone()
         .unwrap_or_else(|| args.out.join("history"));
+    let period_arg = |flag: &str, v: &str| {
+        Period::parse_period(v).ok_or_else(|| {
+            RunError::Usage(format!(
+                "{flag} 的期别“{v}”格式不对，应为 YYYY-MM，如 2023-07"
+            ))
+        })
+    };
+    let redo = args
+        .redo
+        .iter()
+        .map(|v| period_arg("--redo", v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let from = args
+        .from
+        .as_deref()
+        .map(|v| period_arg("--from", v))
+        .transpose()?;
     let opts = RunOptions {
         root,
         inbox,
@@ -123,12 +140,18 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         period,
         pipelines: args.pipelines.clone(),
         library: args.library.clone(),
+        redo,
+        from,
+        wait: std::time::Duration::from_secs(args.wait),
     };
     let bar = Bar {
         bar: Mutex::new(None),
         quiet: args.quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let summary = taizhang::run(&opts, &bar)?;
+    for n in &summary.notes {
+        println!("说明：{n}");
+    }
     let mut files = 0;
     let mut rows = 0;
     for o in &summary.outcomes {
@@ -297,16 +320,11 @@ fn quarterly(
     let (year, q) = parse_quarter(quarter).ok_or_else(|| {
         RunError::Usage(format!("季度“{quarter}”格式不对，应为 2023Q2 这样的写法"))
     })?;
-    let root = taizhang::default_root();
-    let opts = RunOptions {
-        inbox: root.join("samples").join("inbox"),
-        root,
-        store: store.unwrap_or_else(|| out.join("history")),
-        out,
-        period: None,
-        pipelines,
-        library: None,
-    };
+    let mut opts = RunOptions::new(taizhang::default_root(), out);
+    if let Some(store) = store {
+        opts.store = store;
+    }
+    opts.pipelines = pipelines;
     for path in taizhang::pipeline::quarterly(&opts, year, q)? {
         println!("已生成：{}", path.display());
     }

@@ -440,6 +440,17 @@ pub struct StoredPeriod {
     /// When it was written (local time, informational).
     pub written_at: String,
     pub inputs: Vec<StoredInput>,
+    /// Every file of the period's inbox folder when it was processed (all
+    /// programs'), to notice a file added, removed or replaced later.
+    #[serde(default)]
+    pub inbox: Vec<InboxStamp>,
+    /// What the period was checked against; a change redoes the period.
+    #[serde(default)]
+    pub fingerprint: Option<Fingerprint>,
+    /// The period's outputs (relative to `OUT/<program>/<period>/`) with their
+    /// sha256: the store entry is written after them and marks the period done.
+    #[serde(default)]
+    pub outputs: Vec<StoredInput>,
     pub records: Vec<ProjectRecord>,
     pub findings: Vec<Finding>,
 }
@@ -448,4 +459,26 @@ pub struct StoredPeriod {
 pub struct StoredInput {
     pub file: String,
     pub sha256: String,
+}
+
+/// One file of a period's inbox folder: name relative to the folder, size and
+/// sha256 (empty when it could not be read, or is larger than any ledger).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InboxStamp {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// sha256 of the configuration a period was checked against.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// The pipeline file.
+    pub pipeline: String,
+    /// The project library workbook.
+    pub library: String,
+    /// `seeds/units.toml`.
+    pub units: String,
+    /// `INBOX/waivers.toml` ("" when absent).
+    pub waivers: String,
 }

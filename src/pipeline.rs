@@ -1,7 +1,9 @@
 //! The month-end run: calls the stages in order, and nothing else.
 //!
-//! inbox → (rayon, per file) ingest → classify → normalize →
-//! (per program) validate → store → aggregate (polars) → report + manifest.
+//! lock → plan (which periods, why) → per period: inbox → (rayon, per file)
+//! ingest → classify → normalize → (per program) validate → aggregate
+//! (polars) → reports + manifest into a staging folder → publish → store
+//! entry last (it marks the period done).
 
 pub mod aggregate;
 pub mod header;
@@ -9,6 +11,8 @@ pub mod inbox;
 pub mod ingest;
 pub mod manifest;
 pub mod normalize;
+pub mod plan;
+pub mod publish;
 pub mod store;
 pub mod validate;
 
@@ -19,7 +23,10 @@ use std::time::Instant;
 
 use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
-use crate::model::{FileStatus, Finding, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod};
+use crate::fsx::Why;
+use crate::model::{
+    FileStatus, Finding, Fingerprint, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod,
+};
 use crate::seeds::{Libraries, SeedError, Units};
 use normalize::Context;
 
@@ -38,20 +45,34 @@ pub enum RunError {
     Aggregate(#[from] aggregate::AggregateError),
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Publish(#[from] publish::PublishError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Waivers(#[from] crate::waivers::WaiverError),
     #[error("无法写入 {path}：{source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: Why },
     #[error("{0}")]
     Usage(String),
+    #[error("收件目录 {dir} 中没有任何台账文件：{period} 未处理，未生成报表，也未写入历史库。请把各单位报来的文件放入该文件夹后再运行")]
+    EmptyPeriod { period: Period, dir: PathBuf },
+}
+
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
+    move |e| RunError::Write {
+        path: path.to_path_buf(),
+        source: Why(e),
+    }
 }
 
 impl RunError {
     /// Exit status per spec §8: 2 for usage or configuration errors, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Config(_) | RunError::Usage(_) | RunError::Seed(_) => 2,
+            RunError::Config(_) | RunError::Usage(_) | RunError::Seed(_) | RunError::Waivers(_) => {
+                2
+            }
             RunError::Inbox(inbox::InboxError::Missing(_)) => 2,
             _ => 1,
         }
@@ -69,6 +90,30 @@ pub struct RunOptions {
     pub period: Option<Period>,
     pub pipelines: Vec<String>,
     pub library: Option<PathBuf>,
+    /// Earlier periods to rebuild on purpose (`--redo`), alone.
+    pub redo: Vec<Period>,
+    /// Rebuild every period from this one on (`--from`).
+    pub from: Option<Period>,
+    /// How long to wait for another run holding the lock.
+    pub wait: std::time::Duration,
+}
+
+impl RunOptions {
+    /// Options for `root` with its samples as inbox and `out` as output folder.
+    pub fn new(root: PathBuf, out: PathBuf) -> RunOptions {
+        RunOptions {
+            inbox: root.join("samples").join("inbox"),
+            store: out.join("history"),
+            root,
+            out,
+            period: None,
+            pipelines: Vec::new(),
+            library: None,
+            redo: Vec::new(),
+            from: None,
+            wait: std::time::Duration::ZERO,
+        }
+    }
 }
 
 /// Progress events for the front end (stages never print).
@@ -105,6 +150,9 @@ pub struct PeriodOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
     pub outcomes: Vec<PeriodOutcome>,
+    /// What the run decided and why (periods redone, empty folders, a lock
+    /// taken over, temp files cleaned), in Chinese, for the summary.
+    pub notes: Vec<String>,
     pub ignored: usize,
     pub elapsed_ms: u128,
 }
@@ -118,6 +166,9 @@ pub struct Setup {
     /// Pipelines of `pipelines/` not selected this run: (id, file keywords), so
     /// their files are ignored with a reason instead of being reported unknown.
     pub unselected: Vec<(String, Vec<String>)>,
+    /// What each selected program's periods are checked against.
+    pub fingerprints: Vec<Fingerprint>,
+    pub waivers: crate::waivers::Waivers,
 }
 
 /// Loads pipelines, units and libraries.
@@ -146,52 +197,110 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
         units,
         libraries,
         unselected,
+        fingerprints: Vec::new(),
+        waivers: Default::default(),
     })
 }
 
-/// `taizhang run`.
+/// `taizhang run`: locks the output folder and store, checks they can be
+/// written, cleans what a killed run left, plans the periods and runs them.
 pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let setup = setup(&opts.root, &opts.pipelines, opts.library.as_deref())?;
+    let mut setup = setup(&opts.root, &opts.pipelines, opts.library.as_deref())?;
+    setup.waivers = crate::waivers::load(&opts.inbox)?;
+    setup.fingerprints = setup
+        .specs
+        .iter()
+        .map(|s| plan::fingerprint(s, &opts.root, &opts.inbox))
+        .collect();
     let periods = inbox::list_periods(&opts.inbox)?;
+    let (full, empty) = plan::split_empty(&opts.inbox, &periods);
     let target = match opts.period {
+        Some(p) if !periods.contains(&p) => {
+            return Err(RunError::Usage(format!(
+                "收件目录 {} 下没有 {p} 文件夹",
+                opts.inbox.display()
+            )))
+        }
+        Some(p) if !full.contains(&p) => {
+            return Err(RunError::EmptyPeriod {
+                period: p,
+                dir: inbox::period_dir(&opts.inbox, p),
+            })
+        }
         Some(p) => p,
-        None => *periods.last().ok_or_else(|| {
+        None => *full.last().ok_or_else(|| {
             RunError::Usage(format!(
-                "收件目录 {} 下没有任何期别文件夹（应为 2023-07 这样的子目录）",
+                "收件目录 {} 下没有任何放有台账文件的期别文件夹（应为 2023-07 这样的子目录）",
                 opts.inbox.display()
             ))
         })?,
     };
-    if !periods.contains(&target) {
-        return Err(RunError::Usage(format!(
-            "收件目录 {} 下没有 {target} 文件夹",
-            opts.inbox.display()
-        )));
+    let mut summary = RunSummary::default();
+    let _locks = lock_and_prepare(opts, &mut summary.notes)?;
+    for (p, dir) in &empty {
+        summary.notes.push(format!(
+            "{p}：文件夹 {} 中没有台账文件，未处理，未写入历史库",
+            dir.display()
+        ));
     }
     let store = store::Store::new(&opts.store);
-    // Earlier periods the store lacks are processed first, in order.
-    let mut todo: Vec<Period> = periods
-        .iter()
-        .copied()
-        .filter(|p| {
-            *p < target
-                && setup
-                    .specs
-                    .iter()
-                    .any(|s| store.periods(&s.id).binary_search(p).is_err())
-        })
-        .collect();
-    todo.push(target);
-    let mut summary = RunSummary::default();
-    for period in todo {
-        let (outcomes, ignored) = run_period(&setup, opts, &store, period, progress)?;
+    let plan = plan::make(&plan::PlanInput {
+        specs: &setup.specs,
+        fingerprints: &setup.fingerprints,
+        store: &store,
+        inbox: &opts.inbox,
+        out: &opts.out,
+        periods: &full,
+        target,
+        redo: &opts.redo,
+        from: opts.from,
+    });
+    summary.notes.extend(plan.notes);
+    for step in &plan.steps {
+        let (outcomes, ignored) =
+            run_period(&setup, opts, &store, step.period, &step.programs, progress)?;
         summary.outcomes.extend(outcomes);
         summary.ignored += ignored;
     }
     summary.elapsed_ms = started.elapsed().as_millis();
     drop_later(setup);
     Ok(summary)
+}
+
+/// Takes the run locks (output folder, and the store when elsewhere), checks
+/// both can be written before any work, and removes the temp files and staging
+/// folders a killed run left. Notes what it found.
+fn lock_and_prepare(
+    opts: &RunOptions,
+    notes: &mut Vec<String>,
+) -> Result<Vec<crate::lock::RunLock>, RunError> {
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    // The store is locked too, even inside the output folder: another run
+    // may name it with --store and a different --out.
+    let mut dirs = vec![opts.out.clone()];
+    if opts.store != opts.out {
+        dirs.push(opts.store.clone());
+    }
+    let mut locks = Vec::new();
+    for d in &dirs {
+        crate::fsx::probe_writable(d).map_err(write_err(d))?;
+        let l = crate::lock::acquire(d, opts.wait, &command)?;
+        if let Some(prev) = &l.taken_over {
+            notes.push(format!(
+                "上次运行（{prev}）未正常结束，已接管 {} 并清理其残留",
+                d.display()
+            ));
+        }
+        locks.push(l);
+    }
+    let cleaned = crate::fsx::clean_stale(&opts.out, 4) + crate::fsx::clean_stale(&opts.store, 2);
+    if cleaned > 0 {
+        notes.push(format!(
+            "已清理上次中断运行留下的 {cleaned} 个临时文件或文件夹"
+        ));
+    }
+    Ok(locks)
 }
 
 /// Frees a large value (a period's files, records, a rendered workbook) on a
@@ -203,12 +312,15 @@ pub fn drop_later<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
-/// Reads, checks and reports one period for every program.
+/// Reads, checks and reports one period for the programs listed (indices
+/// into `setup.specs`; the files of every program are read, so that each file
+/// still goes to its own program).
 pub fn run_period(
     setup: &Setup,
     opts: &RunOptions,
     store: &store::Store,
     period: Period,
+    programs: &[usize],
     progress: &dyn Progress,
 ) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
     let t0 = Instant::now();
@@ -234,6 +346,11 @@ pub fn run_period(
     let t_libraries = Instant::now();
     setup.libraries.get()?;
     let t_libraries = t_libraries.elapsed().as_millis();
+    let mut stamps: Vec<crate::model::InboxStamp> = parsed
+        .iter()
+        .map(|(_, f)| plan::stamp_of(&f.file.name, f.file.size, &f.file.sha256))
+        .collect();
+    stamps.sort();
     // Files move into their program's bucket; files no program could claim
     // (rejected, no workbook kept) are listed in every program.
     let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
@@ -251,152 +368,188 @@ pub fn run_period(
         }
     }
     let mut outcomes = Vec::new();
-    for (si, spec) in setup.specs.iter().enumerate() {
-        let t1 = Instant::now();
+    for &si in programs {
         let mut files = std::mem::take(&mut buckets[si]);
         files.extend(unassigned.iter().cloned());
         files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
-        let history = store.year_before(&spec.id, period)?;
-        let waivers = crate::waivers::load(&opts.inbox, &spec.id);
-        let inp = validate::Inputs {
-            spec,
-            library: &setup.libraries.get()?[si],
-            units: &setup.units,
+        let ctx = ProgramPeriod {
+            setup,
+            opts,
+            store,
+            si,
             period,
-            history: &history,
-            waivers: &waivers,
+            stamps: &stamps,
+            ignored: &ignored,
+            timings: [
+                ("read_all_files", t_read),
+                ("wait_for_libraries", t_libraries),
+            ],
         };
-        let mut result = validate::validate(&inp, &mut files);
-        let findings = validate::all_findings(&result, &files);
-        let t_validate = t1.elapsed().as_millis();
-
-        let stored = StoredPeriod {
-            program: spec.id.clone(),
-            period: period.to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            written_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-            inputs: files
-                .iter()
-                .map(|f| StoredInput {
-                    file: f.file.name.clone(),
-                    sha256: f.file.sha256.clone(),
-                })
-                .collect(),
-            // Moved, not copied: the steps below read them from `stored`.
-            records: std::mem::take(&mut result.records),
-            findings,
-        };
-        let findings = &stored.findings;
-        let out_dir = opts.out.join(&spec.id).join(period.to_string());
-        std::fs::create_dir_all(&out_dir).map_err(|source| RunError::Write {
-            path: out_dir.clone(),
-            source,
-        })?;
-        let unit_name = |id: Option<&str>| {
-            id.and_then(|i| setup.units.by_id(i))
-                .map(|u| u.name.clone())
-                .unwrap_or_default()
-        };
-        let inputs = manifest::inputs(&files, &result.accounts, &unit_name);
-        let missing_names: Vec<String> = result
-            .missing_units
-            .iter()
-            .map(|u| unit_name(Some(u)))
-            .collect();
-        // The store first: a run that cannot record the period writes no
-        // report that would disagree with it.
-        let t_store = Instant::now();
-        store.save(&stored)?;
-        let t_store = t_store.elapsed().as_millis();
-        let t2 = Instant::now();
-        let summ = summarize(setup, si, period, &stored.records, &history)?;
-        let t_aggregate = t2.elapsed().as_millis();
-        let t3 = Instant::now();
-        let (monthly, feedback) = rayon::join(
-            || {
-                crate::report::monthly::write(
-                    &crate::report::monthly::MonthlyInput {
-                        spec,
-                        period,
-                        summary: &summ,
-                        records: &stored.records,
-                        findings,
-                        inputs: &inputs,
-                        missing_units: &missing_names,
-                    },
-                    &out_dir,
-                )
-            },
-            || write_feedback(spec, period, &files, findings, &out_dir, &unit_name),
-        );
-        let mut outputs = vec![monthly?];
-        outputs.extend(feedback?);
-        if period.month.is_multiple_of(3) {
-            let name = write_quarterly(setup, si, store, period.year, period.quarter(), &out_dir)?;
-            outputs.extend(name);
-        }
-        outputs.sort();
-        let t_report = t3.elapsed().as_millis();
-
-        let mut timings = BTreeMap::new();
-        timings.insert("read_all_files".to_string(), t_read);
-        timings.insert("wait_for_libraries".to_string(), t_libraries);
-        timings.insert("validate".to_string(), t_validate);
-        timings.insert("aggregate".to_string(), t_aggregate);
-        timings.insert("report".to_string(), t_report);
-        timings.insert("store".to_string(), t_store);
-        let m = manifest::build(
-            &spec.id,
-            &spec.name,
-            &period.to_string(),
-            spec.annual_target_yuan,
-            inputs.clone(),
-            &ignored,
-            &summ,
-            findings,
-            outputs.clone(),
-            timings,
-        );
-        let mpath = out_dir.join("manifest.json");
-        let json = store::to_json_lines(&m).map_err(|e| RunError::Write {
-            path: mpath.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        store::write_atomic(&mpath, &json).map_err(|source| RunError::Write {
-            path: mpath.clone(),
-            source,
-        })?;
-
-        let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
-        outcomes.push(PeriodOutcome {
-            program: spec.id.clone(),
-            program_name: spec.name.clone(),
-            period,
-            files: files
-                .iter()
-                .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
-                .count(),
-            rows_read: sum(&|i| i.rows_read),
-            accepted: sum(&|i| i.accepted),
-            rejected: sum(&|i| i.rejected),
-            skipped: sum(&|i| i.skipped),
-            errors: findings
-                .iter()
-                .filter(|f| f.severity == crate::model::Severity::Error)
-                .count(),
-            warnings: findings
-                .iter()
-                .filter(|f| f.severity == crate::model::Severity::Warning)
-                .count(),
-            ytd_done: summ.totals.ytd_done,
-            completion_rate: summ.totals.completion_rate(),
-            out_dir,
-            outputs,
-        });
-        drop_later((files, stored, summ, result, history));
+        outcomes.push(run_program_period(&ctx, files)?);
     }
     progress.period_finished(period);
     Ok((outcomes, ignored.len()))
+}
+
+/// What one program's period needs besides its files.
+struct ProgramPeriod<'a> {
+    setup: &'a Setup,
+    opts: &'a RunOptions,
+    store: &'a store::Store,
+    si: usize,
+    period: Period,
+    stamps: &'a [crate::model::InboxStamp],
+    ignored: &'a [crate::model::IgnoredFile],
+    timings: [(&'static str, u128); 2],
+}
+
+/// Validates, aggregates and writes one program's period: every output into
+/// a staging folder, then published, then the store entry (which marks the
+/// period done).
+fn run_program_period(
+    c: &ProgramPeriod<'_>,
+    mut files: Vec<ParsedFile>,
+) -> Result<PeriodOutcome, RunError> {
+    let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
+    let t1 = Instant::now();
+    let history = c.store.year_before(&spec.id, period)?;
+    let waivers = setup.waivers.for_program(&spec.id);
+    let inp = validate::Inputs {
+        spec,
+        library: &setup.libraries.get()?[si],
+        units: &setup.units,
+        period,
+        history: &history,
+        waivers: &waivers,
+    };
+    let mut result = validate::validate(&inp, &mut files);
+    let findings = validate::all_findings(&result, &files);
+    let t_validate = t1.elapsed().as_millis();
+
+    let mut stored = StoredPeriod {
+        program: spec.id.clone(),
+        period: period.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        written_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        inputs: files
+            .iter()
+            .map(|f| StoredInput {
+                file: f.file.name.clone(),
+                sha256: f.file.sha256.clone(),
+            })
+            .collect(),
+        inbox: c.stamps.to_vec(),
+        fingerprint: setup.fingerprints.get(si).cloned(),
+        outputs: Vec::new(),
+        // Moved, not copied: the steps below read them from `stored`.
+        records: std::mem::take(&mut result.records),
+        findings,
+    };
+    let program_dir = c.opts.out.join(&spec.id);
+    let out_dir = program_dir.join(period.to_string());
+    let staging = publish::Staging::new(&program_dir, period)?;
+    let unit_name = |id: Option<&str>| {
+        id.and_then(|i| setup.units.by_id(i))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let inputs = manifest::inputs(&files, &result.accounts, &unit_name);
+    let missing_names: Vec<String> = result
+        .missing_units
+        .iter()
+        .map(|u| unit_name(Some(u)))
+        .collect();
+    let t2 = Instant::now();
+    let summ = summarize(setup, si, period, &stored.records, &history)?;
+    let t_aggregate = t2.elapsed().as_millis();
+    let t3 = Instant::now();
+    let findings = &stored.findings;
+    let (monthly, feedback) = rayon::join(
+        || {
+            crate::report::monthly::write(
+                &crate::report::monthly::MonthlyInput {
+                    spec,
+                    period,
+                    summary: &summ,
+                    records: &stored.records,
+                    findings,
+                    inputs: &inputs,
+                    missing_units: &missing_names,
+                },
+                staging.dir(),
+            )
+        },
+        || write_feedback(spec, period, &files, findings, staging.dir(), &unit_name),
+    );
+    let mut outputs = vec![monthly?];
+    outputs.extend(feedback?);
+    if period.month.is_multiple_of(3) {
+        let name = write_quarterly(
+            setup,
+            si,
+            c.store,
+            (period.year, period.quarter()),
+            staging.dir(),
+            Some(&stored),
+        )?;
+        outputs.extend(name);
+    }
+    outputs.sort();
+    let t_report = t3.elapsed().as_millis();
+
+    let mut timings: BTreeMap<String, u128> =
+        c.timings.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    timings.insert("validate".to_string(), t_validate);
+    timings.insert("aggregate".to_string(), t_aggregate);
+    timings.insert("report".to_string(), t_report);
+    let m = manifest::build(
+        &spec.id,
+        &spec.name,
+        &period.to_string(),
+        spec.annual_target_yuan,
+        inputs.clone(),
+        c.ignored,
+        &summ,
+        findings,
+        outputs.clone(),
+        timings,
+    );
+    let mpath = staging.dir().join("manifest.json");
+    let json = store::to_json_lines(&m).map_err(|e| write_err(&mpath)(std::io::Error::other(e)))?;
+    crate::fsx::write_atomic(&mpath, &json).map_err(write_err(&mpath))?;
+
+    // Publish, then the store entry: the period is done only when both are.
+    let mut all = outputs.clone();
+    all.push("manifest.json".to_string());
+    stored.outputs = publish::stamp(&staging, &all)?;
+    let previous = plan::previous_outputs(c.store, &spec.id, period, &out_dir);
+    publish::publish(&staging, &out_dir, &all, &previous)?;
+    drop(staging);
+    c.store.save(&stored)?;
+
+    let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
+    let count = |sev| stored.findings.iter().filter(|f| f.severity == sev).count();
+    let outcome = PeriodOutcome {
+        program: spec.id.clone(),
+        program_name: spec.name.clone(),
+        period,
+        files: files
+            .iter()
+            .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
+            .count(),
+        rows_read: sum(&|i| i.rows_read),
+        accepted: sum(&|i| i.accepted),
+        rejected: sum(&|i| i.rejected),
+        skipped: sum(&|i| i.skipped),
+        errors: count(crate::model::Severity::Error),
+        warnings: count(crate::model::Severity::Warning),
+        ytd_done: summ.totals.ytd_done,
+        completion_rate: summ.totals.completion_rate(),
+        out_dir,
+        outputs,
+    };
+    drop_later((files, stored, summ, result, history));
+    Ok(outcome)
 }
 
 /// The summary of one program's period from its records and the year's earlier periods.
@@ -431,7 +584,13 @@ fn stored_summary(
     si: usize,
     store: &store::Store,
     period: Period,
+    pending: Option<&StoredPeriod>,
 ) -> Result<Option<(aggregate::Summary, Vec<crate::model::ProjectRecord>)>, RunError> {
+    if let Some(sp) = pending.filter(|sp| sp.period == period.to_string()) {
+        let history = store.year_before(&setup.specs[si].id, period)?;
+        let s = summarize(setup, si, period, &sp.records, &history)?;
+        return Ok(Some((s, sp.records.clone())));
+    }
     let Some(sp) = store.load(&setup.specs[si].id, period)? else {
         return Ok(None);
     };
@@ -440,20 +599,22 @@ fn stored_summary(
     Ok(Some((s, sp.records)))
 }
 
-/// Writes the quarterly notification of one program from the store into `dir`.
+/// Writes the quarterly notification of one program from the store into `dir`;
+/// `pending` is the period being written, not yet in the store.
 /// Returns the file name, or `None` when the store holds no month of the quarter.
 pub fn write_quarterly(
     setup: &Setup,
     si: usize,
     store: &store::Store,
-    year: i32,
-    quarter: u32,
+    (year, quarter): (i32, u32),
     dir: &Path,
+    pending: Option<&StoredPeriod>,
 ) -> Result<Option<String>, RunError> {
     let mut months = Vec::new();
     let mut records = Vec::new();
     for m in (quarter - 1) * 3 + 1..=quarter * 3 {
-        if let Some((s, r)) = stored_summary(setup, si, store, Period { year, month: m })? {
+        let p = Period { year, month: m };
+        if let Some((s, r)) = stored_summary(setup, si, store, p, pending)? {
             months.push(s);
             records = r;
         }
@@ -472,11 +633,8 @@ pub fn write_quarterly(
             month: 12,
         }
     };
-    let prev = stored_summary(setup, si, store, prev_end)?.map(|(s, _)| s);
-    std::fs::create_dir_all(dir).map_err(|source| RunError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let prev = stored_summary(setup, si, store, prev_end, None)?.map(|(s, _)| s);
+    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
     let name = crate::report::quarterly::write(
         &crate::report::quarterly::QuarterlyInput {
             spec: &setup.specs[si],
@@ -498,6 +656,8 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
         return Err(RunError::Usage(format!("季度应为 1-4，收到 {quarter}")));
     }
     let setup = setup(&opts.root, &opts.pipelines, opts.library.as_deref())?;
+    let mut notes = Vec::new();
+    let _locks = lock_and_prepare(opts, &mut notes)?;
     let store = store::Store::new(&opts.store);
     let end = Period {
         year,
@@ -506,7 +666,7 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
     let mut written = Vec::new();
     for si in 0..setup.specs.len() {
         let dir = opts.out.join(&setup.specs[si].id).join(end.to_string());
-        if let Some(name) = write_quarterly(&setup, si, &store, year, quarter, &dir)? {
+        if let Some(name) = write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
             written.push(dir.join(name));
         }
     }
@@ -520,7 +680,8 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
 }
 
 /// Writes a feedback workbook for every unit with findings (waived ones aside)
-/// into `out_dir/feedback/`, replacing what an earlier run left there.
+/// into `out_dir/feedback/` (the staging folder: what an earlier run left in
+/// the period folder is replaced or removed when publishing).
 fn write_feedback(
     spec: &PipelineSpec,
     period: Period,
@@ -530,12 +691,6 @@ fn write_feedback(
     unit_name: &dyn Fn(Option<&str>) -> String,
 ) -> Result<Vec<String>, RunError> {
     let dir = out_dir.join("feedback");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|source| RunError::Write {
-            path: dir.clone(),
-            source,
-        })?;
-    }
     let units: std::collections::BTreeSet<&str> = findings
         .iter()
         .filter(|f| !f.waived && !f.unit.is_empty())
@@ -552,10 +707,7 @@ fn write_feedback(
             .filter(|f| f.unit == unit)
             .cloned()
             .collect();
-        std::fs::create_dir_all(&dir).map_err(|source| RunError::Write {
-            path: dir.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
         let name = crate::report::feedback::write(
             &crate::report::feedback::FeedbackInput {
                 spec,

@@ -8,7 +8,7 @@
 //! hundred records, the files stay readable by auditors, and it spares CI the
 //! cold build of polars' parquet stack on a 2-core machine.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::model::{Period, StoredPeriod};
 
@@ -17,12 +17,12 @@ pub enum StoreError {
     #[error("无法写入历史库 {path}：{source}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        source: crate::fsx::Why,
     },
     #[error("无法读取历史库 {path}：{source}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        source: crate::fsx::Why,
     },
     #[error("历史库文件 {path} 已损坏：{message}（可删除该文件后重跑对应月份）")]
     Corrupt { path: PathBuf, message: String },
@@ -34,24 +34,17 @@ pub struct Store {
     pub dir: PathBuf,
 }
 
-/// Writes bytes to `path` atomically: a temp file beside it, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+pub use crate::fsx::write_atomic;
+
+/// The part of a [`StoredPeriod`] that says whether it is complete and current.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct StoredHead {
+    #[serde(default)]
+    pub inbox: Vec<crate::model::InboxStamp>,
+    #[serde(default)]
+    pub fingerprint: Option<crate::model::Fingerprint>,
+    #[serde(default)]
+    pub outputs: Vec<crate::model::StoredInput>,
 }
 
 impl Store {
@@ -72,9 +65,9 @@ impl Store {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        write_atomic(&path, &json).map_err(|source| StoreError::Write {
+        write_atomic(&path, &json).map_err(|e| StoreError::Write {
             path: path.clone(),
-            source,
+            source: e.into(),
         })?;
         Ok(path)
     }
@@ -85,9 +78,32 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let bytes = std::fs::read(&path).map_err(|source| StoreError::Read {
+        let bytes = std::fs::read(&path).map_err(|e| StoreError::Read {
             path: path.clone(),
-            source,
+            source: e.into(),
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                path,
+                message: e.to_string(),
+            })
+    }
+
+    /// The completion record of a stored period (what it was checked against,
+    /// its inbox and outputs), without building its records.
+    pub fn load_head(
+        &self,
+        program: &str,
+        period: Period,
+    ) -> Result<Option<StoredHead>, StoreError> {
+        let path = self.path(program, period);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&path).map_err(|e| StoreError::Read {
+            path: path.clone(),
+            source: e.into(),
         })?;
         serde_json::from_slice(&bytes)
             .map(Some)
@@ -177,6 +193,9 @@ mod tests {
             tool_version: "t".into(),
             written_at: "w".into(),
             inputs: vec![],
+            inbox: vec![],
+            fingerprint: None,
+            outputs: vec![],
             records: vec![],
             findings: vec![],
         };

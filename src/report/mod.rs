@@ -20,7 +20,7 @@ pub enum ReportError {
     #[error("无法写入报表 {path}：{source}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        source: crate::fsx::Why,
     },
 }
 
@@ -56,9 +56,9 @@ pub fn save(wb: &mut Workbook, path: &Path) -> Result<(), ReportError> {
         path: path.to_path_buf(),
         source,
     })?;
-    crate::pipeline::store::write_atomic(path, &bytes).map_err(|source| ReportError::Write {
+    crate::fsx::write_atomic(path, &bytes).map_err(|e| ReportError::Write {
         path: path.to_path_buf(),
-        source,
+        source: e.into(),
     })
 }
 
