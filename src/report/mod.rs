@@ -25,10 +25,15 @@ pub enum ReportError {
 }
 
 /// Document properties pinned to the period (last day of the month, 00:00), so
-/// reruns give identical bytes.
+/// reruns give identical bytes. rust_xlsxwriter stamps a workbook with the
+/// wall clock (to the second) unless told otherwise, so the date is always
+/// set: a year or month out of Excel's range is clamped into it rather than
+/// leaving the clock in the file.
 pub fn properties(title: &str, issuer: &str, period: Period) -> DocProperties {
-    let last_day = match period.month {
-        2 if period.year % 4 == 0 && (period.year % 100 != 0 || period.year % 400 == 0) => 29,
+    let year = period.year.clamp(1900, 9999);
+    let month = period.month.clamp(1, 12);
+    let last_day = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -37,11 +42,11 @@ pub fn properties(title: &str, issuer: &str, period: Period) -> DocProperties {
         .set_title(title)
         .set_author(issuer)
         .set_company(issuer);
-    if let Ok(dt) = ExcelDateTime::from_ymd(
-        period.year.clamp(1900, 9999) as u16,
-        period.month as u8,
-        last_day,
-    ) {
+    // Cannot fail for the clamped values; the 1900 fallback keeps the clock
+    // out even so.
+    let dt = ExcelDateTime::from_ymd(year as u16, month as u8, last_day)
+        .or_else(|_| ExcelDateTime::from_ymd(1900, 1, 1));
+    if let Ok(dt) = dt {
         p = p.set_creation_datetime(&dt);
     }
     p
@@ -98,4 +103,45 @@ pub fn bare_write(sheets: &[&crate::model::RawSheet]) -> Result<usize, XlsxError
     }
     wb.set_zip_compression_level(3);
     Ok(wb.save_to_buffer()?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn core_xml(period: Period) -> String {
+        use std::io::Read;
+        let mut wb = Workbook::new();
+        wb.set_properties(&properties("标题", "单位", period));
+        wb.add_worksheet();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("docProps/core.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    }
+
+    #[test]
+    fn properties_pin_the_date_even_for_a_period_out_of_range() {
+        for (year, month, want) in [
+            (2023, 7, "2023-07-31T00:00:00Z"),
+            (2024, 2, "2024-02-29T00:00:00Z"),
+            (2023, 13, "2023-12-31T00:00:00Z"),
+            (2023, 0, "2023-01-31T00:00:00Z"),
+            // 10000 is a leap year, 9999 (the clamped year) is not.
+            (10_000, 2, "9999-02-28T00:00:00Z"),
+            (1800, 4, "1900-04-30T00:00:00Z"),
+        ] {
+            let xml = core_xml(Period { year, month });
+            assert!(
+                xml.contains(&format!(
+                    "<dcterms:created xsi:type=\"dcterms:W3CDTF\">{want}<"
+                )),
+                "{year}-{month}: {xml}"
+            );
+        }
+    }
 }

@@ -159,7 +159,8 @@ impl Styles {
 
     /// Every format, in a fixed order (registered up front when tables are
     /// streamed, so the workbook's format numbering does not depend on which
-    /// thread gets to a format first).
+    /// thread gets to a format first). A format added to `Styles` must be
+    /// listed here.
     pub fn all(&self) -> impl Iterator<Item = &Format> {
         [
             &self.title,
@@ -389,7 +390,13 @@ pub fn push_tables(
     let streamed = |t: &TableSheet<'_>| t.rows.len() > STREAM_ROWS;
     if tables.iter().any(|(_, t)| streamed(t)) {
         // Streamed sheets share the workbook's format table while they are
-        // written: every format is numbered first, in a fixed order.
+        // written: every format is numbered first, in a fixed order, so the
+        // threads only ever read it. A format first seen while the sheets are
+        // written would be numbered by whichever thread got to it first (and
+        // rust_xlsxwriter 0.102 looks up and inserts under separate locks,
+        // so two threads adding the same format could even give it two
+        // numbers): every format a table can use must be in `Styles::all`
+        // (tested: `streamed_tables_give_the_same_bytes_from_many_threads_…`).
         for f in st.all() {
             wb.register_format(f);
         }
