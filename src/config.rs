@@ -31,6 +31,8 @@ pub enum ConfigError {
     NotFound(String),
     #[error("目录 {0} 下没有任何流水线配置文件（*.toml）")]
     NoPipelines(PathBuf),
+    #[error("{} 个流水线配置文件有问题：\n{}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
 }
 
 /// The kind of a canonical field, which decides how its cells are parsed.
@@ -530,7 +532,21 @@ pub fn load_all(dir: &Path, root: &Path) -> Result<Vec<PipelineSpec>, ConfigErro
     if paths.is_empty() {
         return Err(ConfigError::NoPipelines(dir.to_path_buf()));
     }
-    paths.iter().map(|p| load_pipeline(p, root)).collect()
+    // Every file is read, and all their problems reported together.
+    let (ok, mut bad): (Vec<_>, Vec<_>) = paths
+        .iter()
+        .map(|p| load_pipeline(p, root))
+        .partition(|r| r.is_ok());
+    match bad.len() {
+        0 => Ok(ok.into_iter().filter_map(Result::ok).collect()),
+        1 => Err(bad
+            .pop()
+            .and_then(Result::err)
+            .unwrap_or(ConfigError::NoPipelines(dir.to_path_buf()))),
+        _ => Err(ConfigError::Many(
+            bad.into_iter().filter_map(Result::err).collect(),
+        )),
+    }
 }
 
 /// Resolves `--pipeline` values: an id of a pipeline in `dir`, or a path to a TOML file.
@@ -542,19 +558,37 @@ pub fn select(
     if wanted.is_empty() {
         return load_all(dir, root);
     }
-    let all = load_all(dir, root).unwrap_or_default();
+    let all = load_all(dir, root);
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     for w in wanted {
         let p = Path::new(w);
         if p.extension().is_some_and(|x| x == "toml") && p.exists() {
-            out.push(load_pipeline(p, root)?);
-        } else if let Some(s) = all.iter().find(|s| &s.id == w) {
+            match load_pipeline(p, root) {
+                Ok(s) => out.push(s),
+                Err(e) => problems.push(e),
+            }
+        } else if let Some(s) = all
+            .as_ref()
+            .ok()
+            .and_then(|a| a.iter().find(|s| &s.id == w))
+        {
             out.push(s.clone());
+        } else if let Err(e) = &all {
+            // The id may be in a file that failed: say why, not "not found".
+            problems.push(ConfigError::Parse {
+                path: dir.to_path_buf(),
+                message: format!("找不到流水线 {w}，且该目录的配置文件有问题：{e}"),
+            });
         } else {
-            return Err(ConfigError::NotFound(w.clone()));
+            problems.push(ConfigError::NotFound(w.clone()));
         }
     }
-    Ok(out)
+    match problems.len() {
+        0 => Ok(out),
+        1 => Err(problems.remove(0)),
+        _ => Err(ConfigError::Many(problems)),
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +597,22 @@ mod tests {
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn problems_of_every_file_are_reported_together() {
+        let d = tempfile::tempdir().unwrap();
+        let good = std::fs::read_to_string(root().join("pipelines/new-infra.toml")).unwrap();
+        std::fs::write(
+            d.path().join("a.toml"),
+            good.replace("year = 2023", "year = \"x\""),
+        )
+        .unwrap();
+        std::fs::write(d.path().join("b.toml"), "id = ").unwrap();
+        std::fs::write(d.path().join("c.toml"), &good).unwrap();
+        let e = load_all(d.path(), &root()).unwrap_err().to_string();
+        assert!(e.contains("a.toml") && e.contains("b.toml"), "{e}");
+        assert!(e.starts_with("2 个流水线配置文件有问题"), "{e}");
     }
 
     #[test]

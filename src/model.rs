@@ -448,7 +448,8 @@ pub struct StoredPeriod {
     #[serde(default)]
     pub fingerprint: Option<Fingerprint>,
     /// The period's outputs (relative to `OUT/<program>/<period>/`) with their
-    /// sha256: the store entry is written after them and marks the period done.
+    /// sha256 (empty for the manifest, which holds timings: its presence is
+    /// checked): the store entry is written after them and marks the period done.
     #[serde(default)]
     pub outputs: Vec<StoredInput>,
     pub records: Vec<ProjectRecord>,

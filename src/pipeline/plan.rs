@@ -191,7 +191,7 @@ fn stale_reason(
     head.outputs
         .par_iter()
         .find_map_first(|o| match sha256_file(&dir.join(&o.file)) {
-            Ok(sha) if sha == o.sha256 => None,
+            Ok(sha) if sha == o.sha256 || o.sha256.is_empty() => None,
             Ok(_) => Some(format!("报表 {} 已被改动或损坏", o.file)),
             Err(_) => Some(format!("报表 {} 缺失", o.file)),
         })
