@@ -256,6 +256,7 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
         redo: &opts.redo,
         from: opts.from,
     });
+    check_output_paths(&setup, opts, &plan)?;
     summary.notes.extend(plan.notes);
     for step in &plan.steps {
         let (outcomes, ignored) =
@@ -266,6 +267,45 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
     summary.elapsed_ms = started.elapsed().as_millis();
     drop_later(setup);
     Ok(summary)
+}
+
+/// Before any work: the period folders and the workbooks whose names are
+/// known in advance must not be taken by something else (a file where a
+/// folder goes, a folder where a workbook goes).
+fn check_output_paths(setup: &Setup, opts: &RunOptions, plan: &plan::Plan) -> Result<(), RunError> {
+    use std::io::{Error, ErrorKind};
+    for step in &plan.steps {
+        let p = step.period;
+        for &si in &step.programs {
+            let spec = &setup.specs[si];
+            let dir = opts.out.join(&spec.id).join(p.to_string());
+            for d in [opts.out.join(&spec.id), dir.clone()] {
+                if d.exists() && !d.is_dir() {
+                    return Err(write_err(&d)(Error::from(ErrorKind::NotADirectory)));
+                }
+            }
+            let mut names = vec![
+                format!(
+                    "{}.xlsx",
+                    spec.fill(&spec.reports.monthly, p.year, p.month, "")
+                ),
+                "manifest.json".to_string(),
+            ];
+            if p.month.is_multiple_of(3) {
+                names.push(format!(
+                    "{}.xlsx",
+                    spec.fill(&spec.reports.quarterly, p.year, p.month, "")
+                ));
+            }
+            for n in names {
+                let path = dir.join(n);
+                if path.is_dir() {
+                    return Err(write_err(&path)(Error::from(ErrorKind::IsADirectory)));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Takes the run locks (output folder, and the store when elsewhere), checks
