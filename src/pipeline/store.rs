@@ -74,20 +74,7 @@ impl Store {
 
     /// Loads one period, if stored.
     pub fn load(&self, program: &str, period: Period) -> Result<Option<StoredPeriod>, StoreError> {
-        let path = self.path(program, period);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let bytes = std::fs::read(&path).map_err(|e| StoreError::Read {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                path,
-                message: e.to_string(),
-            })
+        self.read(program, period)
     }
 
     /// The completion record of a stored period (what it was checked against,
@@ -97,6 +84,14 @@ impl Store {
         program: &str,
         period: Period,
     ) -> Result<Option<StoredHead>, StoreError> {
+        self.read(program, period)
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        program: &str,
+        period: Period,
+    ) -> Result<Option<T>, StoreError> {
         let path = self.path(program, period);
         if !path.exists() {
             return Ok(None);
