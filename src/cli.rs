@@ -12,6 +12,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "taizhang", version)]
 pub struct Cli {
+    /// 配置目录（含 pipelines/ 和 seeds/）；不填时依次查找：环境变量 TAIZHANG_ROOT、当前目录、程序所在目录
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +53,14 @@ pub enum Command {
     },
     /// 列出全部校验规则（编号、级别、检查内容、示例）
     Checks,
+    /// 生成一套起步配置目录：项目类别配置、单位名录、空白项目库、收件目录和说明（已有的文件不覆盖）
+    ///
+    /// 例：taizhang init D:/台账   然后把项目库填好，在 D:/台账 中运行 taizhang run --inbox inbox
+    Init {
+        /// 要生成的目录
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// 性能测试：生成一批“杂乱格式”台账，测量读取与整批处理的速度（行/秒）
     ///
     /// 对照两项基准：calamine 裸读（只打开文件、访问每个单元格）和 rust_xlsxwriter 裸写（把同样的单元格不加格式写出一次）；整批处理必须读一遍、写出含每个项目的报表，不可能快于二者之和。

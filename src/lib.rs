@@ -18,6 +18,8 @@
 //! - [`fsx`], [`lock`] — atomic writes, Chinese I/O reasons, stale temp
 //!   clean-up; one run at a time per output folder and store.
 //! - [`bench`] — the `taizhang bench` throughput benchmark.
+//! - [`init`] — where the configuration folder is (`--root`, `TAIZHANG_ROOT`,
+//!   current folder, executable's folder) and `taizhang init`.
 
 pub mod bench;
 pub mod checks;
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod fsx;
 pub mod guard;
+pub mod init;
 pub mod lock;
 pub mod model;
 pub mod parse;
@@ -36,16 +39,3 @@ pub mod text;
 pub mod waivers;
 
 pub use pipeline::{run, RunError, RunOptions, RunSummary};
-
-use std::path::{Path, PathBuf};
-
-/// The project root holding `pipelines/` and `seeds/`: the current directory
-/// when it has them, else the folder this binary was built from.
-pub fn default_root() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if cwd.join("pipelines").is_dir() && cwd.join("seeds").is_dir() {
-        cwd
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-    }
-}

@@ -18,6 +18,15 @@ use taizhang::pipeline::{Progress, RunError, RunOptions};
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // `taizhang checks | head`: the reader went away; nothing to report.
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") {
+            std::process::exit(0);
+        }
         if taizhang::guard::active() {
             if std::env::var_os("TAIZHANG_DEBUG").is_some() {
                 default(info);
@@ -32,14 +41,16 @@ fn install_panic_hook() {
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
+    let root = cli.root.clone();
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Init { dir } => init(&dir),
+        Command::Run(args) => run(args, root.as_deref()),
         Command::Quarterly {
             quarter,
             out,
             store,
             pipelines,
-        } => quarterly(&quarter, out, store, pipelines),
+        } => quarterly(&quarter, out, store, pipelines, root.as_deref()),
         Command::Checks => {
             print_checks();
             Ok(())
@@ -50,7 +61,7 @@ fn main() -> ExitCode {
             rows,
             reps,
             work,
-        } => bench(files, rows, reps, work),
+        } => bench(files, rows, reps, work, root.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,8 +110,23 @@ impl Progress for Bar {
     }
 }
 
-fn run(args: RunArgs) -> Result<(), RunError> {
-    let root = taizhang::default_root();
+fn init(dir: &std::path::Path) -> Result<(), RunError> {
+    let rep = taizhang::init::init(dir)?;
+    for p in &rep.written {
+        println!("已生成：{}", p.display());
+    }
+    for p in &rep.kept {
+        println!("已存在，保留：{}", p.display());
+    }
+    println!(
+        "配置目录已就绪：{}。请先填好 seeds 下的项目库，再在该目录中运行 taizhang run --inbox inbox（说明见 README.txt）。",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
+    let root = taizhang::init::find_root(root)?;
     let period = match &args.period {
         Some(p) => Some(Period::parse_period(p).ok_or_else(|| {
             RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07"))
@@ -254,7 +280,14 @@ fn history(dir: &PathBuf) -> Result<(), RunError> {
     Ok(())
 }
 
-fn bench(files: usize, rows: usize, reps: usize, work: Option<PathBuf>) -> Result<(), RunError> {
+fn bench(
+    files: usize,
+    rows: usize,
+    reps: usize,
+    work: Option<PathBuf>,
+    root: Option<&std::path::Path>,
+) -> Result<(), RunError> {
+    let root = taizhang::init::find_root(root)?;
     // A folder the user names is kept (to inspect the inbox and reports); the default one is removed.
     let keep = work.is_some();
     let work = work.unwrap_or_else(|| {
@@ -264,7 +297,7 @@ fn bench(files: usize, rows: usize, reps: usize, work: Option<PathBuf>) -> Resul
         "生成 {files} 个文件 × {rows} 行的测试收件箱（样例的杂乱格式）于 {} …",
         work.display()
     );
-    let r = taizhang::bench::run(&taizhang::default_root(), &work, files, rows, reps)?;
+    let r = taizhang::bench::run(&root, &work, files, rows, reps)?;
     if !keep {
         let _ = std::fs::remove_dir_all(&work);
     }
@@ -316,11 +349,12 @@ fn quarterly(
     out: PathBuf,
     store: Option<PathBuf>,
     pipelines: Vec<String>,
+    root: Option<&std::path::Path>,
 ) -> Result<(), RunError> {
     let (year, q) = parse_quarter(quarter).ok_or_else(|| {
         RunError::Usage(format!("季度“{quarter}”格式不对，应为 2023Q2 这样的写法"))
     })?;
-    let mut opts = RunOptions::new(taizhang::default_root(), out);
+    let mut opts = RunOptions::new(taizhang::init::find_root(root)?, out);
     if let Some(store) = store {
         opts.store = store;
     }

@@ -51,6 +51,8 @@ pub enum RunError {
     Lock(#[from] crate::lock::LockError),
     #[error(transparent)]
     Waivers(#[from] crate::waivers::WaiverError),
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     #[error("无法写入 {path}：{source}")]
     Write { path: PathBuf, source: Why },
     #[error("{0}")]
@@ -70,9 +72,14 @@ impl RunError {
     /// Exit status per spec §8: 2 for usage or configuration errors, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Config(_) | RunError::Usage(_) | RunError::Seed(_) | RunError::Waivers(_) => {
-                2
-            }
+            RunError::Init(
+                crate::init::InitError::Write { .. } | crate::init::InitError::Report(_),
+            ) => 1,
+            RunError::Config(_)
+            | RunError::Usage(_)
+            | RunError::Seed(_)
+            | RunError::Waivers(_)
+            | RunError::Init(_) => 2,
             RunError::Inbox(inbox::InboxError::Missing(_)) => 2,
             _ => 1,
         }

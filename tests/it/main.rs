@@ -6,6 +6,7 @@ mod bench;
 mod checks;
 mod common;
 mod corpus;
+mod deploy;
 mod faults;
 mod feedback;
 mod ingest_edge;
