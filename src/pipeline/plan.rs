@@ -80,12 +80,14 @@ pub fn inbox_stamps(dir: &Path) -> Vec<InboxStamp> {
         .map(|p| {
             let name = inbox::rel_name(dir, p);
             let size = std::fs::metadata(p).map_or(0, |m| m.len());
-            let sha = if size > inbox::MAX_FILE_BYTES {
-                String::new()
-            } else {
-                sha256_file(p).unwrap_or_default()
-            };
-            stamp_of(&name, size, &sha)
+            if size > inbox::MAX_FILE_BYTES {
+                return stamp_of(&name, size, "");
+            }
+            // A file that cannot be read is stamped as the run stamps it.
+            match sha256_file(p) {
+                Ok(sha) => stamp_of(&name, size, &sha),
+                Err(_) => stamp_of(&name, 0, ""),
+            }
         })
         .collect();
     out.sort();
