@@ -7,6 +7,7 @@ mod checks;
 mod common;
 mod corpus;
 mod feedback;
+mod hostile;
 mod ingest_edge;
 mod reports;
 mod samples_run;
