@@ -3,6 +3,7 @@
 //! first bytes — never from its extension.
 
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -17,42 +18,85 @@ pub enum InboxError {
     },
     #[error("收件目录 {0} 不存在：请用 --inbox 指定存放各期文件夹（如 2023-07/）的目录")]
     Missing(PathBuf),
+    #[error("收件目录中的文件夹{}都表示 {period} 期，无法判断以哪个为准：请把文件合并到一个文件夹（如 {period}）、删除其余的后重新运行", names(.dirs))]
+    AmbiguousPeriod { period: Period, dirs: Vec<PathBuf> },
+}
+
+fn names(dirs: &[PathBuf]) -> String {
+    dirs.iter()
+        .map(|d| format!("“{}”", d.display()))
+        .collect::<Vec<_>>()
+        .join("和")
 }
 
 /// Largest file read into memory; larger ones are refused (a ledger is a few MB at most).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Period sub-folders (`2023-07/`) of an inbox, sorted.
-pub fn list_periods(inbox: &Path) -> Result<Vec<Period>, InboxError> {
+/// Deepest sub-folder of a period folder that is still read.
+pub const MAX_DEPTH: usize = 16;
+
+/// The period folders of an inbox, sorted by period: `2023-07`, `2023-7` or
+/// `202307`. A folder may be a symbolic link to a directory elsewhere, but not
+/// to the inbox itself or one of its parents. Two folders naming the same
+/// period are refused ([`InboxError::AmbiguousPeriod`]), naming both.
+pub fn period_folders(inbox: &Path) -> Result<Vec<(Period, PathBuf)>, InboxError> {
     if !inbox.is_dir() {
         return Err(InboxError::Missing(inbox.to_path_buf()));
     }
-    let entries = std::fs::read_dir(inbox).map_err(|source| InboxError::ReadDir {
+    let read_err = |source| InboxError::ReadDir {
         path: inbox.to_path_buf(),
         source,
-    })?;
-    let mut out: Vec<Period> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| Period::parse_period(&e.file_name().to_string_lossy()))
-        .collect();
+    };
+    let inbox_real = std::fs::canonicalize(inbox).map_err(read_err)?;
+    let entries = std::fs::read_dir(inbox).map_err(read_err)?;
+    let mut out: Vec<(Period, PathBuf)> = Vec::new();
+    for e in entries.filter_map(|e| e.ok()) {
+        let Some(period) = Period::parse_period(&e.file_name().to_string_lossy()) else {
+            continue;
+        };
+        let path = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let is_dir = if meta.file_type().is_symlink() {
+            // A link to the inbox or above it would read every period at once.
+            std::fs::canonicalize(&path).is_ok_and(|t| t.is_dir() && !inbox_real.starts_with(&t))
+        } else {
+            meta.is_dir()
+        };
+        if is_dir {
+            out.push((period, path));
+        }
+    }
     out.sort();
-    out.dedup();
+    for pair in out.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let period = pair[0].0;
+            return Err(InboxError::AmbiguousPeriod {
+                period,
+                dirs: out
+                    .iter()
+                    .filter(|(p, _)| *p == period)
+                    .map(|(_, d)| d.clone())
+                    .collect(),
+            });
+        }
+    }
     Ok(out)
 }
 
-/// The folder of a period inside an inbox (`2023-07` or `202307`).
+/// Period sub-folders (`2023-07/`, `2023-7/`, `202307/`) of an inbox, sorted.
+pub fn list_periods(inbox: &Path) -> Result<Vec<Period>, InboxError> {
+    Ok(period_folders(inbox)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The folder of a period inside an inbox (`2023-07`, `2023-7` or `202307`,
+/// whichever exists; `2023-07` when none does).
 pub fn period_dir(inbox: &Path, period: Period) -> PathBuf {
-    let a = inbox.join(period.to_string());
-    if a.is_dir() {
-        return a;
-    }
-    let b = inbox.join(format!("{:04}{:02}", period.year, period.month));
-    if b.is_dir() {
-        b
-    } else {
-        a
-    }
+    period_folders(inbox)
+        .ok()
+        .and_then(|v| v.into_iter().find(|(p, _)| *p == period))
+        .map_or_else(|| inbox.join(period.to_string()), |(_, d)| d)
 }
 
 /// Why a file name is ignored, if it is.
@@ -78,41 +122,195 @@ pub fn ignore_reason(name: &str) -> Option<&'static str> {
 }
 
 /// Lists the files of a period folder (recursively, sorted by relative name)
-/// and the ones ignored.
+/// and the ones ignored, with the reason.
+///
+/// Only regular files are listed. Nothing is opened here: types come from
+/// `symlink_metadata`, so a FIFO, device or socket is listed as ignored
+/// without ever being opened (opening a FIFO blocks). Symbolic links are
+/// followed only when their target lies inside the period folder; every real
+/// file and directory is visited once (by device and inode, or by canonical
+/// path where there are no inodes), so a link loop such as `ln -s . loop` or
+/// a second link to a ledger is listed as ignored instead of read again.
 pub fn scan(dir: &Path) -> Result<(Vec<PathBuf>, Vec<IgnoredFile>), InboxError> {
-    let mut files = Vec::new();
-    let mut ignored = Vec::new();
-    walk(dir, dir, &mut files, &mut ignored)?;
+    let read_err = |source| InboxError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let root_real = std::fs::canonicalize(dir).map_err(read_err)?;
+    let root_meta = std::fs::metadata(dir).map_err(read_err)?;
+    let mut walk = Walk {
+        root: dir,
+        root_real,
+        dirs: HashMap::new(),
+        seen: HashMap::new(),
+        files: Vec::new(),
+        ignored: Vec::new(),
+    };
+    walk.dirs.insert(identity(&root_meta, dir), String::new());
+    walk.walk(dir, 0).map_err(read_err)?;
+    let Walk {
+        mut files,
+        mut ignored,
+        ..
+    } = walk;
     files.sort();
     ignored.sort_by(|a, b| a.name.cmp(&b.name));
     Ok((files, ignored))
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    ignored: &mut Vec<IgnoredFile>,
-) -> Result<(), InboxError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| InboxError::ReadDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for e in entries.filter_map(|e| e.ok()) {
-        let path = e.path();
-        let name = e.file_name().to_string_lossy().to_string();
-        if let Some(reason) = ignore_reason(&name) {
-            ignored.push(IgnoredFile {
-                name: rel_name(root, &path),
-                reason: reason.to_string(),
-            });
-        } else if path.is_dir() {
-            walk(root, &path, files, ignored)?;
-        } else {
-            files.push(path);
+/// What identifies one real file or directory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata, _path: &Path) -> Identity {
+    use std::os::unix::fs::MetadataExt;
+    Identity::Inode(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_meta: &std::fs::Metadata, path: &Path) -> Identity {
+    Identity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Why an entry that is neither a regular file nor a directory is not read.
+fn special_reason(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "命名管道（FIFO），不是普通文件，未打开；台账请以普通文件放入本文件夹";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "设备文件，不是普通文件，未打开；台账请以普通文件放入本文件夹";
+        }
+        if ft.is_socket() {
+            return "套接字文件，不是普通文件，未打开；台账请以普通文件放入本文件夹";
         }
     }
-    Ok(())
+    let _ = ft;
+    "不是普通文件，未打开；台账请以普通文件放入本文件夹"
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    root_real: PathBuf,
+    /// Directories visited, with their name relative to the period folder.
+    dirs: HashMap<Identity, String>,
+    /// Files listed, with their name relative to the period folder.
+    seen: HashMap<Identity, String>,
+    files: Vec<PathBuf>,
+    ignored: Vec<IgnoredFile>,
+}
+
+impl Walk<'_> {
+    fn ignore(&mut self, path: &Path, reason: String) {
+        self.ignored.push(IgnoredFile {
+            name: rel_name(self.root, path),
+            reason,
+        });
+    }
+
+    /// Lists one directory, in name order (so which of two links to one file
+    /// is read does not depend on the order the OS lists them in).
+    fn walk(&mut self, dir: &Path, depth: usize) -> std::io::Result<()> {
+        let mut entries: Vec<std::fs::DirEntry> =
+            std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            if let Some(reason) = ignore_reason(&name) {
+                self.ignore(&path, reason.to_string());
+                continue;
+            }
+            let lmeta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(err) => {
+                    self.ignore(
+                        &path,
+                        format!("无法读取文件信息（{err}），未读取；请检查文件权限"),
+                    );
+                    continue;
+                }
+            };
+            let meta = if lmeta.file_type().is_symlink() {
+                let Ok(real) = std::fs::canonicalize(&path) else {
+                    self.ignore(
+                        &path,
+                        "符号链接无法解析（目标不存在或链接成环），未读取；请放入文件本身"
+                            .to_string(),
+                    );
+                    continue;
+                };
+                if !real.starts_with(&self.root_real) {
+                    self.ignore(
+                        &path,
+                        format!(
+                            "符号链接，指向本期文件夹以外的“{}”，为安全起见未读取；如需处理，请把文件本身复制到本期文件夹",
+                            real.display()
+                        ),
+                    );
+                    continue;
+                }
+                match std::fs::metadata(&real) {
+                    Ok(m) => m,
+                    Err(err) => {
+                        self.ignore(&path, format!("符号链接的目标无法读取（{err}），未读取"));
+                        continue;
+                    }
+                }
+            } else {
+                lmeta
+            };
+            let ft = meta.file_type();
+            let id = identity(&meta, &path);
+            if ft.is_dir() {
+                if let Some(first) = self.dirs.get(&id) {
+                    let first = if first.is_empty() {
+                        "本期文件夹本身".to_string()
+                    } else {
+                        format!("已读取的文件夹“{first}”")
+                    };
+                    self.ignore(
+                        &path,
+                        format!("链接指向{first}（循环或重复的链接），未重复读取"),
+                    );
+                    continue;
+                }
+                if depth >= MAX_DEPTH {
+                    self.ignore(
+                        &path,
+                        format!("文件夹层级超过 {MAX_DEPTH} 层，未读取；请把台账放在本期文件夹或其浅层子文件夹中"),
+                    );
+                    continue;
+                }
+                self.dirs.insert(id, rel_name(self.root, &path));
+                if let Err(err) = self.walk(&path, depth + 1) {
+                    self.ignore(
+                        &path,
+                        format!("无法读取此文件夹（{err}），其中的文件未处理；请检查文件夹权限"),
+                    );
+                }
+            } else if ft.is_file() {
+                if let Some(first) = self.seen.get(&id) {
+                    let why = format!("与“{first}”是同一个文件（链接），只读取一次");
+                    self.ignore(&path, why);
+                    continue;
+                }
+                self.seen.insert(id, rel_name(self.root, &path));
+                self.files.push(path);
+            } else {
+                self.ignore(&path, special_reason(&ft).to_string());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Name of a file relative to the period folder, with `/` separators.
@@ -126,15 +324,46 @@ pub fn rel_name(root: &Path, path: &Path) -> String {
 }
 
 /// Reads a file once: its bytes, sha256 and sniffed format.
+///
+/// Only a regular file inside the period folder `root` is opened (a link
+/// leading out of it, a FIFO or a device is an error, whatever [`scan`] saw
+/// earlier), opened non-blocking so that a FIFO swapped in meanwhile cannot
+/// hang the run, and checked again on the open handle. At most
+/// [`MAX_FILE_BYTES`] + 1 bytes are read whatever the metadata says; a file
+/// over the limit comes back with no bytes, its size over the limit and
+/// format [`FileFormat::Unknown`] (the caller refuses it as too large).
 pub fn load(root: &Path, path: &Path) -> std::io::Result<(InboxFile, Vec<u8>)> {
-    let meta = std::fs::metadata(path)?;
-    let mut bytes = Vec::new();
-    if meta.len() <= MAX_FILE_BYTES {
-        std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    let refuse = |why: &str| std::io::Error::other(why.to_string());
+    let lmeta = std::fs::symlink_metadata(path)?;
+    if lmeta.file_type().is_symlink() {
+        let real = std::fs::canonicalize(path)?;
+        if !real.starts_with(std::fs::canonicalize(root)?) {
+            return Err(refuse("符号链接指向本期文件夹以外，为安全起见未读取"));
+        }
     }
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(refuse("不是普通文件（命名管道、设备等），未读取"));
+    }
+    let file = open_read_only(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refuse("不是普通文件（命名管道、设备等），未读取"));
+    }
+    let mut bytes = Vec::new();
+    let mut size = meta.len();
+    if size <= MAX_FILE_BYTES {
+        bytes.reserve_exact(size as usize);
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        size = bytes.len() as u64;
+        if size > MAX_FILE_BYTES {
+            // Grew while being read, or its metadata lied.
+            bytes = Vec::new();
+        }
+    }
+    let too_large = size > MAX_FILE_BYTES;
     let sha256 = hex(&Sha256::digest(&bytes));
     let name = rel_name(root, path);
-    let format = if meta.len() > MAX_FILE_BYTES {
+    let format = if too_large {
         FileFormat::Unknown
     } else {
         sniff(&bytes, &name)
@@ -148,7 +377,7 @@ pub fn load(root: &Path, path: &Path) -> std::io::Result<(InboxFile, Vec<u8>)> {
         InboxFile {
             path: path.to_path_buf(),
             name,
-            size: meta.len(),
+            size,
             sha256,
             format,
             modified,
@@ -156,6 +385,70 @@ pub fn load(root: &Path, path: &Path) -> std::io::Result<(InboxFile, Vec<u8>)> {
         bytes,
     ))
 }
+
+/// Opens a file read-only, non-blocking where the flag's value is known (a
+/// FIFO opened for reading would otherwise wait for a writer forever; the
+/// caller has already checked the type, this covers a swap in between).
+fn open_read_only(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some(flag) = O_NONBLOCK {
+            opts.custom_flags(flag);
+        }
+    }
+    opts.open(path)
+}
+
+/// `O_NONBLOCK` (no libc dependency for one constant).
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "powerpc64",
+        target_arch = "s390x",
+        target_arch = "loongarch64"
+    )
+))]
+const O_NONBLOCK: Option<i32> = Some(0o4000);
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+))]
+const O_NONBLOCK: Option<i32> = Some(0x0004);
+#[cfg(all(
+    unix,
+    not(any(
+        all(
+            target_os = "linux",
+            any(
+                target_arch = "x86",
+                target_arch = "x86_64",
+                target_arch = "arm",
+                target_arch = "aarch64",
+                target_arch = "riscv64",
+                target_arch = "powerpc64",
+                target_arch = "s390x",
+                target_arch = "loongarch64"
+            )
+        ),
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd"
+    ))
+))]
+const O_NONBLOCK: Option<i32> = None;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -280,6 +573,79 @@ mod tests {
         assert!(ignore_reason(".DS_Store").is_some());
         assert!(ignore_reason("Thumbs.db").is_some());
         assert!(ignore_reason("南昌市.xlsx").is_none());
+    }
+
+    #[test]
+    fn period_folders_in_every_spelling_and_never_two_for_one_period() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["2023-7", "202306", "2023-05", "notes"] {
+            std::fs::create_dir(dir.path().join(d)).unwrap();
+        }
+        let p = |y, m| Period { year: y, month: m };
+        assert_eq!(
+            list_periods(dir.path()).unwrap(),
+            vec![p(2023, 5), p(2023, 6), p(2023, 7)]
+        );
+        assert_eq!(
+            period_dir(dir.path(), p(2023, 7)),
+            dir.path().join("2023-7")
+        );
+        assert_eq!(
+            period_dir(dir.path(), p(2023, 6)),
+            dir.path().join("202306")
+        );
+        assert_eq!(
+            period_dir(dir.path(), p(2023, 8)),
+            dir.path().join("2023-08")
+        );
+        std::fs::create_dir(dir.path().join("2023-07")).unwrap();
+        let err = list_periods(dir.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, InboxError::AmbiguousPeriod { .. }), "{msg}");
+        assert!(msg.contains("2023-07”") && msg.contains("2023-7”"), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn scan_lists_only_regular_files_once() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.xlsx"), b"x").unwrap();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub").join("b.xlsx"), b"y").unwrap();
+        symlink(".", d.join("loop")).unwrap();
+        symlink("..", d.join("sub").join("up")).unwrap();
+        symlink("a.xlsx", d.join("z-link.xlsx")).unwrap();
+        symlink("/dev/null", d.join("dev.xlsx")).unwrap();
+        symlink("nowhere", d.join("dangling.xlsx")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(d.join("fifo.xlsx"))
+            .status();
+        let fifo = status.is_ok_and(|s| s.success());
+        let (files, ignored) = scan(d).unwrap();
+        let names: Vec<String> = files.iter().map(|f| rel_name(d, f)).collect();
+        assert_eq!(names, vec!["a.xlsx", "sub/b.xlsx"]);
+        let why = |n: &str| {
+            ignored
+                .iter()
+                .find(|i| i.name == n)
+                .map(|i| i.reason.clone())
+                .unwrap_or_else(|| panic!("{n} not ignored: {ignored:?}"))
+        };
+        assert!(why("loop").contains("本期文件夹本身"));
+        assert!(why("sub/up").contains("本期文件夹本身"));
+        assert!(why("z-link.xlsx").contains("a.xlsx"));
+        assert!(why("dev.xlsx").contains("本期文件夹以外"));
+        assert!(why("dangling.xlsx").contains("无法解析"));
+        if fifo {
+            assert!(why("fifo.xlsx").contains("命名管道"));
+            // Never opened: loading it is refused, not blocked on.
+            assert!(load(d, &d.join("fifo.xlsx")).is_err());
+        }
+        assert!(load(d, &d.join("dev.xlsx")).is_err());
+        let (f, bytes) = load(d, &d.join("z-link.xlsx")).unwrap();
+        assert_eq!((f.size, bytes), (1, b"x".to_vec()));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod corpus;
 mod deploy;
 mod faults;
 mod feedback;
+mod hostile;
 mod ingest_edge;
 mod reports;
 mod samples_run;
