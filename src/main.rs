@@ -216,7 +216,7 @@ fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
     }
     if summary.ignored > 0 {
         println!(
-            "已忽略 {} 个文件（临时/系统文件，或属于未选择的项目类别；见 manifest.json 的 ignored）。",
+            "已忽略 {} 个文件（临时/系统文件、链接或管道等非普通文件，或属于未选择的项目类别；见 manifest.json 的 ignored）。",
             summary.ignored
         );
     }

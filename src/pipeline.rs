@@ -80,7 +80,9 @@ impl RunError {
             | RunError::Seed(_)
             | RunError::Waivers(_)
             | RunError::Init(_) => 2,
-            RunError::Inbox(inbox::InboxError::Missing(_)) => 2,
+            RunError::Inbox(
+                inbox::InboxError::Missing(_) | inbox::InboxError::AmbiguousPeriod { .. },
+            ) => 2,
             _ => 1,
         }
     }
