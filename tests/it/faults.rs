@@ -425,9 +425,8 @@ fn pipeline_problems_of_every_file_are_reported_at_once() {
     for dir in ["pipelines", "seeds"] {
         std::fs::create_dir_all(d.path().join(dir)).unwrap();
     }
-    for f in ["units.toml"] {
-        std::fs::copy(root().join("seeds").join(f), d.path().join("seeds").join(f)).unwrap();
-    }
+    let f = "units.toml";
+    std::fs::copy(root().join("seeds").join(f), d.path().join("seeds").join(f)).unwrap();
     for (f, bad) in [
         (
             "new-infra.toml",

@@ -11,3 +11,4 @@ mod feedback;
 mod ingest_edge;
 mod reports;
 mod samples_run;
+mod units;
