@@ -16,6 +16,8 @@ use crate::seeds::{Library, NameMatch, Project, Units};
 
 mod owner;
 mod parts;
+#[cfg(test)]
+mod testkit;
 
 /// Everything validation reads besides the files.
 pub struct Inputs<'a> {

@@ -215,6 +215,7 @@ fn conflict(
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::{file, Fixture};
     use super::*;
 
     fn owners_of(pairs: &[(&str, usize)]) -> Owners {
@@ -231,5 +232,52 @@ mod tests {
         assert_eq!(owners_of(&[("B", 1)]).dominant(), Some(("B", 1)));
         assert_eq!(owners_of(&[("A", 6), ("B", 6)]).dominant(), None);
         assert_eq!(owners_of(&[]).dominant(), None);
+    }
+
+    /// Settles one file of projects `rows`, named for `unit` (None: nothing names it).
+    fn settle(unit: Option<&str>, rows: &[usize]) -> (ParsedFile, Vec<Finding>) {
+        let fx = Fixture::new();
+        let rows: Vec<(usize, i64)> = rows.iter().map(|p| (*p, 100)).collect();
+        let mut files = vec![file("附件2.xlsx", "2023年8月3日", &rows)];
+        files[0].unit_id = unit.map(str::to_string);
+        let out = settle_units(&fx.inputs(), &mut files);
+        (files.remove(0), out)
+    }
+
+    #[test]
+    fn the_projects_decide_a_file_naming_no_unit() {
+        let (f, out) = settle(None, &[3, 4]);
+        assert_eq!(f.unit_id.as_deref(), Some("360400"));
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (out[0].id.as_str(), out[0].unit.as_str()),
+            ("W011", "九江市")
+        );
+        assert!(out[0].message.contains("2 个项目中 2 个（100%）属于九江市"));
+    }
+
+    #[test]
+    fn split_projects_leave_the_file_refused() {
+        let (f, out) = settle(None, &[0, 3]);
+        assert_eq!((f.unit_id, f.status), (None, FileStatus::Rejected));
+        assert_eq!(out[0].id, "E007");
+        assert!(out[0].message.contains("分属南昌市 1 个、九江市 1 个"));
+    }
+
+    #[test]
+    fn projects_of_another_unit_are_named_beside_the_file_name() {
+        // The fixture's file name names no unit: only the projects disagree.
+        let (f, out) = settle(Some("360100"), &[3, 4]);
+        assert_eq!(f.unit_id.as_deref(), Some("360100"));
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (
+                out[0].id.as_str(),
+                out[0].value.as_str(),
+                out[0].expected.as_str()
+            ),
+            ("W012", "南昌市", "九江市")
+        );
+        assert!(settle(Some("360100"), &[0, 1, 2, 3]).1.is_empty());
     }
 }

@@ -275,3 +275,106 @@ fn file_finding(
             .join("、"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, Fixture};
+    use super::*;
+    use crate::seeds::Library;
+
+    /// Every row matched to its project.
+    fn matched(files: &[ParsedFile], lib: &Library) -> Vec<(RowRef, usize)> {
+        let mut m = Vec::new();
+        for (fi, f) in files.iter().enumerate() {
+            for (ri, r) in f.tables[0].rows.iter().enumerate() {
+                if let Some(pi) = r.code.as_deref().and_then(|c| lib.index_of(c)) {
+                    m.push(((fi, 0, ri), pi));
+                }
+            }
+        }
+        m
+    }
+
+    fn row_ids(f: &ParsedFile) -> Vec<Vec<String>> {
+        f.tables[0]
+            .rows
+            .iter()
+            .map(|r| r.findings.iter().map(|f| f.id.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn disjoint_files_are_parts() {
+        let fx = Fixture::new();
+        let mut files = vec![
+            file("a.xlsx", "2023年8月3日", &[(0, 100)]),
+            file("b.xlsx", "2023年8月5日", &[(1, 200), (2, 300)]),
+        ];
+        let m = matched(&files, &fx.library);
+        let s = supersede(&fx.inputs(), &mut files, &m);
+        assert!(s.rows.is_empty() && s.findings.is_empty());
+        assert!(files.iter().all(|f| f.status == FileStatus::Ok));
+    }
+
+    #[test]
+    fn the_later_file_wins_one_project_only() {
+        let fx = Fixture::new();
+        // b.xlsx is first by name but filed later: it wins project 1.
+        let mut files = vec![
+            file("a.xlsx", "2023年8月5日", &[(1, 250)]),
+            file("b.xlsx", "2023年8月3日", &[(0, 100), (1, 200), (2, 300)]),
+        ];
+        let m = matched(&files, &fx.library);
+        let s = supersede(&fx.inputs(), &mut files, &m);
+        assert_eq!(s.rows, BTreeMap::from([((1, 0, 1), "a.xlsx".to_string())]));
+        assert_eq!(files[1].status, FileStatus::Ok);
+        assert_eq!(row_ids(&files[1]), vec![vec![], vec!["W217"], vec![]]);
+        let w = &s.findings[..];
+        assert_eq!(
+            (w.len(), w[0].id.as_str(), w[0].file.as_str()),
+            (1, "W008", "b.xlsx")
+        );
+        assert_eq!(w[0].expected, "a.xlsx");
+        let d = &files[1].tables[0].rows[1].findings[0];
+        assert_eq!(
+            (d.value.as_str(), d.expected.as_str()),
+            (
+                "本月完成 未填、累计完成 0.02 万元",
+                "本月完成 未填、累计完成 0.03 万元"
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_whose_projects_all_recur_later_is_superseded() {
+        let fx = Fixture::new();
+        let mut files = vec![
+            file("a.xlsx", "2023年8月3日", &[(0, 100), (1, 200)]),
+            file("b.xlsx", "2023年8月3日", &[(0, 100), (1, 200), (2, 300)]),
+        ];
+        files[0].file.modified = 5;
+        files[1].file.modified = 9;
+        let m = matched(&files, &fx.library);
+        let s = supersede(&fx.inputs(), &mut files, &m);
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(files[0].status, FileStatus::Superseded);
+        // Same figures: no row finding, one file finding.
+        assert_eq!(row_ids(&files[0]), vec![Vec::<String>::new(), vec![]]);
+        assert!(s.findings[0].message.contains("作废"));
+        assert!(s.findings[0].message.contains("文件修改时间较晚"));
+    }
+
+    #[test]
+    fn order_by_name_only_is_said() {
+        let (a, b) = (
+            file("a.xlsx", "2023年8月3日", &[]),
+            file("b.xlsx", "2023年8月3日", &[]),
+        );
+        assert!(why_later(&a, &b).contains("仅按文件名排序在后"));
+        let c = file("c.xlsx", "2023年8月4日", &[]);
+        assert_eq!(
+            why_later(&c, &a),
+            "填报时间较晚（2023年8月3日 对 2023年8月4日）"
+        );
+    }
+}
