@@ -52,24 +52,30 @@ struct Lost {
     to: BTreeMap<usize, usize>,
 }
 
-/// Decides the rows of every unit that sent more than one file.
-pub(super) fn supersede(
-    inp: &Inputs<'_>,
-    files: &mut [ParsedFile],
-    matched: &[(RowRef, usize)],
-) -> Superseded {
+/// File index → its rank among its unit's files (0 = earliest), for the
+/// units that sent more than one file.
+fn rank_files(files: &[ParsedFile]) -> BTreeMap<usize, usize> {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         if let (FileStatus::Ok, Some(u)) = (f.status, f.unit_id.as_deref()) {
             groups.entry(u).or_default().push(i);
         }
     }
-    // Rank of each file among its unit's files (only units with several).
-    let mut rank: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut rank = BTreeMap::new();
     for idx in groups.values_mut().filter(|v| v.len() > 1) {
         idx.sort_by(|a, b| order_key(&files[*a]).cmp(&order_key(&files[*b])));
         rank.extend(idx.iter().enumerate().map(|(r, i)| (*i, r)));
     }
+    rank
+}
+
+/// Decides the rows of every unit that sent more than one file.
+pub(super) fn supersede(
+    inp: &Inputs<'_>,
+    files: &mut [ParsedFile],
+    matched: &[(RowRef, usize)],
+) -> Superseded {
+    let rank = rank_files(files);
     let mut by_project: BTreeMap<(&str, usize), Vec<RowRef>> = BTreeMap::new();
     for (r, pi) in matched.iter().filter(|(r, _)| rank.contains_key(&r.0)) {
         if let Some(u) = files[r.0].unit_id.as_deref() {
@@ -232,7 +238,9 @@ fn file_finding(
     let uname = unit_name(inp.units, f.unit_id.as_deref());
     let sent = files
         .iter()
-        .filter(|g| g.unit_id == f.unit_id && g.status != FileStatus::Rejected)
+        .filter(|g| {
+            g.unit_id == f.unit_id && matches!(g.status, FileStatus::Ok | FileStatus::Superseded)
+        })
         .count();
     let later = names(files_of(l), files);
     let whys: Vec<String> =
