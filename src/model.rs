@@ -352,6 +352,8 @@ pub enum FileStatus {
     Ok,
     Rejected,
     Ignored,
+    /// Every project of the file counts from a later file of its unit (W008).
+    Superseded,
 }
 
 /// A file after ingest and normalisation.

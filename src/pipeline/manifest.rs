@@ -137,6 +137,7 @@ pub fn inputs(
                     FileStatus::Ok => "ok",
                     FileStatus::Rejected => "rejected",
                     FileStatus::Ignored => "ignored",
+                    FileStatus::Superseded => "superseded",
                 }
                 .to_string(),
                 error: f.error.clone(),

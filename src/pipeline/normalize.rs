@@ -22,6 +22,9 @@ use crate::pipeline::header::{locate, unit_line, TableLayout};
 use crate::seeds::{Libraries, Units};
 use crate::text::{clean_cell_text, strip_spaces};
 
+mod unit;
+pub use unit::{unit_clues, UnitClue, UnitSource};
+
 /// Least header score (required fields count 2) for a sheet to be a ledger.
 pub const MIN_LEDGER_SCORE: u32 = 6;
 
@@ -186,7 +189,6 @@ pub fn parse_file(
         raw: None,
     };
     let fname = out.file.name.clone();
-    let mut fill_unit: Option<String> = None;
     for sheet in &raw.sheets {
         if sheet.rows.iter().all(|r| r.iter().all(Cell::is_blank)) {
             out.skipped_sheets
@@ -219,12 +221,6 @@ pub fn parse_file(
         }
         let above = rows_text(sheet, 0, layout.header_top);
         for line in &above {
-            if fill_unit.is_none() {
-                fill_unit = fill_unit_re()
-                    .captures(line)
-                    .and_then(|c| c.get(1))
-                    .map(|m| m.as_str().to_string());
-            }
             if out.filled_on.is_none() {
                 out.filled_on = fill_date_re()
                     .captures(line)
@@ -250,29 +246,12 @@ pub fn parse_file(
     if out.declared_period.is_none() {
         out.declared_period = stated_period(&fname);
     }
-    // Unit: file name, then 填报单位 line, then the 责任单位 column if it holds one unit.
-    out.unit_id = ctx
-        .units
-        .find_in(&fname)
-        .or_else(|| fill_unit.as_deref().and_then(|u| ctx.units.find_in(u)))
-        .or_else(|| {
-            // Each distinct text looked up once (a column repeats one unit).
-            let texts: std::collections::BTreeSet<&str> = out
-                .tables
-                .iter()
-                .flat_map(|t| t.rows.iter().filter_map(|r| r.unit_text.as_deref()))
-                .collect();
-            let seen: std::collections::BTreeSet<&str> = texts
-                .into_iter()
-                .filter_map(|u| ctx.units.find_in(u))
-                .map(|u| u.id.as_str())
-                .collect();
-            (seen.len() == 1)
-                .then(|| seen.into_iter().next())
-                .flatten()
-                .and_then(|id| ctx.units.by_id(id))
-        })
-        .map(|u| u.id.clone());
+    // Unit: file name, then 填报单位 line, then title, then the 责任单位 column
+    // if it holds one unit (validate may still decide it from the projects).
+    out.unit_id = unit_clues(&fname, Some(&raw), &out.tables, ctx.units)
+        .into_iter()
+        .next()
+        .map(|c| c.unit_id);
     if out.tables.is_empty() {
         out.status = FileStatus::Rejected;
         out.error = Some("未找到台账表头".to_string());

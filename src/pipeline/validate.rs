@@ -14,6 +14,11 @@ use crate::model::{
 use crate::parse::{fmt_wan, is_project_code, MoneyUnit, Yuan};
 use crate::seeds::{Library, NameMatch, Project, Units};
 
+mod owner;
+mod parts;
+#[cfg(test)]
+mod testkit;
+
 /// Everything validation reads besides the files.
 pub struct Inputs<'a> {
     pub spec: &'a PipelineSpec,
@@ -63,7 +68,8 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         .map(|p| p.records.iter().map(|r| (r.code.as_str(), r)).collect())
         .unwrap_or_default();
 
-    // 1. File-level: period, unit, two files of one unit.
+    // 1. File-level: the unit (from the projects when nothing names it), period.
+    findings.extend(owner::settle_units(inp, files));
     for f in files.iter_mut() {
         if f.status != FileStatus::Ok {
             continue;
@@ -86,57 +92,6 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                 ),
                 &p.to_string(),
                 &inp.period.to_string(),
-            ));
-        } else if f.unit_id.is_none() {
-            f.status = FileStatus::Rejected;
-            f.error = Some("无法识别填报单位".to_string());
-            findings.push(finding(
-                Some(spec),
-                "E007",
-                &Loc {
-                    file: &f.file.name,
-                    ..Default::default()
-                },
-                "文件名、“填报单位”行和“责任单位”列都无法确定是哪个单位报送的",
-                "",
-                "",
-            ));
-        }
-    }
-    let mut by_unit: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, f) in files.iter().enumerate() {
-        if let (FileStatus::Ok, Some(u)) = (f.status, f.unit_id.as_ref()) {
-            by_unit.entry(u.clone()).or_default().push(i);
-        }
-    }
-    for (unit, idx) in &by_unit {
-        if idx.len() < 2 {
-            continue;
-        }
-        let winner = *idx
-            .iter()
-            .max_by_key(|&&i| {
-                let f = &files[i];
-                (
-                    f.filled_on.as_deref().map_or(0, date_key),
-                    f.file.modified,
-                    f.file.name.clone(),
-                )
-            })
-            .unwrap_or(&idx[0]);
-        let uname = unit_name(inp.units, Some(unit));
-        for &i in idx.iter().filter(|&&i| i != winner) {
-            let wname = files[winner].file.name.clone();
-            let f = &mut files[i];
-            f.status = FileStatus::Rejected;
-            f.error = Some(format!("同一单位另有文件“{wname}”，以该文件为准"));
-            findings.push(finding(
-                Some(spec),
-                "W008",
-                &Loc { file: &f.file.name, unit: &uname, ..Default::default() },
-                &format!("{uname}本期报送了 {} 个文件；按规则（填报时间最晚，其次修改时间最晚，再次文件名排序最后）以“{wname}”为准，本文件不计入", idx.len()),
-                "",
-                &wname,
             ));
         }
     }
@@ -278,6 +233,11 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             }
         }
     }
+
+    // 2b. Several files of one unit: a project in two of them counts from the later.
+    let superseded = parts::supersede(inp, files, &matched);
+    matched.retain(|(r, _)| !superseded.rows.contains_key(r));
+    findings.extend(superseded.findings);
 
     // 3. Duplicates: within a file (E203) and across files (E204, the owner's row counts).
     let mut by_project: BTreeMap<usize, Vec<RowRef>> = BTreeMap::new();
@@ -709,27 +669,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     }
 
     // 7. Row accounting per file.
-    let mut accounts = BTreeMap::new();
-    for f in files.iter() {
-        let mut a = RowAccount::default();
-        for t in &f.tables {
-            a.rows_read += t.rows_read;
-            for (_, reason) in &t.skipped {
-                a.skipped += 1;
-                *a.skipped_reasons
-                    .entry(reason.key().to_string())
-                    .or_insert(0) += 1;
-            }
-            for r in &t.rows {
-                if f.status != FileStatus::Ok || r.is_rejected() {
-                    a.rejected += 1;
-                } else {
-                    a.accepted += 1;
-                }
-            }
-        }
-        accounts.insert(f.file.name.clone(), a);
-    }
+    let accounts = accounts(files, &superseded.rows);
     findings.sort_by(|a, b| {
         (&a.file, &a.unit, &a.id, &a.project_code).cmp(&(&b.file, &b.unit, &b.id, &b.project_code))
     });
@@ -741,6 +681,39 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         accounts,
         missing_units,
     }
+}
+
+/// Row accounting per file: every row accepted, rejected or skipped with its
+/// reason (a superseded row: `superseded by <file>`).
+fn accounts(
+    files: &[ParsedFile],
+    superseded: &BTreeMap<RowRef, String>,
+) -> BTreeMap<String, RowAccount> {
+    let mut accounts = BTreeMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        let mut a = RowAccount::default();
+        let skip = |a: &mut RowAccount, key: String| {
+            a.skipped += 1;
+            *a.skipped_reasons.entry(key).or_insert(0) += 1;
+        };
+        for (ti, t) in f.tables.iter().enumerate() {
+            a.rows_read += t.rows_read;
+            for (_, reason) in &t.skipped {
+                skip(&mut a, reason.key().to_string());
+            }
+            for (ri, r) in t.rows.iter().enumerate() {
+                if let Some(by) = superseded.get(&(fi, ti, ri)) {
+                    skip(&mut a, format!("superseded by {by}"));
+                } else if f.status != FileStatus::Ok || r.is_rejected() {
+                    a.rejected += 1;
+                } else {
+                    a.accepted += 1;
+                }
+            }
+        }
+        accounts.insert(f.file.name.clone(), a);
+    }
+    accounts
 }
 
 fn base_record(p: &Project) -> ProjectRecord {

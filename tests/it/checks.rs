@@ -18,7 +18,9 @@
 //! row 5… one row per project
 //! ```
 //!
-//! All 40 ids of the catalogue have a fixture below. Not produced: the second
+//! All 40 ids of the catalogue have a fixture below; W011, W012 and W217 (the
+//! unit from the projects, conflicting unit evidence, one project in two files
+//! of a unit) have theirs in `tests/it/units.rs`. Not produced: the second
 //! cause of E001, a file above 256 MB (same id as the truncated workbook that
 //! is covered; writing 256 MB per run is not worth it). E002 needs the corpus
 //! in `../shared` and is skipped (passes vacuously) without it. Tests marked
@@ -624,13 +626,19 @@ fn e006_title_states_another_period() {
 fn e007_unit_not_recognised() {
     let fx = Fx::new();
     let name = "附件1.xlsx";
-    let mut l = nc_july();
+    // Half 南昌市's projects, half 九江市's: no unit owns 80% of them, so the
+    // projects cannot decide either (a file of one unit's projects is W011).
+    let (nc, jj) = (nanchang(), projects_of("九江市"));
+    let n = nc.len().min(jj.len()).min(4);
+    let mixed: Vec<&Project> = nc[..n].iter().chain(&jj[..n]).copied().collect();
+    let mut l = Ledger::new("南昌市", 7, &mixed);
     l.fill_unit = None;
     l.filled_on = None;
     l.remove_col(UNIT);
     fx.ledger(JULY, name, &l);
     let r = fx.run(JULY);
-    r.one("E007", name, "");
+    let f = r.one("E007", name, "");
+    assert!(f.message.contains("没有单位达到八成"), "{}", f.message);
     assert_eq!(r.input(name)["status"], "rejected");
 }
 
@@ -653,6 +661,18 @@ fn w008_two_files_of_one_unit_latest_filled_on_counts() {
     r.none("E203");
     r.none("E204");
     assert_eq!(r.input(first)["accepted"], nanchang().len());
+    // Every project of the earlier file is in the later one: it is superseded,
+    // its rows skipped (not rejected) with the file that counts instead.
+    let loser = r.input(second);
+    assert_eq!(loser["status"], "superseded");
+    assert_eq!(
+        (loser["accepted"].as_u64(), loser["rejected"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        loser["skipped_reasons"][format!("superseded by {first}")],
+        nanchang().len()
+    );
 }
 
 #[test]

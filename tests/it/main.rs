@@ -13,3 +13,4 @@ mod hostile;
 mod ingest_edge;
 mod reports;
 mod samples_run;
+mod units;
