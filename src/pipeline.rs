@@ -6,6 +6,7 @@
 //! entry last (it marks the period done).
 
 pub mod aggregate;
+pub mod archive;
 pub mod header;
 pub mod inbox;
 pub mod ingest;
@@ -382,23 +383,23 @@ pub fn run_period(
         units: &setup.units,
     };
     // Per file, in parallel: read once, hash, sniff, ingest, classify, normalize.
-    let parsed: Vec<(Option<usize>, ParsedFile)> = paths
+    // An archive is one inbox file (one stamp) and as many parsed files as
+    // it holds ledgers.
+    let read: Vec<ReadPath> = paths
         .par_iter()
         .map(|p| {
-            let out = read_one(&dir, p, &ctx, &setup.unselected);
-            progress.file_done(&out.1.file.name);
+            let out = read_path(&dir, p, &ctx, &setup.unselected);
+            progress.file_done(&out.0.file);
             out
         })
         .collect();
+    let mut stamps: Vec<crate::model::InboxStamp> = read.iter().map(|r| r.0.clone()).collect();
+    let parsed: Vec<(Option<usize>, ParsedFile)> = read.into_iter().flat_map(|r| r.1).collect();
     let t_read = t0.elapsed().as_millis();
     // The libraries were loading beside the reading; any wait left shows here.
     let t_libraries = Instant::now();
     setup.libraries.get()?;
     let t_libraries = t_libraries.elapsed().as_millis();
-    let mut stamps: Vec<crate::model::InboxStamp> = parsed
-        .iter()
-        .map(|(_, f)| plan::stamp_of(&f.file.name, f.file.size, &f.file.sha256))
-        .collect();
     stamps.sort();
     // Files move into their program's bucket; files no program could claim
     // (rejected, no workbook kept) are listed in every program.
@@ -781,13 +782,153 @@ fn write_feedback(
 }
 
 /// Reads one file end to end; never fails: problems become findings on a rejected file.
-fn read_one(
+/// One file of a period folder as read: its stamp and its parsed files (one,
+/// or one per member of an archive), each with its program.
+type ReadPath = (crate::model::InboxStamp, Vec<(Option<usize>, ParsedFile)>);
+
+/// Reads one file of a period folder: its stamp (name, size, sha256 of the
+/// file itself), and the parsed file — or, for an archive, one parsed file
+/// per member, each read as if dropped in the folder (`archive.zip/member.xlsx`).
+fn read_path(
     dir: &Path,
     path: &Path,
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
+) -> (crate::model::InboxStamp, Vec<(Option<usize>, ParsedFile)>) {
+    let (file, bytes) = match inbox::load(dir, path) {
+        Ok(x) => x,
+        Err(e) => {
+            let file = InboxFile {
+                path: path.to_path_buf(),
+                name: inbox::rel_name(dir, path),
+                size: 0,
+                sha256: String::new(),
+                format: crate::model::FileFormat::Unknown,
+                modified: 0,
+            };
+            let stamp = plan::stamp_of(&file.name, file.size, &file.sha256);
+            let detail = format!("无法打开文件：{e}");
+            let (_, pf) = refused(ctx, file, "E001", detail);
+            return (stamp, vec![(None, pf)]);
+        }
+    };
+    let stamp = plan::stamp_of(&file.name, file.size, &file.sha256);
+    let Some(kind) = archive::kind(&bytes, file.format) else {
+        return (stamp, vec![read_one(file, bytes, ctx, unselected)]);
+    };
+    let members = match archive::expand(&file.name, &bytes, kind) {
+        Ok(m) => m,
+        Err(e) => {
+            let id = e.check_id();
+            return (stamp, vec![refused(ctx, file, id, e.to_string())]);
+        }
+    };
+    drop(bytes);
+    let ledger = |m: &archive::Member| match &m.outcome {
+        archive::Outcome::Read(b) => !matches!(
+            inbox::sniff(b, &m.name),
+            crate::model::FileFormat::Unknown | crate::model::FileFormat::Empty
+        ),
+        archive::Outcome::Refused(..) => true,
+        archive::Outcome::Ignored(_) => false,
+    };
+    if !members.iter().any(ledger) {
+        let held: Vec<&str> = members
+            .iter()
+            .map(|m| m.name.strip_prefix(&file.name).unwrap_or(&m.name))
+            .map(|n| n.trim_start_matches('/'))
+            .collect();
+        let detail = if held.is_empty() {
+            "压缩包是空的，其中没有台账文件；请把本期台账（.xlsx）放入压缩包后重新报送，或直接报送台账文件".to_string()
+        } else {
+            let shown = held.iter().take(10).copied().collect::<Vec<_>>().join("、");
+            let more = if held.len() > 10 {
+                format!("等 {} 个文件", held.len())
+            } else {
+                String::new()
+            };
+            format!("压缩包中没有电子表格文件（内有：{shown}{more}）；请把本期台账（.xlsx）放入压缩包后重新报送，或直接报送台账文件")
+        };
+        return (stamp, vec![refused(ctx, file, "E003", detail)]);
+    }
+    let parsed = members
+        .into_par_iter()
+        .map(|m| {
+            let modified = m.modified.unwrap_or(file.modified);
+            match m.outcome {
+                archive::Outcome::Read(b) => {
+                    let f = inbox::member(&file.path, m.name, &b, modified);
+                    read_one(f, b, ctx, unselected)
+                }
+                archive::Outcome::Refused(id, why) => {
+                    let f = inbox::member(&file.path, m.name, &[], modified);
+                    refused(ctx, f, id, why)
+                }
+                archive::Outcome::Ignored(why) => {
+                    let f = inbox::member(&file.path, m.name, &[], modified);
+                    let (_, mut pf) = refused(ctx, f, "W009", why);
+                    pf.status = FileStatus::Ignored;
+                    pf.program = None;
+                    pf.findings.clear();
+                    (None, pf)
+                }
+            }
+        })
+        .collect();
+    (stamp, parsed)
+}
+
+/// A file refused before it could be read, with its finding.
+fn refused(
+    ctx: &Context<'_>,
+    file: InboxFile,
+    id: &str,
+    detail: String,
 ) -> (Option<usize>, ParsedFile) {
-    let name = inbox::rel_name(dir, path);
+    let by_name = ctx.specs.iter().position(|s| {
+        s.match_keywords
+            .iter()
+            .any(|k| file.name.contains(k.as_str()))
+    });
+    let spec = by_name.map(|i| &ctx.specs[i]);
+    let f: Finding = finding(
+        spec,
+        id,
+        &Loc {
+            file: &file.name,
+            ..Default::default()
+        },
+        &detail,
+        "",
+        "",
+    );
+    (
+        by_name,
+        ParsedFile {
+            file,
+            program: spec.map(|s| s.id.clone()),
+            unit_id: None,
+            declared_period: None,
+            filled_on: None,
+            tables: Vec::new(),
+            findings: vec![f],
+            status: FileStatus::Rejected,
+            error: Some(detail),
+            skipped_sheets: Vec::new(),
+            raw: None,
+        },
+    )
+}
+
+/// Reads, classifies and normalizes one file already loaded (a file of the
+/// period folder or a member of an archive in it).
+fn read_one(
+    file: InboxFile,
+    bytes: Vec<u8>,
+    ctx: &Context<'_>,
+    unselected: &[(String, Vec<String>)],
+) -> (Option<usize>, ParsedFile) {
+    let name = file.name.clone();
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
         let spec = program.map(|i| &ctx.specs[i]);
         let f: Finding = finding(
@@ -817,20 +958,6 @@ fn read_one(
                 raw: None,
             },
         )
-    };
-    let (file, bytes) = match inbox::load(dir, path) {
-        Ok(x) => x,
-        Err(e) => {
-            let file = InboxFile {
-                path: path.to_path_buf(),
-                name: name.clone(),
-                size: 0,
-                sha256: String::new(),
-                format: crate::model::FileFormat::Unknown,
-                modified: 0,
-            };
-            return rejected(file, None, "E001", format!("无法打开文件：{e}"));
-        }
     };
     let by_name = ctx
         .specs

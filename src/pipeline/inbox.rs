@@ -386,6 +386,20 @@ pub fn load(root: &Path, path: &Path) -> std::io::Result<(InboxFile, Vec<u8>)> {
     ))
 }
 
+/// A file read from inside an archive: `name` is `archive.zip/member.xlsx`,
+/// `path` the archive on disk; size, sha256 and format come from the
+/// member's own bytes.
+pub fn member(path: &Path, name: String, bytes: &[u8], modified: u64) -> InboxFile {
+    InboxFile {
+        path: path.to_path_buf(),
+        size: bytes.len() as u64,
+        sha256: hex(&Sha256::digest(bytes)),
+        format: sniff(bytes, &name),
+        name,
+        modified,
+    }
+}
+
 /// Opens a file read-only, non-blocking where the flag's value is known (a
 /// FIFO opened for reading would otherwise wait for a writer forever; the
 /// caller has already checked the type, this covers a swap in between).

@@ -2,6 +2,7 @@
 //! files, read the written workbooks back with calamine and check their cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod bench;
 mod checks;
 mod common;
