@@ -11,9 +11,10 @@
 //! them UTF-8, as Windows' own “压缩(zipped)文件夹” writes them. A name that
 //! would leave the archive (`../`, `/etc/…`, `C:\…`) is refused, never read.
 //!
-//! `.7z` and `.rar` are recognised and refused with a message saying to unpack
-//! them or send a `.zip`: no well-kept pure-Rust RAR reader exists, and 7z
-//! support is left for later (see the module's report in issue 9).
+//! A `.7z` is read the same way (sevenz-rust2, pure Rust: LZMA / LZMA2 / copy,
+//! its decoder memory capped by [`MAX_DECODER_KB`]). A `.rar` is recognised
+//! and refused with a message saying to unpack it or send a `.zip`: no
+//! well-kept RAR reader without a system library exists.
 
 use std::io::Read;
 
@@ -32,6 +33,10 @@ pub const MAX_NESTING: usize = 2;
 /// budget (ledgers compress about 5:1 at most; an xlsx hardly at all).
 pub const MAX_RATIO: u64 = 100;
 pub const MIN_BUDGET: u64 = 64 * 1024 * 1024;
+
+/// Most memory one 7z decoder may take (its dictionary; 7-Zip's “ultra”
+/// level uses 64 MB).
+pub const MAX_DECODER_KB: usize = 256 * 1024;
 
 /// The kind of archive a file is, from its bytes and sniffed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +82,8 @@ pub enum ArchiveError {
     TooMany(usize),
     #[error("压缩包解压后超过 {} MB（压缩包本身 {} KB），疑似“压缩炸弹”，为安全起见未读取；请直接报送台账文件", .budget / 1024 / 1024, .size.div_ceil(1024))]
     Bomb { size: u64, budget: u64 },
+    #[error("压缩包设置了密码，无法读取；请去掉压缩密码后重新报送，或直接报送台账文件")]
+    Encrypted,
     #[error("{0} 压缩包无法直接读取；请解压后把其中的台账文件放入本期文件夹，或改用 .zip 格式压缩后报送")]
     Unsupported(&'static str),
 }
@@ -86,6 +93,7 @@ impl ArchiveError {
     pub fn check_id(&self) -> &'static str {
         match self {
             ArchiveError::Unsupported(_) => "E003",
+            ArchiveError::Encrypted => "E002",
             _ => "E001",
         }
     }
@@ -121,18 +129,47 @@ pub fn budget(size: u64) -> u64 {
 /// folder) and returns its members in archive order, archives inside it
 /// expanded in place. Folders are skipped.
 pub fn expand(name: &str, bytes: &[u8], kind: Kind) -> Result<Vec<Member>, ArchiveError> {
-    match kind {
-        Kind::SevenZip => return Err(ArchiveError::Unsupported("7z")),
-        Kind::Rar => return Err(ArchiveError::Unsupported("RAR")),
-        Kind::Zip => {}
-    }
     let mut left = budget(bytes.len() as u64);
     let mut out = Vec::new();
-    expand_zip(name, bytes, 1, &mut left, &mut out)?;
+    let whole = Whole {
+        size: bytes.len() as u64,
+    };
+    expand_at(&whole, name, bytes, kind, 1, &mut left, &mut out)?;
     Ok(out)
 }
 
+/// The archive in the inbox, whose size sets the budget of everything in it.
+struct Whole {
+    size: u64,
+}
+
+impl Whole {
+    fn bomb(&self) -> ArchiveError {
+        ArchiveError::Bomb {
+            size: self.size,
+            budget: budget(self.size),
+        }
+    }
+}
+
+fn expand_at(
+    whole: &Whole,
+    name: &str,
+    bytes: &[u8],
+    kind: Kind,
+    level: usize,
+    left: &mut u64,
+    out: &mut Vec<Member>,
+) -> Result<(), ArchiveError> {
+    match kind {
+        Kind::Zip => expand_zip(whole, name, bytes, level, left, out),
+        Kind::SevenZip => expand_7z(whole, name, bytes, level, left, out),
+        Kind::Rar => Err(ArchiveError::Unsupported("RAR")),
+    }
+}
+
 fn expand_zip(
+    whole: &Whole,
     name: &str,
     bytes: &[u8],
     level: usize,
@@ -168,38 +205,9 @@ fn expand_zip(
         if is_dir {
             continue;
         }
-        let Some(rel) = safe_name(&raw_name) else {
-            out.push(Member {
-                name: format!("{name}/{}", raw_name.replace('\\', "/")),
-                modified,
-                outcome: Outcome::Refused(
-                    "E001",
-                    format!(
-                        "压缩包内的文件名“{raw_name}”指向压缩包以外（含 .. 或绝对路径），为安全起见未读取；请把台账直接放入压缩包后重新报送"
-                    ),
-                ),
-            });
+        let Some(full) = admit(name, &raw_name, modified, &mut seen, out) else {
             continue;
         };
-        let full = format!("{name}/{rel}");
-        if let Some(why) = litter(&rel) {
-            out.push(Member {
-                name: full,
-                modified,
-                outcome: Outcome::Ignored(format!("压缩包内的{why}")),
-            });
-            continue;
-        }
-        if !seen.insert(rel.clone()) {
-            out.push(Member {
-                name: full,
-                modified,
-                outcome: Outcome::Ignored(
-                    "压缩包内有同名文件，只读取了第一个；请核对压缩包内容".to_string(),
-                ),
-            });
-            continue;
-        }
         if encrypted {
             out.push(Member {
                 name: full,
@@ -234,37 +242,153 @@ fn expand_zip(
             continue;
         }
         if data.len() as u64 > limit {
-            return Err(ArchiveError::Bomb {
-                size: bytes.len() as u64,
-                budget: budget(bytes.len() as u64),
-            });
+            return Err(whole.bomb());
         }
         *left -= data.len() as u64;
-        let format = inbox::sniff(&data, &rel);
-        if kind(&data, format) == Some(Kind::Zip) {
-            if level >= MAX_NESTING {
-                out.push(Member {
-                    name: full,
-                    modified,
-                    outcome: Outcome::Refused(
-                        "E001",
-                        format!(
-                            "压缩包嵌套超过 {MAX_NESTING} 层，未读取；请解压后把台账直接放入压缩包"
-                        ),
-                    ),
-                });
-                continue;
+        place(whole, full, data, modified, level, left, out)?;
+    }
+    Ok(())
+}
+
+fn expand_7z(
+    whole: &Whole,
+    name: &str,
+    bytes: &[u8],
+    level: usize,
+    left: &mut u64,
+    out: &mut Vec<Member>,
+) -> Result<(), ArchiveError> {
+    use sevenz_rust2::{ArchiveReader, EntryDecision, Error, Password};
+    let broken = |e: Error| match e {
+        Error::PasswordRequired | Error::MaybeBadPassword(_) => ArchiveError::Encrypted,
+        e => ArchiveError::Broken(e.to_string()),
+    };
+    let mut reader = ArchiveReader::new_with_memory_limit(
+        std::io::Cursor::new(bytes),
+        Password::empty(),
+        MAX_DECODER_KB,
+    )
+    .map_err(broken)?;
+    reader.set_thread_count(1);
+    let count = reader.archive().files.len();
+    if count > MAX_MEMBERS {
+        return Err(ArchiveError::TooMany(count));
+    }
+    // Every entry's data is read (a solid archive decodes it anyway), within
+    // the budget; directories have none.
+    let mut read: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut over = false;
+    reader
+        .for_each_entries_with_decision(|entry, r| {
+            if entry.is_directory() || entry.is_anti_item() {
+                return Ok(EntryDecision::Continue);
             }
-            expand_zip(&full, &data, level + 1, left, out)?;
-            continue;
+            let limit = (*left).min(inbox::MAX_FILE_BYTES);
+            let mut data = Vec::new();
+            r.take(limit + 1).read_to_end(&mut data)?;
+            if data.len() as u64 > limit {
+                over = true;
+                return Ok(EntryDecision::Stop);
+            }
+            *left -= data.len() as u64;
+            read.push((entry.name().to_string(), data));
+            Ok(EntryDecision::Continue)
+        })
+        .map_err(broken)?;
+    if over {
+        return Err(whole.bomb());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (raw_name, data) in read {
+        if let Some(full) = admit(name, &raw_name, None, &mut seen, out) {
+            place(whole, full, data, None, level, left, out)?;
         }
+    }
+    Ok(())
+}
+
+/// The member's full name, or `None` when it is not read: a name leaving
+/// the archive (refused), litter or a second member of the same name
+/// (ignored) — those pushed to `out` with the reason.
+fn admit(
+    name: &str,
+    raw_name: &str,
+    modified: Option<u64>,
+    seen: &mut std::collections::HashSet<String>,
+    out: &mut Vec<Member>,
+) -> Option<String> {
+    let Some(rel) = safe_name(raw_name) else {
+        out.push(Member {
+            name: format!("{name}/{}", raw_name.replace('\\', "/")),
+            modified,
+            outcome: Outcome::Refused(
+                "E001",
+                format!(
+                    "压缩包内的文件名“{raw_name}”指向压缩包以外（含 .. 或绝对路径），为安全起见未读取；请把台账直接放入压缩包后重新报送"
+                ),
+            ),
+        });
+        return None;
+    };
+    let full = format!("{name}/{rel}");
+    let why = if let Some(why) = litter(&rel) {
+        format!("压缩包内的{why}")
+    } else if !seen.insert(rel) {
+        "压缩包内有同名文件，只读取了第一个；请核对压缩包内容".to_string()
+    } else {
+        return Some(full);
+    };
+    out.push(Member {
+        name: full,
+        modified,
+        outcome: Outcome::Ignored(why),
+    });
+    None
+}
+
+/// A member read: an archive inside the archive is expanded in place (up to
+/// [`MAX_NESTING`] levels), anything else handed back.
+fn place(
+    whole: &Whole,
+    full: String,
+    data: Vec<u8>,
+    modified: Option<u64>,
+    level: usize,
+    left: &mut u64,
+    out: &mut Vec<Member>,
+) -> Result<(), ArchiveError> {
+    let format = inbox::sniff(&data, &full);
+    let Some(k) = kind(&data, format) else {
         out.push(Member {
             name: full,
             modified,
             outcome: Outcome::Read(data),
         });
+        return Ok(());
+    };
+    if level >= MAX_NESTING {
+        out.push(Member {
+            name: full,
+            modified,
+            outcome: Outcome::Refused(
+                "E001",
+                format!("压缩包嵌套超过 {MAX_NESTING} 层，未读取；请解压后把台账直接放入压缩包"),
+            ),
+        });
+        return Ok(());
     }
-    Ok(())
+    match expand_at(whole, &full, &data, k, level + 1, left, out) {
+        Ok(()) => Ok(()),
+        Err(e @ (ArchiveError::Bomb { .. } | ArchiveError::TooMany(_))) => Err(e),
+        Err(e) => {
+            out.push(Member {
+                name: full,
+                modified,
+                outcome: Outcome::Refused(e.check_id(), e.to_string()),
+            });
+            Ok(())
+        }
+    }
 }
 
 /// A member name as text: UTF-8 when the archive flags it (bit 11) or it is

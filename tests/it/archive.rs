@@ -311,6 +311,8 @@ fn zip_bomb_and_too_many_members_refused_others_go_on() {
         data: &zeros,
     }]);
     drop(zeros);
+    // 80 MB of zeros in a 7z of a few KB: over its floor of 64 MB.
+    let bomb_7z = seven_z(&[("说明.txt", b"x"), ("bomb.csv", &vec![0u8; 80 << 20])]);
     let names: Vec<Vec<u8>> = (0..1_200)
         .map(|i| format!("{i}.csv").into_bytes())
         .collect();
@@ -325,11 +327,13 @@ fn zip_bomb_and_too_many_members_refused_others_go_on() {
     );
     let inbox = Inbox::samples_without(&[]);
     inbox.put("炸弹.zip", &bomb);
+    inbox.put("炸弹.7z", &bomb_7z);
     inbox.put("很多文件.zip", &many);
     let out = inbox.run();
     out.others_read();
     for p in PROGRAMS {
         out.refused(p, "炸弹.zip", "E001", "压缩炸弹");
+        out.refused(p, "炸弹.7z", "E001", "压缩炸弹");
         out.refused(p, "很多文件.zip", "E001", "超过上限");
         assert_eq!(by_unit(&out, p), by_unit(&loose().1, p), "{p}");
     }
@@ -374,7 +378,8 @@ fn zip_without_a_ledger_says_what_it_held() {
     let inbox = Inbox::samples_without(&[]);
     inbox.put("材料.zip", &zip);
     inbox.put("空.zip", &zip_of(&[]));
-    inbox.put("项目.7z", b"7z\xBC\xAF\x27\x1C\x00\x04 rest");
+    inbox.put("项目.rar", b"Rar!\x1A\x07\x01\x00 rest");
+    inbox.put("坏.7z", b"7z\xBC\xAF\x27\x1C\x00\x04 rest");
     let out = inbox.run();
     out.others_read();
     for p in PROGRAMS {
@@ -389,6 +394,72 @@ fn zip_without_a_ledger_says_what_it_held() {
         );
         assert_eq!(out.findings(p, "E003", "材料.zip").len(), 1);
         out.refused(p, "空.zip", "E003", "压缩包是空的");
-        out.refused(p, "项目.7z", "E003", "解压");
+        out.refused(p, "项目.rar", "E003", "解压");
+        out.refused(p, "坏.7z", "E001", "压缩包损坏");
     }
+}
+
+/// A 7z as 7-Zip writes it (LZMA2, UTF-16 names).
+fn seven_z(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    for (name, data) in entries {
+        if name.ends_with('/') {
+            let dir = sevenz_rust2::ArchiveEntry::new_directory(name.trim_end_matches('/'));
+            w.push_archive_entry::<&[u8]>(dir, None).unwrap();
+        } else {
+            w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(*data))
+                .unwrap();
+        }
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn seven_z_reads_as_loose_files_and_a_zip_inside_it_too() {
+    let (_, loose) = loose();
+    let (new, dig) = (sample(NC_NEW), sample(NC_DIG));
+    // The digital-economy ledger in a zip inside the 7z (two levels).
+    let inner = zip_of(&[Entry {
+        name: gbk(NC_DIG),
+        data: &dig,
+    }]);
+    let deeper = zip_of(&[Entry {
+        name: b"inner.zip".to_vec(),
+        data: &inner,
+    }]);
+    let sz = seven_z(&[
+        ("南昌/", b""),
+        (&format!("南昌/{NC_NEW}"), &new),
+        ("南昌/数字经济.zip", &inner),
+        ("三层.zip", &deeper),
+    ]);
+    let inbox = Inbox::samples_without(&[NC_NEW, NC_DIG]);
+    inbox.put("南昌市.7z", &sz);
+    let out = inbox.run();
+    out.others_read();
+    for p in PROGRAMS {
+        assert_eq!(by_unit(&out, p), by_unit(loose, p), "{p}: by_unit");
+    }
+    let i = out.input("new-infra", &format!("南昌市.7z/南昌/{NC_NEW}"));
+    assert_eq!(
+        i["accepted"],
+        loose.input("new-infra", NC_NEW)["accepted"],
+        "{i}"
+    );
+    let i = out.input(
+        "digital-economy",
+        &format!("南昌市.7z/南昌/数字经济.zip/{NC_DIG}"),
+    );
+    assert_eq!(
+        i["accepted"],
+        loose.input("digital-economy", NC_DIG)["accepted"],
+        "{i}"
+    );
+    // A third level is refused.
+    out.refused(
+        "new-infra",
+        "南昌市.7z/三层.zip/inner.zip",
+        "E001",
+        "嵌套超过 2 层",
+    );
 }
