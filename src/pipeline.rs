@@ -781,7 +781,6 @@ fn write_feedback(
     Ok(out)
 }
 
-/// Reads one file end to end; never fails: problems become findings on a rejected file.
 /// One file of a period folder as read: its stamp and its parsed files (one,
 /// or one per member of an archive), each with its program.
 type ReadPath = (crate::model::InboxStamp, Vec<(Option<usize>, ParsedFile)>);
@@ -794,7 +793,7 @@ fn read_path(
     path: &Path,
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
-) -> (crate::model::InboxStamp, Vec<(Option<usize>, ParsedFile)>) {
+) -> ReadPath {
     let (file, bytes) = match inbox::load(dir, path) {
         Ok(x) => x,
         Err(e) => {
@@ -920,8 +919,9 @@ fn refused(
     )
 }
 
-/// Reads, classifies and normalizes one file already loaded (a file of the
-/// period folder or a member of an archive in it).
+/// Reads one file end to end; never fails: problems become findings on a rejected file.
+/// The file is already loaded: a file of the period folder or a member of an
+/// archive in it.
 fn read_one(
     file: InboxFile,
     bytes: Vec<u8>,
