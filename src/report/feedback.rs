@@ -37,6 +37,12 @@ pub struct FeedbackInput<'a> {
 /// Name of the first sheet.
 pub const SUMMARY_SHEET: &str = "退回修改说明";
 
+/// Most cell notes on one re-rendered sheet. A note costs rust_xlsxwriter
+/// some kilobytes (kept and cloned until the save), so a sheet with tens of
+/// thousands of faulty cells would cost gigabytes; past this the cells are
+/// still coloured and every finding is still listed on the summary sheet.
+pub const MAX_NOTES: usize = 1000;
+
 /// Excel's limits.
 const MAX_ROW: u32 = 1_048_575;
 const MAX_COL: u32 = 16_383;
@@ -403,7 +409,15 @@ fn write_summary(
     g.num(row, 4, n_waived, &total_fmt)?;
     g.num(row, 5, all.len() - n_waived, &total_fmt)?;
     g.span(row, 6, last, "", &body)?;
-    row += 2;
+    row += 1;
+    if all.len() > MAX_NOTES {
+        let text = format!(
+            "注：问题单元格较多，各表只对前 {MAX_NOTES} 处加批注；其余问题单元格已标色，逐条说明见本表下文。"
+        );
+        g.span(row, 0, last, &text, &body)?;
+        row += 1;
+    }
+    row += 1;
 
     // 二、先改这些: errors first, then by check id; waived ones left out.
     g.span(row, 0, last, "二、先改这些（错误在前，按编号）", &section)?;
@@ -825,7 +839,7 @@ fn write_sheet(ws: &mut Worksheet, plan: &SheetPlan<'_>, issuer: &str) -> Result
 
     // Notes.
     ws.set_default_note_author(issuer);
-    for (&(r, c), fs) in &by_cell {
+    for (&(r, c), fs) in by_cell.iter().take(MAX_NOTES) {
         let text = note_text(fs);
         let lines: usize = text
             .lines()
