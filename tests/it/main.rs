@@ -10,4 +10,5 @@ mod faults;
 mod feedback;
 mod ingest_edge;
 mod reports;
+mod rules;
 mod samples_run;
