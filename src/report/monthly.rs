@@ -884,9 +884,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                     Val::Text(r.planned_start.clone().unwrap_or_default()),
                     Val::Money(r.annual_plan),
                     Val::Text(if overdue {
-                        "已逾期".into()
+                        "逾期未开工".into()
                     } else {
-                        "未到计划开工时间".into()
+                        "未到开工时间".into()
                     }),
                     Val::Text(r.problems.clone()),
                 ],

@@ -263,7 +263,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         }
         Some(_) => format!("季内各月当月完成之和（{months_text}）"),
         None => format!(
-            "数据不全：历史库中缺{}，不作统计（已入库月份{months_text}当月完成合计{}万元）",
+            "数据不全：历史库中缺{}数据，不作统计（已入库月份{months_text}当月完成合计{}万元）",
             months_list(&qd.missing),
             crate::parse::fmt_wan(qd.partial)
         ),

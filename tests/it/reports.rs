@@ -1416,9 +1416,9 @@ fn project_lists_are_exactly_the_projects_the_definitions_give() {
                 assert_eq!(text(&cell(&s, r, c("计划开工时间"))), p.planned, "{w}");
                 assert_eq!(yuan(&cell(&s, r, c("年度计划投资"))), p.plan, "{w} 计划");
                 let how = if p.overdue(month) {
-                    "已逾期"
+                    "逾期未开工"
                 } else {
-                    "未到计划开工时间"
+                    "未到开工时间"
                 };
                 assert_eq!(text(&cell(&s, r, c("开工情况"))), how, "{w} 开工情况");
                 assert_eq!(text(&cell(&s, r, c("存在问题"))), p.problems, "{w}");
