@@ -12,5 +12,6 @@ mod feedback;
 mod hostile;
 mod ingest_edge;
 mod reports;
+mod rules;
 mod samples_run;
 mod units;
