@@ -14,23 +14,6 @@ use std::path::{Path, PathBuf};
 
 use super::common::*;
 
-const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
-
-fn monthly_path(out: &Path, program: &str, name: &str, month: u32) -> PathBuf {
-    out.join(program)
-        .join(format!("2023-{month:02}"))
-        .join(format!("{name}月度监测表-2023年{month:02}月.xlsx"))
-}
-
-fn quarterly_path(out: &Path, program: &str, name: &str, q: u32) -> PathBuf {
-    out.join(program)
-        .join(format!("2023-{:02}", q * 3))
-        .join(format!(
-            "{name}季度通报-2023年第{}季度.xlsx",
-            QUARTER_CN[q as usize - 1]
-        ))
-}
-
 /// Every non-empty cell text of every sheet of a workbook, with its sheet.
 fn all_texts(path: &Path) -> Vec<(String, String)> {
     let mut wb = open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
