@@ -506,6 +506,7 @@ fn write_summary(
         g.put(row, 2, check_title(id), &body)?;
         g.num(row, 3, fs.len(), &body_num)?;
         let mut places: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for f in fs.iter() {
             let place = if !f.cell.is_empty() {
                 let at = if f.sheet.is_empty() {
@@ -525,12 +526,14 @@ fn write_summary(
             } else {
                 "—".to_string()
             };
-            if !places.contains(&place) {
+            // Distinct places counted through a set (a unit may have
+            // hundreds of thousands); the first eight, in order, are named.
+            if seen.insert(place.clone()) && places.len() < 8 {
                 places.push(place);
             }
         }
-        let shown = if places.len() > 8 {
-            format!("{} 等 {} 处", places[..8].join("、"), places.len())
+        let shown = if seen.len() > 8 {
+            format!("{} 等 {} 处", places.join("、"), seen.len())
         } else {
             places.join("、")
         };
