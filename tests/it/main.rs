@@ -13,4 +13,5 @@ mod hostile;
 mod ingest_edge;
 mod reports;
 mod samples_run;
+mod sheets;
 mod units;
