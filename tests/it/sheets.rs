@@ -95,9 +95,15 @@ fn without_title_word(s: &RawSheet, word: &str) -> RawSheet {
 struct Run {
     ni: Value,
     de: Value,
+    out: PathBuf,
 }
 
 fn run(inbox: &Path) -> Run {
+    run_with(inbox, JULY, &[])
+}
+
+/// Runs `period` with extra arguments; a program not run reads as `null`.
+fn run_with(inbox: &Path, period: &str, extra: &[&str]) -> Run {
     let out = inbox.parent().unwrap().join("out");
     Command::cargo_bin("taizhang")
         .unwrap()
@@ -106,16 +112,19 @@ fn run(inbox: &Path) -> Run {
         .arg(inbox)
         .arg("--out")
         .arg(&out)
-        .args(["--period", JULY])
+        .args(["--period", period])
+        .args(extra)
         .assert()
         .success();
     let read = |p: &str| -> Value {
-        let text = std::fs::read_to_string(out.join(p).join(JULY).join("manifest.json")).unwrap();
-        serde_json::from_str(&text).unwrap()
+        std::fs::read_to_string(out.join(p).join(period).join("manifest.json"))
+            .map(|text| serde_json::from_str(&text).unwrap())
+            .unwrap_or(Value::Null)
     };
     Run {
         ni: read("new-infra"),
         de: read("digital-economy"),
+        out,
     }
 }
 
@@ -256,6 +265,32 @@ fn assert_like_samples(r: &Run, combined: &str, ni_sheet: &str, de_sheet: &str) 
             !not_reported(got).iter().any(|u| u == "南昌市"),
             "{prog}: 南昌市 未报送"
         );
+        // 南昌市's feedback workbook re-renders only this program's sheet.
+        let feedback: Vec<&str> = got["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|o| o.starts_with("feedback/") && o.contains("南昌市"))
+            .collect();
+        assert_eq!(
+            feedback.len(),
+            want["outputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|o| o.starts_with("feedback/") && o.contains("南昌市"))
+                .count(),
+            "{prog}"
+        );
+        for f in feedback {
+            let path = r.out.join(prog).join(JULY).join(f);
+            let wb = calamine::open_workbook_auto(&path).unwrap();
+            let names = calamine::Reader::sheet_names(&wb);
+            assert!(names.iter().any(|n| n == sheet), "{prog}: {names:?}");
+            assert!(!names.iter().any(|n| n == other), "{prog}: {names:?}");
+        }
     }
 }
 
@@ -339,4 +374,129 @@ fn a_workbook_of_one_program_in_two_sheets_stays_whole() {
         r.de["inputs"]
     );
     assert!(not_reported(&r.de).iter().any(|u| u == "南昌市"));
+}
+
+#[test]
+fn the_other_programs_sheet_is_left_out_when_only_one_program_runs() {
+    let ni = sample_sheet(NI_FILE);
+    let de = sample_sheet(DE_FILE);
+    let combined = "南昌市2023年7月项目调度表.xlsx";
+    let (_dir, inbox) = inbox();
+    write_workbook(
+        &inbox.join(JULY).join(combined),
+        &[("新基建", &ni), ("数字经济", &de)],
+    );
+    let r = run_with(&inbox, JULY, &["--pipeline", "new-infra"]);
+    assert_eq!(r.de, Value::Null);
+    let s = separate();
+    assert_eq!(unit(&r.ni, "南昌市"), unit(&s.ni, "南昌市"));
+    let i = input(&r.ni, combined);
+    assert_eq!(i["sheet"], "新基建");
+    assert_eq!(rows(i), rows(input(&s.ni, NI_FILE)));
+    assert_eq!(
+        i["skipped_sheets"],
+        serde_json::json!(["数字经济：属于本次未选择的项目类别 digital-economy（未读取）"])
+    );
+    assert_eq!(findings_of(&r.ni, combined), findings_of(&s.ni, NI_FILE));
+    assert!(!ids(&r.ni).iter().any(|id| id == "E201"));
+}
+
+#[test]
+fn a_split_workbook_leaves_its_period_done() {
+    // June holds the combined workbook; after June's run, July's run must not
+    // redo June (its inbox stamps list the file once, as the folder does).
+    let ni = sample_sheet(NI_FILE);
+    let de = sample_sheet(DE_FILE);
+    let combined = "南昌市项目调度表.xlsx";
+    let (dir, inbox) = inbox();
+    for p in ["2023-06", JULY] {
+        std::fs::create_dir_all(inbox.join(p)).unwrap();
+        write_workbook(
+            &inbox.join(p).join(combined),
+            &[("新基建", &ni), ("数字经济", &de)],
+        );
+    }
+    let june = run_with(&inbox, "2023-06", &[]);
+    assert_eq!(input(&june.ni, combined)["sheet"], "新基建");
+    assert_eq!(input(&june.de, combined)["sheet"], "数字经济");
+    let manifest = |p: &str| {
+        std::fs::read(
+            dir.path()
+                .join("out")
+                .join(p)
+                .join("2023-06")
+                .join("manifest.json"),
+        )
+        .unwrap()
+    };
+    let before = (manifest("new-infra"), manifest("digital-economy"));
+    let july = run_with(&inbox, JULY, &[]);
+    assert_eq!(input(&july.de, combined)["sheet"], "数字经济");
+    assert_eq!(before, (manifest("new-infra"), manifest("digital-economy")));
+}
+
+#[test]
+fn a_finding_in_one_programs_sheet_stays_in_that_program() {
+    // One digital-economy row with a code no library knows: E201 in
+    // digital-economy on its sheet, 南昌市's feedback there re-renders only
+    // that sheet; new-infra has nothing to say to 南昌市.
+    let ni = sample_sheet(NI_FILE);
+    let mut de = sample_sheet(DE_FILE);
+    let known = "2022-360100-65-03-463286";
+    let cell = de
+        .rows
+        .iter_mut()
+        .flat_map(|r| r.iter_mut())
+        .find(|c| matches!(c, Cell::Text(t) if t == known))
+        .unwrap();
+    *cell = Cell::Text("2099-360100-65-03-000001".to_string());
+    let combined = "南昌市2023年7月项目调度表.xlsx";
+    let (_dir, inbox) = inbox();
+    write_workbook(
+        &inbox.join(JULY).join(combined),
+        &[("新基建", &ni), ("数字经济", &de)],
+    );
+    let r = run(&inbox);
+    let s = separate();
+    assert_eq!(rows(input(&r.ni, combined)), rows(input(&s.ni, NI_FILE)));
+    let i = input(&r.de, combined);
+    let w = input(&s.de, DE_FILE);
+    assert_eq!(i["rows_read"], w["rows_read"]);
+    assert_eq!(i["skipped"], w["skipped"]);
+    assert_eq!(
+        i["rejected"].as_u64().unwrap(),
+        w["rejected"].as_u64().unwrap() + 1
+    );
+    assert_eq!(
+        i["accepted"].as_u64().unwrap() + 1,
+        w["accepted"].as_u64().unwrap()
+    );
+    let e201: Vec<&Value> = r.de["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "E201")
+        .collect();
+    assert_eq!(e201.len(), 1, "{e201:?}");
+    assert_eq!(e201[0]["file"], combined);
+    assert_eq!(e201[0]["sheet"], "数字经济");
+    assert!(!ids(&r.ni).iter().any(|id| id == "E201"));
+    let feedback = |m: &Value| -> Vec<String> {
+        m["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|o| o.starts_with("feedback/") && o.contains("南昌市"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(feedback(&r.ni), Vec::<String>::new());
+    let fb = feedback(&r.de);
+    assert_eq!(fb.len(), 1, "{fb:?}");
+    let wb = calamine::open_workbook_auto(r.out.join("digital-economy").join(JULY).join(&fb[0]))
+        .unwrap();
+    let names = calamine::Reader::sheet_names(&wb);
+    assert!(names.iter().any(|n| n == "数字经济"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "新基建"), "{names:?}");
 }
