@@ -384,9 +384,11 @@ pub fn run_period(
     // Per file, in parallel: read once, hash, sniff, ingest, classify, normalize.
     let parsed: Vec<(Option<usize>, ParsedFile)> = paths
         .par_iter()
-        .map(|p| {
+        .flat_map_iter(|p| {
             let out = read_one(&dir, p, &ctx, &setup.unselected);
-            progress.file_done(&out.1.file.name);
+            if let Some((_, f)) = out.first() {
+                progress.file_done(&f.file.name);
+            }
             out
         })
         .collect();
@@ -400,6 +402,8 @@ pub fn run_period(
         .map(|(_, f)| plan::stamp_of(&f.file.name, f.file.size, &f.file.sha256))
         .collect();
     stamps.sort();
+    // A workbook split between programs is one inbox file.
+    stamps.dedup();
     // Files move into their program's bucket; files no program could claim
     // (rejected, no workbook kept) are listed in every program.
     let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
@@ -780,13 +784,15 @@ fn write_feedback(
     Ok(out)
 }
 
-/// Reads one file end to end; never fails: problems become findings on a rejected file.
+/// Reads one file end to end; never fails: problems become findings on a
+/// rejected file. One entry per program the file's sheets belong to (usually
+/// one).
 fn read_one(
     dir: &Path,
     path: &Path,
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
-) -> (Option<usize>, ParsedFile) {
+) -> Vec<(Option<usize>, ParsedFile)> {
     let name = inbox::rel_name(dir, path);
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
         let spec = program.map(|i| &ctx.specs[i]);
@@ -829,7 +835,7 @@ fn read_one(
                 format: crate::model::FileFormat::Unknown,
                 modified: 0,
             };
-            return rejected(file, None, "E001", format!("无法打开文件：{e}"));
+            return vec![rejected(file, None, "E001", format!("无法打开文件：{e}"))];
         }
     };
     let by_name = ctx
@@ -838,7 +844,7 @@ fn read_one(
         .position(|s| s.match_keywords.iter().any(|k| name.contains(k.as_str())));
     if file.size > inbox::MAX_FILE_BYTES {
         let detail = format!("文件过大（{} 字节），请确认是否为台账文件", file.size);
-        return rejected(file, by_name, "E001", detail);
+        return vec![rejected(file, by_name, "E001", detail)];
     }
     let timeout = std::time::Duration::from_secs(ingest::READ_TIMEOUT_SECS);
     let raw = match ingest::read_bounded(file.format, bytes, timeout) {
@@ -846,15 +852,20 @@ fn read_one(
         Err(e) => {
             let id = e.check_id();
             let detail = e.to_string();
-            return rejected(file, by_name, id, detail);
+            return vec![rejected(file, by_name, id, detail)];
         }
     };
-    match normalize::classify_program(&name, &raw, ctx) {
-        Some(pi) => {
-            let pf = normalize::parse_file(file, raw, pi, ctx);
-            (Some(pi), pf)
-        }
-        None => {
+    // Usually one part; a workbook whose sheets belong to several programs
+    // gives one part per program (same file, its own sheets and rows).
+    match normalize::program_parts(&name, raw, ctx, unselected) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|part| {
+                let pi = part.program;
+                (Some(pi), normalize::parse_part(file.clone(), part, ctx))
+            })
+            .collect(),
+        Err(raw) => {
             let text = normalize::file_text(&name, &raw);
             match unselected
                 .iter()
@@ -866,14 +877,14 @@ fn read_one(
                     let (prog, mut pf) = rejected(file, None, "W009", why.clone());
                     pf.status = FileStatus::Ignored;
                     pf.findings.clear();
-                    (prog, pf)
+                    vec![(prog, pf)]
                 }
-                None => rejected(
+                None => vec![rejected(
                     file,
                     None,
                     "W009",
                     "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
-                ),
+                )],
             }
         }
     }

@@ -14,4 +14,5 @@ mod ingest_edge;
 mod reports;
 mod rules;
 mod samples_run;
+mod sheets;
 mod units;
