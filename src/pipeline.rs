@@ -336,10 +336,10 @@ fn lock_and_prepare(
         crate::fsx::probe_writable(d).map_err(write_err(d))?;
         let l = crate::lock::acquire(d, opts.wait, &command)?;
         if let Some(prev) = &l.taken_over {
-            notes.push(format!(
-                "上次运行（{prev}）未正常结束，已接管 {} 并清理其残留",
-                d.display()
-            ));
+            let note = format!("上次运行（{prev}）未正常结束，已接管并清理其残留");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
         locks.push(l);
     }
