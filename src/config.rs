@@ -106,6 +106,7 @@ struct RawPipeline {
     not_reported: Option<RawNotReported>,
     hidden_rows: Option<RawHiddenRows>,
     lights: Option<RawLights>,
+    indicators: Option<RawIndicators>,
     quarterly: Option<RawQuarterly>,
     checks: Option<RawChecks>,
     reports: RawReports,
@@ -130,6 +131,13 @@ struct RawLights {
     yellow_below: f64,
     red_below: f64,
     lagging_gap: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicators {
+    early_starts_count: Option<bool>,
+    departments_apart: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +224,17 @@ pub struct Lights {
     pub lagging_gap: f64,
 }
 
+/// Indicator rules a province may choose differently (stated on the sheets).
+#[derive(Debug, Clone, Copy)]
+pub struct Indicators {
+    /// 提前开工 projects (started, planned start after the period) count in
+    /// 开工率's numerator, so the rate may exceed 100% (default true).
+    pub early_starts_count: bool,
+    /// Units of kind `department` are ranked in their own table and kept off
+    /// the cities' ranking and 红黑榜 (default true).
+    pub departments_apart: bool,
+}
+
 /// Check parameters.
 #[derive(Debug, Clone)]
 pub struct CheckParams {
@@ -254,6 +273,7 @@ pub struct PipelineSpec {
     pub not_reported: NotReportedPolicy,
     pub hidden_rows: HiddenRowsPolicy,
     pub lights: Lights,
+    pub indicators: Indicators,
     pub honor_count: usize,
     pub shame_count: usize,
     pub checks: CheckParams,
@@ -287,6 +307,10 @@ impl PipelineSpec {
             .replace("{quarter}", &q.to_string())
             .replace("{unit}", unit)
             .replace("{period}", &format!("{year:04}-{month:02}"))
+            // A one-month cumulative is 1月, not 1-1月.
+            .replace("1-1月", "1月")
+            // 新基建项目 + 项目明细 → 新基建项目明细.
+            .replace("项目项目", "项目")
     }
 }
 
@@ -498,6 +522,18 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         not_reported,
         hidden_rows,
         lights,
+        indicators: Indicators {
+            early_starts_count: raw
+                .indicators
+                .as_ref()
+                .and_then(|i| i.early_starts_count)
+                .unwrap_or(true),
+            departments_apart: raw
+                .indicators
+                .as_ref()
+                .and_then(|i| i.departments_apart)
+                .unwrap_or(true),
+        },
         honor_count: raw.quarterly.as_ref().map_or(3, |q| q.honor_count),
         shame_count: raw.quarterly.as_ref().map_or(3, |q| q.shame_count),
         checks: CheckParams {

@@ -408,6 +408,10 @@ pub struct ProjectRecord {
     pub coordination: String,
     /// `file!sheet!row` of the accepted row.
     pub source: String,
+    /// Not reported because its row was rejected (填报有误未采纳), not because
+    /// no row was sent. Absent from older store entries (false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rejected: bool,
 }
 
 /// Row accounting of one input file.

@@ -337,10 +337,10 @@ fn lock_and_prepare(
         crate::fsx::probe_writable(d).map_err(write_err(d))?;
         let l = crate::lock::acquire(d, opts.wait, &command)?;
         if let Some(prev) = &l.taken_over {
-            notes.push(format!(
-                "上次运行（{prev}）未正常结束，已接管 {} 并清理其残留",
-                d.display()
-            ));
+            let note = format!("上次运行（{prev}）未正常结束，已接管并清理其残留");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
         locks.push(l);
     }
@@ -401,6 +401,8 @@ pub fn run_period(
     setup.libraries.get()?;
     let t_libraries = t_libraries.elapsed().as_millis();
     stamps.sort();
+    // A workbook split between programs is one inbox file.
+    stamps.dedup();
     // Files move into their program's bucket; files no program could claim
     // (rejected, no workbook kept) are listed in every program.
     let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
@@ -813,7 +815,7 @@ fn read_path(
     };
     let stamp = plan::stamp_of(&file.name, file.size, &file.sha256);
     let Some(kind) = archive::kind(&bytes, file.format) else {
-        return (stamp, vec![read_one(file, bytes, ctx, unselected)]);
+        return (stamp, read_one(file, bytes, ctx, unselected));
     };
     let members = match archive::expand(&file.name, &bytes, kind) {
         Ok(m) => m,
@@ -852,7 +854,7 @@ fn read_path(
     }
     let parsed = members
         .into_par_iter()
-        .map(|m| {
+        .flat_map_iter(|m| {
             let modified = m.modified.unwrap_or(file.modified);
             match m.outcome {
                 archive::Outcome::Read(b) => {
@@ -861,7 +863,7 @@ fn read_path(
                 }
                 archive::Outcome::Refused(id, why) => {
                     let f = inbox::member(&file.path, m.name, &[], modified);
-                    refused(ctx, f, id, why)
+                    vec![refused(ctx, f, id, why)]
                 }
                 archive::Outcome::Ignored(why) => {
                     let f = inbox::member(&file.path, m.name, &[], modified);
@@ -869,7 +871,7 @@ fn read_path(
                     pf.status = FileStatus::Ignored;
                     pf.program = None;
                     pf.findings.clear();
-                    (None, pf)
+                    vec![(None, pf)]
                 }
             }
         })
@@ -919,15 +921,16 @@ fn refused(
     )
 }
 
-/// Reads one file end to end; never fails: problems become findings on a rejected file.
-/// The file is already loaded: a file of the period folder or a member of an
-/// archive in it.
+/// Reads one file end to end; never fails: problems become findings on a
+/// rejected file. One entry per program the file's sheets belong to (usually
+/// one). The file is already loaded: a file of the period folder or a member
+/// of an archive in it.
 fn read_one(
     file: InboxFile,
     bytes: Vec<u8>,
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
-) -> (Option<usize>, ParsedFile) {
+) -> Vec<(Option<usize>, ParsedFile)> {
     let name = file.name.clone();
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
         let spec = program.map(|i| &ctx.specs[i]);
@@ -965,7 +968,7 @@ fn read_one(
         .position(|s| s.match_keywords.iter().any(|k| name.contains(k.as_str())));
     if file.size > inbox::MAX_FILE_BYTES {
         let detail = format!("文件过大（{} 字节），请确认是否为台账文件", file.size);
-        return rejected(file, by_name, "E001", detail);
+        return vec![rejected(file, by_name, "E001", detail)];
     }
     let timeout = std::time::Duration::from_secs(ingest::READ_TIMEOUT_SECS);
     let raw = match ingest::read_bounded(file.format, bytes, timeout) {
@@ -973,15 +976,20 @@ fn read_one(
         Err(e) => {
             let id = e.check_id();
             let detail = e.to_string();
-            return rejected(file, by_name, id, detail);
+            return vec![rejected(file, by_name, id, detail)];
         }
     };
-    match normalize::classify_program(&name, &raw, ctx) {
-        Some(pi) => {
-            let pf = normalize::parse_file(file, raw, pi, ctx);
-            (Some(pi), pf)
-        }
-        None => {
+    // Usually one part; a workbook whose sheets belong to several programs
+    // gives one part per program (same file, its own sheets and rows).
+    match normalize::program_parts(&name, raw, ctx, unselected) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|part| {
+                let pi = part.program;
+                (Some(pi), normalize::parse_part(file.clone(), part, ctx))
+            })
+            .collect(),
+        Err(raw) => {
             let text = normalize::file_text(&name, &raw);
             match unselected
                 .iter()
@@ -993,14 +1001,14 @@ fn read_one(
                     let (prog, mut pf) = rejected(file, None, "W009", why.clone());
                     pf.status = FileStatus::Ignored;
                     pf.findings.clear();
-                    (prog, pf)
+                    vec![(prog, pf)]
                 }
-                None => rejected(
+                None => vec![rejected(
                     file,
                     None,
                     "W009",
                     "文件名、标题和项目代码都无法判断属于哪个项目类别，未读取".to_string(),
-                ),
+                )],
             }
         }
     }

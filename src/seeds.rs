@@ -209,6 +209,17 @@ pub struct Library {
     /// Normalised and loose name → project, built on the first lookup by name
     /// (most months every row carries a valid code and none is needed).
     name_indexes: std::sync::OnceLock<NameIndexes>,
+    /// Name bigram → projects holding it, built on the first closest-name
+    /// lookup: a lookup costs the postings of its own bigrams, never a scan
+    /// of the library.
+    bigram_index: std::sync::OnceLock<BigramIndex>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct BigramIndex {
+    postings: HashMap<(char, char), Vec<u32>>,
+    /// Bigrams (with repeats) of each project's name key.
+    lens: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -265,22 +276,47 @@ impl Library {
             .map(|i| (&self.projects[*i], NameMatch::Loose))
     }
 
-    /// The library name closest to `name` (character-bigram Dice ≥ 0.5), for messages.
+    /// The library name closest to `name` (character-bigram Dice ≥ 0.5, the
+    /// first of equals in library order), for messages.
     pub fn closest_name(&self, name: &str) -> Option<&Project> {
         let a = bigrams(&name_key(name));
         if a.is_empty() {
             return None;
         }
-        let mut best: Option<(f64, &Project)> = None;
-        for p in &self.projects {
-            let b = bigrams(&name_key(&p.name));
-            let common = a.iter().filter(|x| b.contains(x)).count();
-            let score = 2.0 * common as f64 / (a.len() + b.len()) as f64;
-            if score >= 0.5 && best.is_none_or(|(s, _)| score > s) {
+        let ix = self.bigram_index.get_or_init(|| {
+            let mut ix = BigramIndex::default();
+            for (i, p) in self.projects.iter().enumerate() {
+                let mut b = bigrams(&name_key(&p.name));
+                ix.lens.push(b.len() as u32);
+                b.sort_unstable();
+                b.dedup();
+                for g in b {
+                    ix.postings.entry(g).or_default().push(i as u32);
+                }
+            }
+            ix
+        });
+        // common(p) = Σ over the query's bigrams (with repeats) of [bigram in p].
+        let mut distinct = a.clone();
+        distinct.sort_unstable();
+        let mut common: HashMap<u32, u32> = HashMap::new();
+        for run in distinct.chunk_by(|x, y| x == y) {
+            for &p in ix.postings.get(&run[0]).into_iter().flatten() {
+                *common.entry(p).or_default() += run.len() as u32;
+            }
+        }
+        let mut best: Option<(f64, u32)> = None;
+        for (p, c) in common {
+            let score = 2.0 * c as f64 / (a.len() as f64 + ix.lens[p as usize] as f64);
+            let better = match best {
+                None => true,
+                Some((s, q)) => score > s || (score == s && p < q),
+            };
+            if score >= 0.5 && better {
                 best = Some((score, p));
             }
         }
-        best.map(|(_, p)| p)
+        best.map(|(_, p)| &self.projects[p as usize])
     }
 
     /// Units (ids) owning projects, in first-seen order of the units list.
@@ -467,6 +503,62 @@ mod tests {
 
     fn units() -> Units {
         Units::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/units.toml")).unwrap()
+    }
+
+    #[test]
+    fn closest_name_by_index_matches_a_full_scan() {
+        let names = [
+            "南昌城市大脑二期",
+            "南昌城市大脑",
+            "九江数据中心",
+            "赣州5G基站建设",
+            "赣州5G基站",
+        ];
+        let projects: Vec<Project> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Project {
+                code: format!("2023-360100-64-01-{i:06}"),
+                name: n.to_string(),
+                batch: String::new(),
+                unit_id: String::new(),
+                unit: String::new(),
+                county: String::new(),
+                category: String::new(),
+                owner: String::new(),
+                nature: Nature::Continuing,
+                years: String::new(),
+                total_investment: 0,
+                annual_plan: 0,
+                planned_start: None,
+                end_year: None,
+            })
+            .collect();
+        let lib = Library::new(projects.clone());
+        let scan = |q: &str| {
+            let a = bigrams(&name_key(q));
+            let mut best: Option<(f64, usize)> = None;
+            for (i, p) in projects.iter().enumerate() {
+                let b = bigrams(&name_key(&p.name));
+                let c = a.iter().filter(|x| b.contains(x)).count();
+                let s = 2.0 * c as f64 / (a.len() + b.len()) as f64;
+                if s >= 0.5 && best.is_none_or(|(t, _)| s > t) {
+                    best = Some((s, i));
+                }
+            }
+            best.map(|(_, i)| projects[i].code.clone())
+        };
+        for q in [
+            "南昌城市大脑",
+            "南昌城市大脑三期",
+            "赣州5G基站",
+            "九江数据",
+            "无关名称",
+            "大脑大脑大脑",
+            "",
+        ] {
+            assert_eq!(lib.closest_name(q).map(|p| p.code.clone()), scan(q), "{q}");
+        }
     }
 
     #[test]

@@ -20,13 +20,19 @@ pub enum AggregateError {
     Polars(#[from] PolarsError),
 }
 
-/// Traffic light (红黄牌).
+/// Traffic light (红黄牌), or why there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Light {
     Green,
     Yellow,
     Red,
+    /// A unit with no accepted data this period: no light, not ranked.
+    NotReported,
+    /// A project whose planned start is after the period end, not started.
+    NotDue,
+    /// A project started before its planned start month (提前开工).
+    EarlyStart,
 }
 
 impl Light {
@@ -35,6 +41,9 @@ impl Light {
             Light::Green => "绿灯",
             Light::Yellow => "黄灯",
             Light::Red => "红灯",
+            Light::NotReported => "未报送",
+            Light::NotDue => "未到开工时间",
+            Light::EarlyStart => "提前开工",
         }
     }
 }
@@ -50,6 +59,15 @@ pub struct Sums {
     pub ytd_done: Yuan,
     /// Started (在建 or later), 续建 included.
     pub started: i64,
+    /// Started though not yet due (提前开工).
+    pub early_started: i64,
+    /// 开工率's numerator: started and due, plus the early starters when the
+    /// pipeline counts them (`indicators.early_starts_count`).
+    pub start_counted: i64,
+    /// Planned start after the period end (未到开工时间), started or not.
+    pub not_due: i64,
+    /// Rows rejected this period (填报有误未采纳).
+    pub rejected: i64,
     /// Due to have started by this month: 续建 + 新开工 planned up to this month.
     pub due_start: i64,
     /// 已竣工 or 已投产.
@@ -63,21 +81,28 @@ impl Sums {
     pub fn completion_rate(&self) -> f64 {
         ratio(self.ytd_done, self.annual_plan)
     }
-    pub fn start_rate(&self) -> f64 {
-        ratio(self.started, self.due_start)
+    /// 投资完成率, `None` without an annual plan (printed "—").
+    pub fn completion_rate_opt(&self) -> Option<f64> {
+        ratio_opt(self.ytd_done, self.annual_plan)
     }
-    pub fn operation_rate(&self) -> f64 {
-        ratio(self.in_operation, self.due_operation)
+    /// 开工率 = start_counted ÷ due_start; `None` when nothing is due.
+    pub fn start_rate(&self) -> Option<f64> {
+        ratio_opt(self.start_counted, self.due_start)
+    }
+    /// 投产率 = in_operation ÷ due_operation; `None` when nothing is due.
+    pub fn operation_rate(&self) -> Option<f64> {
+        ratio_opt(self.in_operation, self.due_operation)
     }
 }
 
 /// a / b as a fraction, 0 when b is 0.
 pub fn ratio(a: i64, b: i64) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
+    ratio_opt(a, b).unwrap_or(0.0)
+}
+
+/// a / b as a fraction, `None` when b is 0 (a rate that does not exist).
+pub fn ratio_opt(a: i64, b: i64) -> Option<f64> {
+    (b != 0).then(|| a as f64 / b as f64)
 }
 
 /// One row of a breakdown (unit, category or group).
@@ -88,9 +113,16 @@ pub struct GroupRow {
     pub completion_rate: f64,
     /// completion rate − 序时进度 (fraction).
     pub gap: f64,
-    pub rank: usize,
+    /// `None`: not ranked (a unit with no accepted data this period).
+    pub rank: Option<usize>,
     pub prev_rank: Option<usize>,
     pub light: Light,
+    /// A unit of kind `department`, ranked in its own table when the
+    /// pipeline keeps departments apart.
+    pub department: bool,
+    /// Completion rate at or above 序时进度, decided exactly
+    /// (ytd × 12 ≥ plan × month); never for a row without a plan.
+    pub reached: bool,
 }
 
 /// A point of the month-by-month trend.
@@ -117,8 +149,20 @@ pub struct Summary {
     pub lagging: Vec<usize>,
     pub not_started: Vec<usize>,
     pub problems: Vec<usize>,
+    /// Projects nobody sent a row for (未报送).
     pub not_reported: Vec<usize>,
+    /// Projects whose row was rejected (填报有误未采纳): fix and resend now.
+    pub rejected: Vec<usize>,
     pub trend: Vec<TrendPoint>,
+    /// Last month's point when it is in the store (环比); `None` in January
+    /// or when last month is missing (`prev_missing`).
+    pub prev_month: Option<TrendPoint>,
+    /// Last month (same year) is not in the store: no 环比 is stated.
+    pub prev_missing: bool,
+    /// Whether 开工率 counts 提前开工 above the line (pipeline setting).
+    pub early_starts_count: bool,
+    /// Whether departments are ranked apart from the cities (pipeline setting).
+    pub departments_apart: bool,
     /// Per record: (completion rate, light, lagging, due to start and not started).
     pub project_flags: Vec<ProjectFlags>,
 }
@@ -128,7 +172,12 @@ pub struct ProjectFlags {
     pub completion_rate: f64,
     pub light: Light,
     pub lagging: bool,
+    /// Due to have started and not started (逾期未开工).
     pub overdue_start: bool,
+    /// Planned start after the period end (未到开工时间): never lagging, never red.
+    pub not_due: bool,
+    /// Its row was rejected this period (填报有误未采纳).
+    pub rejected: bool,
 }
 
 /// 序时进度 of a month: m / 12.
@@ -155,12 +204,27 @@ fn flags(spec: &PipelineSpec, r: &ProjectRecord, period: Period) -> ProjectFlags
     let rate = ratio(r.ytd_done, r.annual_plan);
     let due = is_due_start(r, period);
     let overdue_start = due && r.status == Status::NotStarted;
+    let not_due = !due;
+    let light = if !not_due {
+        light(spec, rate, tp)
+    } else if is_started(r) {
+        Light::EarlyStart
+    } else {
+        Light::NotDue
+    };
     ProjectFlags {
         completion_rate: rate,
-        light: light(spec, rate, tp),
-        lagging: overdue_start || r.annual_plan > 0 && rate < tp - spec.lights.lagging_gap - 1e-9,
+        light,
+        lagging: !not_due
+            && (overdue_start || r.annual_plan > 0 && rate < tp - spec.lights.lagging_gap - 1e-9),
         overdue_start,
+        not_due,
+        rejected: r.rejected && !r.reported,
     }
+}
+
+fn is_started(r: &ProjectRecord) -> bool {
+    r.status.is_started() || r.nature == Nature::Continuing
 }
 
 fn is_due_start(r: &ProjectRecord, period: Period) -> bool {
@@ -203,7 +267,12 @@ fn frame(
         "annual_plan" => records.iter().map(|r| r.annual_plan).collect::<Vec<_>>(),
         "month_done" => records.iter().map(|r| r.month_done).collect::<Vec<_>>(),
         "ytd_done" => records.iter().map(|r| r.ytd_done).collect::<Vec<_>>(),
-        "started" => b(&|r| r.status.is_started() || r.nature == Nature::Continuing),
+        "started" => b(&|r| is_started(r)),
+        "early_started" => b(&|r| is_started(r) && !is_due_start(r, period)),
+        "start_counted" => b(&|r| is_started(r)
+            && (is_due_start(r, period) || spec.indicators.early_starts_count)),
+        "not_due" => fl.iter().map(|f| i64::from(f.not_due)).collect::<Vec<_>>(),
+        "rejected" => fl.iter().map(|f| i64::from(f.rejected)).collect::<Vec<_>>(),
         "due_start" => b(&|r| is_due_start(r, period)),
         "in_operation" => b(&|r| r.status >= Status::Completed),
         "due_operation" => b(&|r| due_operation(r, spec.year, end_years)),
@@ -211,7 +280,7 @@ fn frame(
     )
 }
 
-const SUM_COLS: [&str; 11] = [
+const SUM_COLS: [&str; 15] = [
     "projects",
     "reported",
     "carried",
@@ -219,6 +288,10 @@ const SUM_COLS: [&str; 11] = [
     "month_done",
     "ytd_done",
     "started",
+    "early_started",
+    "start_counted",
+    "not_due",
+    "rejected",
     "due_start",
     "in_operation",
     "due_operation",
@@ -235,6 +308,10 @@ fn sums_of(df: &DataFrame, i: usize) -> PolarsResult<Sums> {
         month_done: g("month_done")?,
         ytd_done: g("ytd_done")?,
         started: g("started")?,
+        early_started: g("early_started")?,
+        start_counted: g("start_counted")?,
+        not_due: g("not_due")?,
+        rejected: g("rejected")?,
         due_start: g("due_start")?,
         in_operation: g("in_operation")?,
         due_operation: g("due_operation")?,
@@ -273,14 +350,50 @@ fn rank_order(a: &Sums, b: &Sums) -> Ordering {
 
 /// Ranks rows (1 = best) by completion rate, ties by cumulative investment, then key order.
 pub fn assign_ranks(rows: &mut [GroupRow]) {
-    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    let all: Vec<usize> = (0..rows.len()).collect();
+    rank_among(rows, all);
+}
+
+/// Ranks the rows at `idx` among themselves.
+fn rank_among(rows: &mut [GroupRow], mut idx: Vec<usize>) {
     idx.sort_by(|&a, &b| rank_order(&rows[a].sums, &rows[b].sums).then(a.cmp(&b)));
     for (rank, i) in idx.into_iter().enumerate() {
-        rows[i].rank = rank + 1;
+        rows[i].rank = Some(rank + 1);
     }
 }
 
-fn to_rows(spec: &PipelineSpec, tp: f64, groups: Vec<(String, Sums)>) -> Vec<GroupRow> {
+/// Units: those with no accepted data are not ranked (rank `None`, light
+/// 未报送); departments are ranked among themselves when the pipeline keeps
+/// them apart, the cities (and 赣江新区) among themselves.
+fn assign_unit_ranks(rows: &mut [GroupRow], departments_apart: bool) {
+    for r in rows.iter_mut() {
+        r.rank = None;
+        if r.sums.reported == 0 {
+            r.light = Light::NotReported;
+        }
+    }
+    let pools: Vec<Option<bool>> = if departments_apart {
+        vec![Some(false), Some(true)]
+    } else {
+        vec![None]
+    };
+    for pool in pools {
+        let idx: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].sums.reported > 0)
+            .filter(|&i| pool.is_none_or(|d| rows[i].department == d))
+            .collect();
+        rank_among(rows, idx);
+    }
+}
+
+/// Exactly at or above 序时进度 of `month`: ytd × 12 ≥ plan × month.
+pub fn reaches(s: &Sums, month: u32) -> bool {
+    s.annual_plan > 0
+        && i128::from(s.ytd_done) * 12 >= i128::from(s.annual_plan) * i128::from(month)
+}
+
+fn to_rows(spec: &PipelineSpec, period: Period, groups: Vec<(String, Sums)>) -> Vec<GroupRow> {
+    let tp = time_progress(period);
     groups
         .into_iter()
         .map(|(key, sums)| {
@@ -290,9 +403,11 @@ fn to_rows(spec: &PipelineSpec, tp: f64, groups: Vec<(String, Sums)>) -> Vec<Gro
                 completion_rate: rate,
                 gap: rate - tp,
                 light: light(spec, rate, tp),
+                reached: reaches(&sums, period.month),
                 sums,
-                rank: 0,
+                rank: None,
                 prev_rank: None,
+                department: false,
             }
         })
         .collect()
@@ -301,7 +416,7 @@ fn to_rows(spec: &PipelineSpec, tp: f64, groups: Vec<(String, Sums)>) -> Vec<Gro
 /// Unit rows in the order of the units list (ids replaced by names), every unit of the program.
 fn unit_rows(
     spec: &PipelineSpec,
-    tp: f64,
+    period: Period,
     df: &DataFrame,
     units: &Units,
     unit_ids: &[String],
@@ -314,10 +429,16 @@ fn unit_rows(
             .find(|(k, _)| k == id)
             .map(|(_, s)| s.clone())
             .unwrap_or_default();
-        let name = units.by_id(id).map_or(id.clone(), |u| u.name.clone());
-        rows.extend(to_rows(spec, tp, vec![(name, s)]));
+        let unit = units.by_id(id);
+        let name = unit.map_or(id.clone(), |u| u.name.clone());
+        let department = unit.is_some_and(|u| u.is_department());
+        rows.extend(
+            to_rows(spec, period, vec![(name, s)])
+                .into_iter()
+                .map(|r| GroupRow { department, ..r }),
+        );
     }
-    assign_ranks(&mut rows);
+    assign_unit_ranks(&mut rows, spec.indicators.departments_apart);
     Ok(rows)
 }
 
@@ -341,11 +462,11 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
     let tp = time_progress(inp.period);
     let df = frame(spec, inp.records, inp.period, inp.end_years)?;
     let totals = total_sums(&df)?;
-    let mut by_unit = unit_rows(spec, tp, &df, inp.units, inp.unit_ids)?;
-    let mut by_category = to_rows(spec, tp, group_sums(&df, "category")?);
+    let mut by_unit = unit_rows(spec, inp.period, &df, inp.units, inp.unit_ids)?;
+    let mut by_category = to_rows(spec, inp.period, group_sums(&df, "category")?);
     assign_ranks(&mut by_category);
     let mut by_group = if spec.group_label.is_some() {
-        to_rows(spec, tp, group_sums(&df, "group")?)
+        to_rows(spec, inp.period, group_sums(&df, "group")?)
     } else {
         Vec::new()
     };
@@ -360,9 +481,12 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
     {
         let pp = inp.period.prev();
         let pdf = frame(spec, &prev.records, pp, inp.end_years)?;
-        let prev_rows = unit_rows(spec, time_progress(pp), &pdf, inp.units, inp.unit_ids)?;
+        let prev_rows = unit_rows(spec, pp, &pdf, inp.units, inp.unit_ids)?;
         for r in by_unit.iter_mut() {
-            r.prev_rank = prev_rows.iter().find(|p| p.key == r.key).map(|p| p.rank);
+            r.prev_rank = prev_rows
+                .iter()
+                .find(|p| p.key == r.key)
+                .and_then(|p| p.rank);
         }
     }
 
@@ -382,7 +506,8 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
     let lagging = idx(&|i, _| project_flags[i].lagging);
     let not_started = idx(&|_, r| r.status == Status::NotStarted);
     let problems = idx(&|_, r| !r.problems.is_empty() || !r.coordination.is_empty());
-    let not_reported = idx(&|_, r| !r.reported);
+    let not_reported = idx(&|i, r| !r.reported && !project_flags[i].rejected);
+    let rejected = idx(&|i, _| project_flags[i].rejected);
 
     let mut trend: Vec<TrendPoint> = inp
         .history
@@ -392,6 +517,13 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
             (p.year == inp.period.year && p < inp.period).then(|| trend_point(&h.records, p))
         })
         .collect();
+    let prev_month = (inp.period.month > 1)
+        .then(|| {
+            let pp = inp.period.prev();
+            trend.iter().find(|t| t.period == pp.to_string()).cloned()
+        })
+        .flatten();
+    let prev_missing = inp.period.month > 1 && prev_month.is_none();
     trend.push(trend_point(inp.records, inp.period));
     Ok(Summary {
         period: inp.period,
@@ -404,9 +536,175 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
         not_started,
         problems,
         not_reported,
+        rejected,
         trend,
+        prev_month,
+        prev_missing,
+        early_starts_count: spec.indicators.early_starts_count,
+        departments_apart: spec.indicators.departments_apart,
         project_flags,
     })
+}
+
+impl Summary {
+    /// Whether a unit row belongs to the main ranking (设区市 and 赣江新区;
+    /// every unit when departments are not kept apart).
+    pub fn in_main_table(&self, r: &GroupRow) -> bool {
+        !(self.departments_apart && r.department)
+    }
+
+    /// Ranked units of the main table, best first.
+    pub fn main_ranking(&self) -> Vec<&GroupRow> {
+        self.ranking(true)
+    }
+
+    /// Ranked departments (their own table), best first; empty when departments
+    /// are not kept apart.
+    pub fn department_ranking(&self) -> Vec<&GroupRow> {
+        if self.departments_apart {
+            self.ranking(false)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn ranking(&self, main: bool) -> Vec<&GroupRow> {
+        let mut v: Vec<&GroupRow> = self
+            .by_unit
+            .iter()
+            .filter(|r| r.rank.is_some() && self.in_main_table(r) == main)
+            .collect();
+        v.sort_by_key(|r| r.rank);
+        v
+    }
+
+    /// Units with projects but no accepted data this period (not ranked).
+    pub fn unreported_units(&self) -> Vec<&GroupRow> {
+        self.by_unit
+            .iter()
+            .filter(|r| r.rank.is_none() && r.sums.projects > 0)
+            .collect()
+    }
+
+    /// 红榜 (best first) and 黑榜 (worst first) among the ranked units of the
+    /// main table that have a plan: 红榜 reached 序时进度, 黑榜 did not.
+    pub fn honor_and_shame(&self, honor: usize, shame: usize) -> (Vec<&GroupRow>, Vec<&GroupRow>) {
+        let pool: Vec<&GroupRow> = self
+            .main_ranking()
+            .into_iter()
+            .filter(|r| r.sums.annual_plan > 0)
+            .collect();
+        let h = pool
+            .iter()
+            .filter(|r| r.reached)
+            .take(honor)
+            .copied()
+            .collect();
+        let b = pool
+            .iter()
+            .rev()
+            .filter(|r| !r.reached)
+            .take(shame)
+            .copied()
+            .collect();
+        (h, b)
+    }
+}
+
+/// A quarter's own investment, decided from quarter-end cumulatives.
+#[derive(Debug, Clone, Default)]
+pub struct QuarterDone {
+    /// The program's investment in the quarter; `None` when it cannot be
+    /// known from the store (`missing` names the months that are needed).
+    pub total: Option<Yuan>,
+    /// Per unit key, same rule.
+    pub by_unit: Vec<(String, Option<Yuan>)>,
+    /// What is known when `total` is `None`: the sum of the stored months'
+    /// 当月完成 (a partial figure, to be marked 数据不全).
+    pub partial: Yuan,
+    /// Months (1-12) needed and not in the store; the previous quarter's end
+    /// month is listed when it is the missing piece.
+    pub missing: Vec<u32>,
+}
+
+/// The quarter's investment = cumulative at its end − cumulative at the
+/// previous quarter's end (zero for the first quarter); when the previous end
+/// is not stored but all three months are, the sum of their 当月完成. Else
+/// unknown, with the missing months named.
+pub fn quarter_done(quarter: u32, months: &[Summary], prev_end: Option<&Summary>) -> QuarterDone {
+    let q = quarter.clamp(1, 4);
+    let wanted: Vec<u32> = ((q - 1) * 3 + 1..=q * 3).collect();
+    let have = |m: u32| months.iter().any(|s| s.period.month == m);
+    let end = months.iter().find(|s| s.period.month == q * 3);
+    let all_three = wanted.iter().all(|&m| have(m));
+    let unit_ytd = |s: &Summary, k: &str| {
+        s.by_unit
+            .iter()
+            .find(|r| r.key == k)
+            .map_or(0, |r| r.sums.ytd_done)
+    };
+    let unit_month_sum = |k: &str| -> Yuan {
+        months
+            .iter()
+            .map(|s| {
+                s.by_unit
+                    .iter()
+                    .find(|r| r.key == k)
+                    .map_or(0, |r| r.sums.month_done)
+            })
+            .sum()
+    };
+    let keys: Vec<String> = months
+        .last()
+        .map(|s| s.by_unit.iter().map(|r| r.key.clone()).collect())
+        .unwrap_or_default();
+    let partial: Yuan = months.iter().map(|s| s.totals.month_done).sum();
+    let (total, by_unit, missing) = match (end, q, prev_end) {
+        (Some(e), 1, _) => (
+            Some(e.totals.ytd_done),
+            keys.iter()
+                .map(|k| (k.clone(), Some(unit_ytd(e, k))))
+                .collect(),
+            Vec::new(),
+        ),
+        (Some(e), _, Some(p)) => (
+            Some(e.totals.ytd_done - p.totals.ytd_done),
+            keys.iter()
+                .map(|k| (k.clone(), Some(unit_ytd(e, k) - unit_ytd(p, k))))
+                .collect(),
+            Vec::new(),
+        ),
+        _ if all_three => (
+            Some(partial),
+            keys.iter()
+                .map(|k| (k.clone(), Some(unit_month_sum(k))))
+                .collect(),
+            Vec::new(),
+        ),
+        _ => {
+            let mut miss: Vec<u32> = wanted.iter().copied().filter(|&m| !have(m)).collect();
+            if q > 1 && end.is_some() {
+                // The quarter-end is stored; the previous end is what is missing.
+                miss.insert(0, (q - 1) * 3);
+            }
+            (None, keys.iter().map(|k| (k.clone(), None)).collect(), miss)
+        }
+    };
+    QuarterDone {
+        total,
+        by_unit,
+        partial,
+        missing,
+    }
+}
+
+impl QuarterDone {
+    pub fn unit(&self, key: &str) -> Option<Yuan> {
+        self.by_unit
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| *v)
+    }
 }
 
 /// Totals of one period's records (exact integer sums).
@@ -456,6 +754,7 @@ mod tests {
             problems: String::new(),
             coordination: String::new(),
             source: String::new(),
+            rejected: false,
         }
     }
 
@@ -489,7 +788,7 @@ mod tests {
         assert_eq!(s.by_unit[0].sums.ytd_done, 1_100_000);
         assert_eq!(
             s.by_unit.iter().map(|r| r.rank).collect::<Vec<_>>(),
-            vec![1, 2, 3]
+            vec![Some(1), Some(2), Some(3)]
         );
         // 55% vs 58.3%: within 10 points → green; 15% → red; 0% → red.
         assert_eq!(s.by_unit[0].light, Light::Green);
@@ -509,15 +808,17 @@ mod tests {
             },
             completion_rate: 0.0,
             gap: 0.0,
-            rank: 0,
+            rank: None,
             prev_rank: None,
             light: Light::Green,
+            department: false,
+            reached: false,
         };
         let mut rows = vec![mk("a", 1, 2), mk("b", 2, 4), mk("c", 3, 4)];
         assign_ranks(&mut rows);
         assert_eq!(
             rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
-            vec![3, 2, 1]
+            vec![Some(3), Some(2), Some(1)]
         );
     }
 }

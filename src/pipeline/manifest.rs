@@ -70,9 +70,12 @@ pub struct UnitEntry {
     pub month_done_yuan: i64,
     pub ytd_done_yuan: i64,
     pub completion_rate: f64,
-    pub rank: usize,
+    /// `null` for a unit with no accepted data (not ranked, light `not_reported`).
+    pub rank: Option<usize>,
     pub prev_rank: Option<usize>,
     pub light: Light,
+    /// Which ranking `rank` is in: `main` (设区市 and 赣江新区) or `department`.
+    pub ranking: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,8 +212,8 @@ pub fn build(
             ytd_done_yuan: t.ytd_done,
             time_progress: rate(summary.time_progress),
             completion_rate: rate(t.completion_rate()),
-            start_rate: rate(t.start_rate()),
-            operation_rate: rate(t.operation_rate()),
+            start_rate: rate(t.start_rate().unwrap_or(0.0)),
+            operation_rate: rate(t.operation_rate().unwrap_or(0.0)),
             lagging: t.lagging,
         },
         by_unit: summary
@@ -227,6 +230,11 @@ pub fn build(
                 rank: r.rank,
                 prev_rank: r.prev_rank,
                 light: r.light,
+                ranking: if summary.in_main_table(r) {
+                    "main"
+                } else {
+                    "department"
+                },
             })
             .collect(),
         findings: findings.to_vec(),

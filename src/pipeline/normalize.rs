@@ -144,17 +144,26 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
     }
     // Fall back to codes: count cells that are codes of each library (waits
     // for the libraries if they are still loading).
-    let libraries = ctx.libraries.get().unwrap_or_default();
     let mut counts = vec![0usize; ctx.specs.len()];
     for s in &raw.sheets {
-        for row in s.rows.iter().take(5000) {
-            for c in row {
-                if let Cell::Text(t) = c {
-                    let code = clean_code(t);
-                    if is_project_code(&code) {
-                        for (i, lib) in libraries.iter().enumerate() {
-                            if lib.by_code(&code).is_some() {
-                                counts[i] += 1;
+        count_codes(s, ctx, &mut counts);
+    }
+    most_codes(&counts)
+}
+
+/// Adds the cells of a sheet (its first 5,000 rows) that are codes of each
+/// program's library to `counts` (waits for the libraries if still loading).
+fn count_codes(sheet: &RawSheet, ctx: &Context<'_>, counts: &mut [usize]) {
+    let libraries = ctx.libraries.get().unwrap_or_default();
+    for row in sheet.rows.iter().take(5000) {
+        for c in row {
+            if let Cell::Text(t) = c {
+                let code = clean_code(t);
+                if is_project_code(&code) {
+                    for (i, lib) in libraries.iter().enumerate() {
+                        if lib.by_code(&code).is_some() {
+                            if let Some(n) = counts.get_mut(i) {
+                                *n += 1;
                             }
                         }
                     }
@@ -162,9 +171,211 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
             }
         }
     }
+}
+
+/// The program whose library knows most codes, when one alone does.
+fn most_codes(counts: &[usize]) -> Option<usize> {
     let best = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
     let ties = counts.iter().filter(|n| **n == *best.1).count();
     (*best.1 > 0 && ties == 1).then_some(best.0)
+}
+
+/// A program's share of a workbook: its sheets (in workbook order) and the
+/// sheets it does not hold, with why (listed among its skipped sheets).
+#[derive(Debug)]
+pub struct ProgramPart {
+    pub program: usize,
+    pub raw: RawWorkbook,
+    pub elsewhere: Vec<(String, String)>,
+}
+
+/// What a sheet's own name, title or codes say about its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SheetOwner {
+    /// A program of this run (index into the specs).
+    Program(usize),
+    /// A program not selected this run (index into `unselected`).
+    Unselected(usize),
+}
+
+/// The program a text names: one selected program's keywords alone, else
+/// (no selected one named) an unselected program's.
+fn named_program(
+    text: &str,
+    ctx: &Context<'_>,
+    unselected: &[(String, Vec<String>)],
+) -> Option<SheetOwner> {
+    let hits: Vec<usize> = ctx
+        .specs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.match_keywords.iter().any(|k| text.contains(k.as_str())))
+        .map(|(i, _)| i)
+        .collect();
+    match hits.as_slice() {
+        [one] => Some(SheetOwner::Program(*one)),
+        [] => unselected
+            .iter()
+            .position(|(_, kws)| kws.iter().any(|k| text.contains(k.as_str())))
+            .map(SheetOwner::Unselected),
+        _ => None,
+    }
+}
+
+/// Where a sheet goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dest {
+    /// With the file's program (or, when the file has none, the first part).
+    Rest,
+    Program(usize),
+    /// Left out: a program not selected this run.
+    Unselected(usize),
+}
+
+/// Splits a workbook by program, sheet by sheet. The file's program is decided
+/// as [`classify_program`] does; a visible ledger sheet whose own evidence —
+/// its name, else its title rows, else (in a workbook of several ledger
+/// sheets) the library knowing most of its codes — names another program, and
+/// whose header reads as that program's ledger, goes to that program; every
+/// other sheet stays with the file's program. When no sheet leaves, the
+/// workbook is one part, exactly as before. `Err` gives the workbook back when
+/// no program of this run claims any of it.
+pub fn program_parts(
+    name: &str,
+    raw: RawWorkbook,
+    ctx: &Context<'_>,
+    unselected: &[(String, Vec<String>)],
+) -> Result<Vec<ProgramPart>, RawWorkbook> {
+    let file_prog = classify_program(name, &raw, ctx);
+    let whole = |raw: RawWorkbook| match file_prog {
+        Some(program) => Ok(vec![ProgramPart {
+            program,
+            raw,
+            elsewhere: Vec::new(),
+        }]),
+        None => Err(raw),
+    };
+    if raw.sheets.len() < 2 {
+        return whole(raw);
+    }
+    // The programs each visible, non-blank sheet reads as a ledger of.
+    let ledger_of: Vec<Vec<usize>> = raw
+        .sheets
+        .iter()
+        .map(|s| {
+            if !s.visible || s.rows.iter().all(|r| r.iter().all(Cell::is_blank)) {
+                return Vec::new();
+            }
+            (0..ctx.specs.len())
+                .filter(|&i| locate(s, &ctx.specs[i], MIN_LEDGER_SCORE).is_some())
+                .collect()
+        })
+        .collect();
+    let several = ledger_of.iter().filter(|l| !l.is_empty()).count() >= 2;
+    let dests: Vec<Dest> = raw
+        .sheets
+        .iter()
+        .zip(&ledger_of)
+        .map(|(s, ledger)| {
+            if ledger.is_empty() {
+                return Dest::Rest;
+            }
+            let owner = named_program(&s.name, ctx, unselected)
+                .or_else(|| named_program(&rows_text(s, 0, 6).join(" "), ctx, unselected))
+                .or_else(|| {
+                    if !several {
+                        return None;
+                    }
+                    let mut counts = vec![0usize; ctx.specs.len()];
+                    count_codes(s, ctx, &mut counts);
+                    most_codes(&counts).map(SheetOwner::Program)
+                });
+            match owner {
+                Some(SheetOwner::Program(p)) if Some(p) != file_prog && ledger.contains(&p) => {
+                    Dest::Program(p)
+                }
+                Some(SheetOwner::Unselected(u)) => Dest::Unselected(u),
+                _ => Dest::Rest,
+            }
+        })
+        .collect();
+    let moved: Vec<usize> = dests
+        .iter()
+        .filter_map(|d| match d {
+            Dest::Program(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    // The rest stays with the file's program when it holds a ledger of it;
+    // else it joins the first program a sheet moved to.
+    let rest_has_own = file_prog.is_some_and(|fp| {
+        dests
+            .iter()
+            .zip(&ledger_of)
+            .any(|(d, l)| *d == Dest::Rest && l.contains(&fp))
+    });
+    if moved.is_empty() && !dests.iter().any(|d| matches!(d, Dest::Unselected(_))) {
+        return whole(raw);
+    }
+    let rest_prog = match (file_prog, moved.first()) {
+        (Some(fp), _) if rest_has_own => fp,
+        (_, Some(first)) => *first,
+        // Nothing moved to a program of this run and the rest holds no
+        // ledger of the file's program: the workbook stays whole.
+        (_, None) => return whole(raw),
+    };
+    let target = |d: Dest| match d {
+        Dest::Rest => Some(rest_prog),
+        Dest::Program(p) => Some(p),
+        Dest::Unselected(_) => None,
+    };
+    let why = |d: Dest| match d {
+        Dest::Unselected(u) => format!(
+            "属于本次未选择的项目类别 {}（未读取）",
+            unselected.get(u).map(|x| x.0.as_str()).unwrap_or_default()
+        ),
+        _ => {
+            let spec = target(d).and_then(|p| ctx.specs.get(p));
+            format!(
+                "属于{}（见该类别的报表）",
+                spec.map(|s| s.name.as_str()).unwrap_or_default()
+            )
+        }
+    };
+    let mut programs: Vec<usize> = dests.iter().filter_map(|d| target(*d)).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    let mut parts: Vec<ProgramPart> = programs
+        .iter()
+        .map(|&program| ProgramPart {
+            program,
+            raw: RawWorkbook {
+                sheets: Vec::new(),
+                is_1904: raw.is_1904,
+            },
+            elsewhere: Vec::new(),
+        })
+        .collect();
+    for (sheet, d) in raw.sheets.into_iter().zip(dests) {
+        let to = target(d);
+        for part in parts.iter_mut() {
+            if Some(part.program) != to {
+                part.elsewhere.push((sheet.name.clone(), why(d)));
+            }
+        }
+        if let Some(part) = parts.iter_mut().find(|p| Some(p.program) == to) {
+            part.raw.sheets.push(sheet);
+        }
+    }
+    Ok(parts)
+}
+
+/// Parses one program's part of a workbook ([`program_parts`]): as
+/// [`parse_file`], the sheets of other programs listed as skipped.
+pub fn parse_part(file: InboxFile, part: ProgramPart, ctx: &Context<'_>) -> ParsedFile {
+    let mut out = parse_file(file, part.raw, part.program, ctx);
+    out.skipped_sheets.extend(part.elsewhere);
+    out
 }
 
 /// Parses one file for one program.

@@ -634,7 +634,10 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
             }
             None => {
                 let pr = prev_by_code.get(p.code.as_str());
-                if !missing_units.contains(&p.unit_id) {
+                // A rejected row already has its error finding (fix and resend
+                // now); W401 (report next time) is for projects nobody sent.
+                let rejected = kept.contains_key(&pi);
+                if !missing_units.contains(&p.unit_id) && !rejected {
                     let uname = p.unit.clone();
                     findings.push(finding(
                         Some(spec),
@@ -649,7 +652,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                         "",
                     ));
                 }
-                match (spec.not_reported, pr) {
+                let rec = match (spec.not_reported, pr) {
                     (NotReportedPolicy::CarryForward, Some(pr)) => ProjectRecord {
                         carried: true,
                         ytd_done: pr.ytd_done,
@@ -662,7 +665,8 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                         ..base_record(p)
                     },
                     _ => base_record(p),
-                }
+                };
+                ProjectRecord { rejected, ..rec }
             }
         };
         records.push(rec);
@@ -740,6 +744,7 @@ fn base_record(p: &Project) -> ProjectRecord {
         problems: String::new(),
         coordination: String::new(),
         source: String::new(),
+        rejected: false,
     }
 }
 

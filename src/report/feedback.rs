@@ -37,6 +37,12 @@ pub struct FeedbackInput<'a> {
 /// Name of the first sheet.
 pub const SUMMARY_SHEET: &str = "退回修改说明";
 
+/// Most cell notes on one re-rendered sheet. A note costs rust_xlsxwriter
+/// some kilobytes (kept and cloned until the save), so a sheet with tens of
+/// thousands of faulty cells would cost gigabytes; past this the cells are
+/// still coloured and every finding is still listed on the summary sheet.
+pub const MAX_NOTES: usize = 1000;
+
 /// Excel's limits.
 const MAX_ROW: u32 = 1_048_575;
 const MAX_COL: u32 = 16_383;
@@ -72,6 +78,47 @@ fn level_label(f: &Finding) -> &'static str {
         "已核实"
     } else {
         f.severity.label()
+    }
+}
+
+/// The row a finding sits on (file, sheet, row digits of its cell), if any.
+fn row_of(f: &Finding) -> Option<(&str, &str, &str)> {
+    let digits = f.cell.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    (!f.cell.is_empty() && !digits.is_empty()).then_some((
+        f.file.as_str(),
+        f.sheet.as_str(),
+        digits,
+    ))
+}
+
+/// Whether a warning sits on a row that an error rejected: it is then not
+/// accepted either, whatever a warning usually means.
+fn on_rejected_row(f: &Finding, all: &[Finding]) -> bool {
+    f.severity == Severity::Warning
+        && row_of(f).is_some_and(|rk| {
+            all.iter()
+                .any(|e| e.severity == Severity::Error && !e.waived && row_of(e) == Some(rk))
+        })
+}
+
+/// What a group of findings of one check means for the unit's data.
+fn effect_of(sev: Severity, id: &str, fs: &[&Finding], all: &[Finding]) -> &'static str {
+    match (sev, id) {
+        (Severity::Error, _) => {
+            "所在行（或整个文件）未被采纳，不计入本期数据，请改正后立即重新报送"
+        }
+        (_, "W402") => "本期未收到贵单位台账，没有数据被采纳，请尽快报送",
+        (_, "W401") => "该项目本期无人报送，没有数据被采纳，请补报",
+        _ => {
+            let rejected = fs.iter().filter(|f| on_rejected_row(f, all)).count();
+            if rejected == 0 {
+                "数据已采纳，请核实；如有误请改正"
+            } else if rejected == fs.len() {
+                "所在行另有错误，未被采纳；请与该行错误一并改正后重新报送"
+            } else {
+                "数据已采纳（所在行另有错误的除外，该行未被采纳），请核实；如有误请改正"
+            }
+        }
     }
 }
 
@@ -349,9 +396,27 @@ fn write_summary(
             names.join("、")
         )
     };
+    // Only the counts there are; what each warning means for the data is
+    // stated per check below (accepted, or not when its row was rejected or
+    // nothing was sent).
+    let mut counted = Vec::new();
+    if n_err > 0 {
+        counted.push(format!(
+            "错误 {n_err} 条（所在行或文件未被采纳，不计入本期数据，请改正后立即重新报送）"
+        ));
+    }
+    if n_warn > 0 {
+        counted.push(format!(
+            "警告 {n_warn} 条（请核实，如有误请改正；是否已采纳见下表“影响”一栏）"
+        ));
+    }
+    if n_waived > 0 {
+        counted.push(format!("已核实 {n_waived} 条（无需处理）"));
+    }
     let intro = format!(
-        "{sent}经检查共发现问题 {} 条：错误 {n_err} 条（所在行或文件未被采纳，不计入本期数据，请改正后重新报送）；警告 {n_warn} 条（数据已采纳，请核实，如有误请改正）；已核实 {n_waived} 条（无需处理）。{rendered}",
-        all.len()
+        "{sent}经检查共发现问题 {} 条：{}。{rendered}",
+        all.len(),
+        counted.join("；")
     );
     g.ws.set_row_height(2, 66)?;
     g.span(2, 0, last, &intro, &st.paragraph)?;
@@ -366,15 +431,16 @@ fn write_summary(
     }
     g.span(row, 6, last, "影响", &st.header)?;
     row += 1;
-    let mut counts: BTreeMap<(&str, Severity), (usize, usize)> = BTreeMap::new();
+    let mut counts: BTreeMap<(&str, Severity), (usize, usize, Vec<&Finding>)> = BTreeMap::new();
     for f in all {
         let c = counts.entry((f.id.as_str(), f.severity)).or_default();
         c.0 += 1;
+        c.2.push(f);
         if f.waived {
             c.1 += 1;
         }
     }
-    for ((id, sev), (n, w)) in &counts {
+    for ((id, sev), (n, w, fs)) in &counts {
         let m = if n == w {
             Mark::Waived
         } else if *sev == Severity::Error {
@@ -388,10 +454,7 @@ fn write_summary(
         g.num(row, 3, *n, &body_num)?;
         g.num(row, 4, *w, &body_num)?;
         g.num(row, 5, n - w, &body_num)?;
-        let effect = match sev {
-            Severity::Error => "所在行（或整个文件）未被采纳，不计入本期数据",
-            Severity::Warning => "数据已采纳，请核实；如有误请改正",
-        };
+        let effect = effect_of(*sev, id, fs, all);
         g.span(row, 6, last, effect, &body)?;
         row += 1;
     }
@@ -403,7 +466,15 @@ fn write_summary(
     g.num(row, 4, n_waived, &total_fmt)?;
     g.num(row, 5, all.len() - n_waived, &total_fmt)?;
     g.span(row, 6, last, "", &body)?;
-    row += 2;
+    row += 1;
+    if all.len() > MAX_NOTES {
+        let text = format!(
+            "注：问题单元格较多，各表只对前 {MAX_NOTES} 处加批注；其余问题单元格已标色，逐条说明见本表下文。"
+        );
+        g.span(row, 0, last, &text, &body)?;
+        row += 1;
+    }
+    row += 1;
 
     // 二、先改这些: errors first, then by check id; waived ones left out.
     g.span(row, 0, last, "二、先改这些（错误在前，按编号）", &section)?;
@@ -435,6 +506,7 @@ fn write_summary(
         g.put(row, 2, check_title(id), &body)?;
         g.num(row, 3, fs.len(), &body_num)?;
         let mut places: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for f in fs.iter() {
             let place = if !f.cell.is_empty() {
                 let at = if f.sheet.is_empty() {
@@ -454,12 +526,14 @@ fn write_summary(
             } else {
                 "—".to_string()
             };
-            if !places.contains(&place) {
+            // Distinct places counted through a set (a unit may have
+            // hundreds of thousands); the first eight, in order, are named.
+            if seen.insert(place.clone()) && places.len() < 8 {
                 places.push(place);
             }
         }
-        let shown = if places.len() > 8 {
-            format!("{} 等 {} 处", places[..8].join("、"), places.len())
+        let shown = if seen.len() > 8 {
+            format!("{} 等 {} 处", places.join("、"), seen.len())
         } else {
             places.join("、")
         };
@@ -514,7 +588,7 @@ fn write_summary(
         row,
         0,
         last,
-        "注：“错误”所在的行不计入本期数据，请改正后将整个文件重新报送；“警告”已计入，请核实；如确认无误，可向省发改委说明，经核实后标为“已核实”。",
+        "注：“错误”所在的行不计入本期数据，请改正后将整个文件立即重新报送；“警告”所在的行如没有错误则已计入，请核实；如确认无误，可向省发改委说明，经核实后标为“已核实”。",
         &st.meta_left,
     )?;
 
@@ -625,8 +699,16 @@ fn valid_merges(merges: &[Merge]) -> Vec<Merge> {
 /// The text of a cell's note: one paragraph per finding.
 fn note_text(fs: &[&Finding]) -> String {
     let mut parts = Vec::new();
+    let rejected = fs
+        .iter()
+        .any(|f| f.severity == Severity::Error && !f.waived);
     for f in fs {
-        let mut s = format!("【{} {}】{}", f.id, level_label(f), check_title(&f.id));
+        let level = if rejected && !f.waived && f.severity == Severity::Warning {
+            "警告（所在行有错误，未被采纳）"
+        } else {
+            level_label(f)
+        };
+        let mut s = format!("【{} {}】{}", f.id, level, check_title(&f.id));
         if !f.value.is_empty() {
             s.push_str(&format!("\n填报值：{}", f.value));
         }
@@ -825,7 +907,7 @@ fn write_sheet(ws: &mut Worksheet, plan: &SheetPlan<'_>, issuer: &str) -> Result
 
     // Notes.
     ws.set_default_note_author(issuer);
-    for (&(r, c), fs) in &by_cell {
+    for (&(r, c), fs) in by_cell.iter().take(MAX_NOTES) {
         let text = note_text(fs);
         let lines: usize = text
             .lines()

@@ -26,22 +26,121 @@ pub struct MonthlyInput<'a> {
     pub missing_units: &'a [String],
 }
 
-fn light_style(l: Light) -> RowStyle {
+pub fn light_style(l: Light) -> RowStyle {
     match l {
-        Light::Green => RowStyle::Normal,
         Light::Yellow => RowStyle::Yellow,
         Light::Red => RowStyle::Red,
+        _ => RowStyle::Normal,
     }
 }
 
-/// `+1.2` / `−3.4` 个百分点 wording.
+/// A number of points with one decimal, the decimal dropped when it is 0
+/// (`10个百分点`, `10.3个百分点`).
+pub fn points_num(p: f64) -> String {
+    let t = (p * 10.0).round() as i64;
+    if t % 10 == 0 {
+        format!("{}", t / 10)
+    } else {
+        format!("{:.1}", t as f64 / 10.0)
+    }
+}
+
+/// `超序时进度1.2个百分点` / `落后序时进度3.4个百分点` wording.
 pub fn points_text(gap: f64) -> String {
     let p = (gap * 1000.0).round() / 10.0;
     if p >= 0.0 {
-        format!("超序时进度{p:.1}个百分点")
+        format!("超序时进度{}个百分点", points_num(p))
     } else {
-        format!("落后序时进度{:.1}个百分点", -p)
+        format!("落后序时进度{}个百分点", points_num(-p))
     }
+}
+
+/// A rate in text: `99.7%`, or `—` when its denominator is 0.
+pub fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A rate in a table cell: the rate, or `—` when its denominator is 0.
+pub fn rate_val(r: Option<f64>) -> Val {
+    r.map_or_else(|| Val::Text("—".into()), Val::Rate)
+}
+
+/// The cumulative span of a month: `1月`, `1-7月`.
+pub fn months_span(month: u32) -> String {
+    if month <= 1 {
+        "1月".to_string()
+    } else {
+        format!("1-{month}月")
+    }
+}
+
+/// Place names in a sentence: all when at most three, else the first three
+/// and `等N个地区`; one name stands alone (never `等1个地区`).
+pub fn places(names: &[&str]) -> String {
+    if names.len() <= 3 {
+        names.join("、")
+    } else {
+        format!("{}等{}个地区", names[..3].join("、"), names.len())
+    }
+}
+
+/// A program name followed by a noun, without doubling 项目
+/// (新基建项目 + 项目明细 → 新基建项目明细).
+pub fn name_with(name: &str, noun: &str) -> String {
+    match (name.strip_suffix("项目"), noun.starts_with("项目")) {
+        (Some(stem), true) => format!("{stem}{noun}"),
+        _ => format!("{name}{noun}"),
+    }
+}
+
+/// 开工率 with what it divides: `开工率99.7%（已开工288个 ÷ 应开工289个，已开工含提前开工3个）`.
+pub fn start_rate_text(t: &Sums, early_counts: bool) -> String {
+    let mut s = format!(
+        "开工率{}（已开工{}个 ÷ 应开工{}个",
+        pct(t.start_rate()),
+        t.start_counted,
+        t.due_start
+    );
+    if t.early_started > 0 {
+        if early_counts {
+            s.push_str(&format!("，已开工含提前开工{}个", t.early_started));
+        } else {
+            s.push_str(&format!("；另有提前开工{}个，未计入", t.early_started));
+        }
+    }
+    s.push('）');
+    s
+}
+
+/// `滞后项目N个`, or `无滞后项目` (never a zero count).
+pub fn lagging_text(n: i64) -> String {
+    if n == 0 {
+        "无滞后项目".to_string()
+    } else {
+        format!("滞后项目{n}个")
+    }
+}
+
+/// 投产率 with what it divides, `—` when no project is due this year.
+pub fn operation_rate_text(t: &Sums) -> String {
+    format!(
+        "投产率{}（建成投产{}个 ÷ 应于本年建成{}个）",
+        pct(t.operation_rate()),
+        t.in_operation,
+        t.due_operation
+    )
+}
+
+/// The rule of 开工率 as stated under the tables.
+pub fn start_rule_note(early_counts: bool) -> String {
+    format!(
+        "开工率 = 已开工 ÷ 应开工；应开工为续建项目和计划开工时间在本期及以前的新开工项目，续建项目计为已开工；计划开工时间在本期以后的为“未到开工时间”，不计入滞后、不亮灯；已开工但未到计划开工时间的为“提前开工”，{}。分母为0的比率记为“—”。",
+        if early_counts {
+            "按本流水线设置计入已开工（开工率可超过100%）"
+        } else {
+            "按本流水线设置不计入开工率"
+        }
+    )
 }
 
 /// Why a project lags: an overdue start, or its gap to 序时进度.
@@ -52,7 +151,7 @@ pub fn lag_reason(
 ) -> String {
     if f.overdue_start {
         format!(
-            "计划{}开工，至今未开工",
+            "逾期未开工（计划{}开工）",
             r.planned_start.clone().unwrap_or_default()
         )
     } else {
@@ -79,15 +178,45 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
     let t = &s.totals;
     let rate = t.completion_rate();
     let mut p = format!(
-        "截至{}月底，全省{}累计完成投资{}亿元，占年度计划的{:.1}%，{}；{}月当月完成投资{}亿元。",
+        "截至{}月底，全省{}{}累计完成投资{}亿元，占年度计划的{}，{}；{}月当月完成投资{}亿元",
         period.month,
         spec.name,
+        months_span(period.month),
         yi(t.ytd_done),
-        rate * 100.0,
+        pct(t.completion_rate_opt()),
         points_text(rate - s.time_progress),
         period.month,
         yi(t.month_done),
     );
+    // 环比: this month's 当月完成 and 完成率 against last month's.
+    if let Some(pm) = &s.prev_month {
+        let m = period.prev().month;
+        match crate::pipeline::aggregate::ratio_opt(t.month_done - pm.month_done, pm.month_done) {
+            Some(g) if g >= 0.0 => p.push_str(&format!(
+                "，较{m}月（{}亿元）增长{:.1}%",
+                yi(pm.month_done),
+                g * 100.0
+            )),
+            Some(g) => p.push_str(&format!(
+                "，较{m}月（{}亿元）下降{:.1}%",
+                yi(pm.month_done),
+                -g * 100.0
+            )),
+            None => {}
+        }
+        let d = (rate - pm.completion_rate) * 100.0;
+        p.push_str(&format!(
+            "；完成率较{m}月底{}{}个百分点",
+            if d >= 0.0 { "提高" } else { "下降" },
+            points_num(d.abs())
+        ));
+    } else if s.prev_missing {
+        p.push_str(&format!(
+            "（历史库中无{}月数据，数据不全，不作环比）",
+            period.prev().month
+        ));
+    }
+    p.push('。');
     let target_rate = crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan);
     p.push_str(&format!(
         "年度目标{}，已完成{:.1}%。",
@@ -95,43 +224,57 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
         target_rate * 100.0
     ));
     p.push_str(&format!(
-        "{}个项目中，已开工{}个，开工率{:.1}%；建成投产{}个；滞后项目{}个。",
+        "{}个项目中，{}{}；{}；{}。",
         t.projects,
-        t.started,
-        t.start_rate() * 100.0,
-        t.in_operation,
-        t.lagging
+        start_rate_text(t, s.early_starts_count),
+        match t.not_due - t.early_started {
+            0 => String::new(),
+            n => format!("，另有{n}个项目未到计划开工时间"),
+        },
+        operation_rate_text(t),
+        lagging_text(t.lagging)
     ));
-    // At or above 序时进度, decided exactly: ytd × 12 ≥ plan × month.
-    let ahead: Vec<&str> = s
-        .by_unit
+    let main = s.main_ranking();
+    let ahead: Vec<&str> = main
         .iter()
-        .filter(|r| {
-            r.sums.projects > 0
-                && r.sums.annual_plan > 0
-                && r.sums.ytd_done as i128 * 12 >= r.sums.annual_plan as i128 * period.month as i128
-        })
+        .filter(|r| r.reached)
         .map(|r| r.key.as_str())
         .collect();
-    let red: Vec<&str> = s
-        .by_unit
+    // Behind 序时进度 (worst first), the red ones in their own clause.
+    let behind: Vec<&str> = main
         .iter()
-        .filter(|r| r.light == Light::Red && r.sums.projects > 0)
+        .rev()
+        .filter(|r| !r.reached && r.light != Light::Red)
+        .map(|r| r.key.as_str())
+        .collect();
+    let red: Vec<&str> = main
+        .iter()
+        .filter(|r| r.light == Light::Red)
         .map(|r| r.key.as_str())
         .collect();
     let mut clauses = Vec::new();
     if !ahead.is_empty() {
-        clauses.push(format!(
-            "{}等{}个地区超序时进度",
-            ahead.iter().take(3).cloned().collect::<Vec<_>>().join("、"),
-            ahead.len()
-        ));
+        clauses.push(format!("{}达到或超过序时进度", places(&ahead)));
+    }
+    if !behind.is_empty() {
+        clauses.push(format!("{}落后序时进度", places(&behind)));
     }
     if !red.is_empty() {
         clauses.push(format!(
-            "{}落后序时进度{:.0}个百分点以上，亮红灯",
-            red.join("、"),
-            spec.lights.red_below * 100.0
+            "{}落后序时进度{}个百分点以上，亮红灯",
+            places(&red),
+            points_num(spec.lights.red_below * 100.0)
+        ));
+    }
+    let unreported: Vec<&str> = s
+        .unreported_units()
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    if !unreported.is_empty() {
+        clauses.push(format!(
+            "{}本期未报送数据，不参加排名",
+            unreported.join("、")
         ));
     }
     if !clauses.is_empty() {
@@ -142,7 +285,7 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
 }
 
 fn group_table_rows(
-    rows: &[GroupRow],
+    rows: &[&GroupRow],
     totals: &Sums,
     tp: f64,
     with_rank: bool,
@@ -161,17 +304,29 @@ fn group_table_rows(
             Val::Money(s.annual_plan),
             Val::Money(s.month_done),
             Val::Money(s.ytd_done),
-            Val::Rate(s.completion_rate()),
+            rate_val(s.completion_rate_opt()),
         ];
         if with_rank {
             v.push(Val::Rate(tp));
         }
-        v.extend([Val::Points(gap * 100.0), Val::Rate(s.start_rate())]);
+        v.extend([
+            if s.annual_plan > 0 {
+                Val::Points(gap * 100.0)
+            } else {
+                Val::Text("—".into())
+            },
+            rate_val(s.start_rate()),
+        ]);
         if with_rank {
             match rank {
                 Some(r) => {
-                    v.push(Val::Int(r.rank as i64));
-                    v.push(Val::Text(rank_change(r.rank, r.prev_rank, prev_known)));
+                    match r.rank {
+                        Some(k) => {
+                            v.push(Val::Int(k as i64));
+                            v.push(Val::Text(rank_change(k, r.prev_rank, prev_known)));
+                        }
+                        None => v.extend([Val::Text("—".into()), Val::Blank]),
+                    }
                     v.push(Val::Text(r.light.label().into()));
                 }
                 None => v.extend([Val::Blank, Val::Blank, Val::Blank]),
@@ -186,7 +341,7 @@ fn group_table_rows(
         None,
         RowStyle::Total,
     )];
-    for r in rows {
+    for r in rows.iter().copied() {
         out.push(line(
             &r.key,
             &r.sums,
@@ -231,6 +386,20 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
 
     // 汇总
     let t = &s.totals;
+    let start_note = format!(
+        "已开工{}个 ÷ 应开工{}个（续建计为已开工{}）",
+        t.start_counted,
+        t.due_start,
+        if s.early_starts_count && t.early_started > 0 {
+            format!("，含提前开工{}个", t.early_started)
+        } else {
+            String::new()
+        }
+    );
+    let operation_note = format!(
+        "建成投产{}个 ÷ 应于本年建成{}个",
+        t.in_operation, t.due_operation
+    );
     let kv: Vec<(Vec<Val>, RowStyle)> = vec![
         ("项目总数（个）", Val::Int(t.projects), "项目库在库项目"),
         (
@@ -278,22 +447,33 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )),
             "累计完成 ÷ 年度目标",
         ),
+        ("开工率", rate_val(t.start_rate()), &start_note),
         (
-            "开工率",
-            Val::Rate(t.start_rate()),
-            "已开工 ÷ 应开工（续建计为已开工）",
+            "提前开工项目（个）",
+            Val::Int(t.early_started),
+            if s.early_starts_count {
+                "已开工但未到计划开工时间，计入开工率的已开工"
+            } else {
+                "已开工但未到计划开工时间，不计入开工率"
+            },
         ),
         (
-            "投产率",
-            Val::Rate(t.operation_rate()),
-            "建成投产 ÷ 应于本年建成",
+            "未到开工时间项目（个）",
+            Val::Int(t.not_due - t.early_started),
+            "计划开工时间在本期以后，不计入滞后、不亮灯",
         ),
+        ("投产率", rate_val(t.operation_rate()), &operation_note),
         (
             "滞后项目（个）",
             Val::Int(t.lagging),
             "完成率低于序时进度超过阈值，或逾期未开工",
         ),
         ("未开工项目（个）", Val::Int(s.not_started.len() as i64), ""),
+        (
+            "填报有误未采纳项目（个）",
+            Val::Int(s.rejected.len() as i64),
+            "所在行有错误未被采纳，须改正后重新报送",
+        ),
         (
             "未报送单位（个）",
             Val::Int(inp.missing_units.len() as i64),
@@ -304,7 +484,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     .map(|(k, v, note)| {
         (
             vec![
-                Val::Text(k.replace("1-N月", &format!("1-{}月", p.month))),
+                Val::Text(k.replace("1-N月", &months_span(p.month))),
                 v,
                 Val::Text(note.to_string()),
             ],
@@ -325,7 +505,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .map(|tpnt| {
             let label = crate::model::Period::parse_period(&tpnt.period)
                 .map_or(tpnt.period.clone(), |q| {
-                    format!("{}年1-{}月", q.year, q.month)
+                    format!("{}年{}", q.year, months_span(q.month))
                 });
             (
                 vec![
@@ -387,10 +567,33 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         chart_below(ws, &lay, lay.next_row, &mut col, 340).map_err(&e)?;
     }
 
-    // 分地区
+    // 分地区: the main ranking (设区市 and 赣江新区), then the departments
+    // ranked in their own block when the pipeline keeps them apart.
+    let main_units: Vec<&GroupRow> = s.by_unit.iter().filter(|r| s.in_main_table(r)).collect();
+    let dept_units: Vec<&GroupRow> = s
+        .by_unit
+        .iter()
+        .filter(|r| !s.in_main_table(r) && r.sums.projects > 0)
+        .collect();
+    let mut unit_rows = group_table_rows(&main_units, t, tp, true);
+    if !dept_units.is_empty() {
+        let mut head = vec![Val::Text("省直部门（单独排名）".into())];
+        head.extend(std::iter::repeat_n(Val::Blank, 12));
+        unit_rows.push((head, RowStyle::Total));
+        unit_rows.extend(
+            group_table_rows(&dept_units, t, tp, true)
+                .into_iter()
+                .skip(1),
+        );
+    }
     let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
     let mut t1 = sheet(
-        &format!("{}年1-{}月各地区{}推进情况", p.year, p.month, spec.name),
+        &format!(
+            "{}年{}各地区{}推进情况",
+            p.year,
+            months_span(p.month),
+            spec.name
+        ),
         vec![
             "地区",
             "项目数",
@@ -406,18 +609,23 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             "排名变化",
             "灯号",
         ],
-        group_table_rows(&s.by_unit, t, tp, true),
+        unit_rows,
         "单位：万元",
     );
     t1.notes = vec![format!(
-        "注：排名按投资完成率，完成率相同按累计完成投资。灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+        "注：排名按投资完成率，完成率相同按累计完成投资；本期无被采纳数据的单位不参加排名，排名记“—”，灯号记“未报送”{}。灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+        if s.departments_apart {
+            "；省直部门（类型为部门的单位）单独排名，不与设区市同榜"
+        } else {
+            ""
+        },
         spec.lights.yellow_below * 100.0,
         spec.lights.yellow_below * 100.0,
         spec.lights.red_below * 100.0,
         spec.lights.red_below * 100.0
-    )];
+    ), format!("注：{}", start_rule_note(s.early_starts_count))];
     let lay = write_table(ws, &st, &t1).map_err(&e)?;
-    let n_units = s.by_unit.len() as u32;
+    let n_units = main_units.len() as u32;
     if n_units > 0 {
         let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
         let mut col = Chart::new(ChartType::Column);
@@ -459,11 +667,14 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         &st,
         &sheet(
             &format!(
-                "{}年1-{}月{}分{}推进情况",
-                p.year, p.month, spec.name, spec.category_label
+                "{}年{}{}分{}推进情况",
+                p.year,
+                months_span(p.month),
+                spec.name,
+                spec.category_label
             ),
             h,
-            group_table_rows(&s.by_category, t, tp, false),
+            group_table_rows(&s.by_category.iter().collect::<Vec<_>>(), t, tp, false),
             "单位：万元",
         ),
     )
@@ -476,9 +687,14 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             ws,
             &st,
             &sheet(
-                &format!("{}年1-{}月{}分{gl}推进情况", p.year, p.month, spec.name),
+                &format!(
+                    "{}年{}{}分{gl}推进情况",
+                    p.year,
+                    months_span(p.month),
+                    spec.name
+                ),
                 h,
-                group_table_rows(&s.by_group, t, tp, false),
+                group_table_rows(&s.by_group.iter().collect::<Vec<_>>(), t, tp, false),
                 "单位：万元",
             ),
         )
@@ -493,6 +709,10 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     let source_label = |r: &ProjectRecord| {
         if r.reported {
             "已报送"
+        } else if r.rejected && r.carried {
+            "填报有误（沿用上月）"
+        } else if r.rejected {
+            "填报有误（按0计）"
         } else if r.carried {
             "沿用上月"
         } else {
@@ -574,7 +794,12 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             .map(|(i, r)| detail_row(i, r)),
     );
     let mut dt = sheet(
-        &format!("{}年1-{}月{}项目明细", p.year, p.month, spec.name),
+        &format!(
+            "{}年{}{}",
+            p.year,
+            months_span(p.month),
+            name_with(&spec.name, "项目明细")
+        ),
         detail_headers.clone(),
         rows,
         "单位：万元",
@@ -583,7 +808,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     // 项目名称, 存在问题 wrap; the table stays readable one page wide.
     dt.col_max = vec![(1, 26), (3, 12), (4, 14), (15, 22)];
     dt.notes = vec![
-        "注：数据来源为“沿用上月”的项目本期未报送或报送数据未被采纳，累计数沿用上月（黄色底纹）。"
+        "注：数据来源为“沿用上月”的项目本期未报送，累计数沿用上月（黄色底纹）；“填报有误”的项目所在行有错误未被采纳，见“填报有误”表。"
             .to_string(),
     ];
     tables.push(("项目明细".to_string(), dt));
@@ -619,9 +844,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             col_max: vec![(1, 26), (8, 26), (9, 22)],
             ..sheet(
                 &format!(
-                    "{}年1-{}月{}滞后项目清单（{}个）",
+                    "{}年{}{}滞后项目清单（{}个）",
                     p.year,
-                    p.month,
+                    months_span(p.month),
                     spec.name,
                     s.lagging.len()
                 ),
@@ -659,9 +884,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                     Val::Text(r.planned_start.clone().unwrap_or_default()),
                     Val::Money(r.annual_plan),
                     Val::Text(if overdue {
-                        "已逾期".into()
+                        "逾期未开工".into()
                     } else {
-                        "未到计划开工时间".into()
+                        "未到开工时间".into()
                     }),
                     Val::Text(r.problems.clone()),
                 ],
@@ -677,9 +902,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "未开工项目".to_string(),
         sheet(
             &format!(
-                "{}年1-{}月{}未开工项目清单（{}个）",
+                "{}年{}{}未开工项目清单（{}个）",
                 p.year,
-                p.month,
+                months_span(p.month),
                 spec.name,
                 s.not_started.len()
             ),
@@ -720,8 +945,10 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "问题清单".to_string(),
         sheet(
             &format!(
-                "{}年1-{}月{}存在问题及需协调事项清单",
-                p.year, p.month, spec.name
+                "{}年{}{}存在问题及需协调事项清单",
+                p.year,
+                months_span(p.month),
+                spec.name
             ),
             vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"],
             pr_rows,
@@ -767,6 +994,43 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             &format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name),
             vec!["类型", "单位", "项目", "处理"],
             nr_rows,
+            "",
+        ),
+    ));
+
+    // 填报有误未采纳: rows sent but rejected — fix the cell and resend now.
+    let rj_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .rejected
+        .iter()
+        .map(|&i| {
+            let r = &inp.records[i];
+            (
+                vec![
+                    Val::Text(r.unit.clone()),
+                    Val::Text(r.code.clone()),
+                    Val::Text(r.name.clone()),
+                    Val::Text(if r.carried {
+                        "填报有误未采纳，本期沿用上月累计；请按退回修改表改正后立即重新报送".into()
+                    } else {
+                        "填报有误未采纳，本期按0计；请按退回修改表改正后立即重新报送".into()
+                    }),
+                ],
+                RowStyle::Yellow,
+            )
+        })
+        .collect();
+    tables.push((
+        "填报有误".to_string(),
+        sheet(
+            &format!(
+                "{}年{}月{}填报有误未采纳项目（{}个）",
+                p.year,
+                p.month,
+                spec.name,
+                s.rejected.len()
+            ),
+            vec!["责任单位", "项目代码", "项目名称", "处理"],
+            rj_rows,
             "",
         ),
     ));
@@ -912,6 +1176,7 @@ mod tests {
             problems: String::new(),
             coordination: String::new(),
             source: String::new(),
+            rejected: false,
         }
     }
 
@@ -963,6 +1228,7 @@ mod tests {
             ],
             6,
         );
-        assert!(p.contains("360100等1个地区超序时进度；360200落后"), "{p}");
+        assert!(p.contains("360100达到或超过序时进度；360200落后"), "{p}");
+        assert!(!p.contains("等1个地区"), "{p}");
     }
 }

@@ -9,7 +9,10 @@
 use rust_xlsxwriter::{Chart, ChartType, Workbook};
 use std::path::Path;
 
-use super::monthly::{points_text, yi};
+use super::monthly::{
+    light_style, months_span, operation_rate_text, pct, places, points_text, rate_val,
+    start_rate_text, start_rule_note, yi,
+};
 use super::style::{
     chart_below, chart_look, rank_change, write_paragraph, write_table, RowStyle, Styles,
     TableSheet, Val, FIRST_DATA_ROW,
@@ -17,7 +20,7 @@ use super::style::{
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
 use crate::model::{Period, ProjectRecord, Yuan};
-use crate::pipeline::aggregate::{GroupRow, Light, Summary};
+use crate::pipeline::aggregate::{quarter_done, GroupRow, Light, QuarterDone, Summary};
 
 /// What the quarterly notification shows. Everything comes from the store.
 pub struct QuarterlyInput<'a> {
@@ -36,40 +39,38 @@ pub struct QuarterlyInput<'a> {
 
 const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
 
-/// Whether a unit's completion rate reached 序时进度 (month / 12), exactly:
-/// ytd × 12 ≥ plan × month. Units without a plan never reach it.
-pub fn reached(r: &GroupRow, month: u32) -> bool {
-    r.sums.annual_plan > 0
-        && i128::from(r.sums.ytd_done) * 12 >= i128::from(r.sums.annual_plan) * i128::from(month)
+/// Whether a unit's completion rate reached 序时进度 (decided by the summary).
+pub fn reached(r: &GroupRow, _month: u32) -> bool {
+    r.reached
 }
 
-/// Units that take part in the 红黑榜 and the behind list: those with a plan.
-fn ranked(r: &GroupRow) -> bool {
-    r.sums.projects > 0 && r.sums.annual_plan > 0
-}
-
-/// 红榜 (best first) and 黑榜 (worst first) of the quarter-end summary.
+/// 红榜 (best first) and 黑榜 (worst first) of the quarter-end summary:
+/// ranked units of the main table only (departments and units that sent
+/// nothing are never on them).
 pub fn honor_and_shame<'s>(
     spec: &PipelineSpec,
     end: &'s Summary,
 ) -> (Vec<&'s GroupRow>, Vec<&'s GroupRow>) {
-    let month = end.period.month;
-    let mut by_rank: Vec<&GroupRow> = end.by_unit.iter().filter(|r| ranked(r)).collect();
-    by_rank.sort_by_key(|r| r.rank);
-    let honor = by_rank
-        .iter()
-        .filter(|r| reached(r, month))
-        .take(spec.honor_count)
-        .copied()
-        .collect();
-    let shame = by_rank
-        .iter()
-        .rev()
-        .filter(|r| !reached(r, month))
-        .take(spec.shame_count)
-        .copied()
-        .collect();
-    (honor, shame)
+    end.honor_and_shame(spec.honor_count, spec.shame_count)
+}
+
+/// The cumulative of a quarter-end month as the 通报 says it: 一季度 /
+/// 上半年 / 前三季度 / 全年; other months `1-N月`.
+pub fn cumulative_label(month: u32) -> String {
+    match month {
+        3 => "一季度".to_string(),
+        6 => "上半年".to_string(),
+        9 => "前三季度".to_string(),
+        12 => "全年".to_string(),
+        m => months_span(m),
+    }
+}
+
+fn months_list(ms: &[u32]) -> String {
+    ms.iter()
+        .map(|m| format!("{m}月"))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Investment a unit should have completed by 序时进度: plan × month / 12,
@@ -80,14 +81,6 @@ pub fn due_by_time(plan: Yuan, month: u32) -> Yuan {
     (if num < 0 { -q } else { q }) as Yuan
 }
 
-fn light_style(l: Light) -> RowStyle {
-    match l {
-        Light::Green => RowStyle::Normal,
-        Light::Yellow => RowStyle::Yellow,
-        Light::Red => RowStyle::Red,
-    }
-}
-
 fn names(rows: &[&GroupRow]) -> String {
     rows.iter()
         .map(|r| r.key.as_str())
@@ -95,20 +88,13 @@ fn names(rows: &[&GroupRow]) -> String {
         .join("、")
 }
 
-/// The quarter's own investment of a unit (sum of its months' 当月完成); the
-/// whole program for `None`.
-fn quarter_done(months: &[Summary], unit: Option<&str>) -> Yuan {
-    months
-        .iter()
-        .map(|m| match unit {
-            None => m.totals.month_done,
-            Some(k) => m
-                .by_unit
-                .iter()
-                .find(|r| r.key == k)
-                .map_or(0, |r| r.sums.month_done),
-        })
-        .sum()
+fn qd_of(inp: &QuarterlyInput<'_>) -> QuarterDone {
+    quarter_done(inp.quarter, inp.months, inp.prev_quarter_end)
+}
+
+/// A quarter figure in a table: the amount, or `—` when not known.
+fn qd_val(v: Option<Yuan>) -> Val {
+    v.map_or_else(|| Val::Text("—".into()), Val::Money)
 }
 
 /// The 通报 paragraph of the quarter.
@@ -118,28 +104,54 @@ pub fn paragraph(inp: &QuarterlyInput<'_>, end: &Summary) -> String {
     let t = &end.totals;
     let rate = t.completion_rate();
     let month = end.period.month;
-    let mut p = format!(
-        "{}年第{}季度，全省{}累计完成投资{}亿元，占年度计划的{:.1}%，{}。",
-        inp.year,
-        qcn,
-        spec.name,
-        yi(t.ytd_done),
-        rate * 100.0,
-        points_text(rate - end.time_progress),
-    );
+    let qd = qd_of(inp);
+    // The months are listed only when their 当月完成 add up to the quarter's
+    // figure (a month carried forward or sent late makes them differ).
+    let months_add_up = inp.months.len() == 3
+        && qd.total == Some(inp.months.iter().map(|m| m.totals.month_done).sum());
     let per_month: Vec<String> = inp
         .months
         .iter()
         .map(|m| format!("{}月{}亿元", m.period.month, yi(m.totals.month_done)))
         .collect();
-    p.push_str(&format!(
-        "其中第{}季度完成投资{}亿元（{}）。",
-        qcn,
-        yi(quarter_done(inp.months, None)),
-        per_month.join("，")
-    ));
-    let units: Vec<&GroupRow> = end.by_unit.iter().filter(|r| ranked(r)).collect();
-    let ahead = units.iter().filter(|r| reached(r, month)).count();
+    // The first quarter's investment is the cumulative itself: its months
+    // follow the cumulative, and no 其中 clause repeats the figure.
+    let q1_months = if inp.quarter == 1 && months_add_up {
+        format!("（{}）", per_month.join("，"))
+    } else {
+        String::new()
+    };
+    let mut p = format!(
+        "{}年{}，全省{}累计完成投资{}亿元{q1_months}，占年度计划的{}，{}",
+        inp.year,
+        cumulative_label(month),
+        spec.name,
+        yi(t.ytd_done),
+        pct(t.completion_rate_opt()),
+        points_text(rate - end.time_progress),
+    );
+    match qd.total {
+        Some(_) if inp.quarter == 1 => p.push('。'),
+        Some(v) => {
+            p.push_str(&format!("；其中第{qcn}季度完成投资{}亿元", yi(v)));
+            if months_add_up {
+                p.push_str(&format!("（{}）", per_month.join("，")));
+            }
+            p.push('。');
+        }
+        None => p.push_str(&format!(
+            "。历史库中缺{}数据，第{qcn}季度完成投资数据不全，不作统计（已入库的{}当月完成合计{}亿元）。",
+            months_list(&qd.missing),
+            months_list(&inp.months.iter().map(|m| m.period.month).collect::<Vec<_>>()),
+            yi(qd.partial)
+        )),
+    }
+    let units = end.main_ranking();
+    let units: Vec<&GroupRow> = units
+        .into_iter()
+        .filter(|r| r.sums.annual_plan > 0)
+        .collect();
+    let ahead = units.iter().filter(|r| r.reached).count();
     if ahead == 0 {
         p.push_str(&format!("分地区看，{}个地区均落后序时进度", units.len()));
     } else if ahead == units.len() {
@@ -161,24 +173,40 @@ pub fn paragraph(inp: &QuarterlyInput<'_>, end: &Summary) -> String {
     if !shame.is_empty() {
         p.push_str(&format!("；{}进度靠后，列入黑榜", names(&shame)));
     }
+    let unreported: Vec<&str> = end
+        .unreported_units()
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    if !unreported.is_empty() {
+        p.push_str(&format!(
+            "；{}本期未报送数据，不参加排名",
+            places(&unreported)
+        ));
+    }
     p.push('。');
     let lag: Vec<usize> = end.lagging.clone();
-    let red = lag
+    let count = |l: Light| {
+        lag.iter()
+            .filter(|&&i| end.project_flags.get(i).map(|f| f.light) == Some(l))
+            .count()
+    };
+    let parts: Vec<String> = [("红灯", count(Light::Red)), ("黄灯", count(Light::Yellow))]
         .iter()
-        .filter(|&&i| end.project_flags.get(i).map(|f| f.light) == Some(Light::Red))
-        .count();
-    let yellow = lag
-        .iter()
-        .filter(|&&i| end.project_flags.get(i).map(|f| f.light) == Some(Light::Yellow))
-        .count();
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k}{n}个"))
+        .collect();
     p.push_str(&format!(
-        "全省{}个项目中，滞后项目{}个（红灯{}个、黄灯{}个）；开工率{:.1}%，投产率{:.1}%。",
+        "全省{}个项目中，{}{}；{}；{}。",
         t.projects,
-        lag.len(),
-        red,
-        yellow,
-        t.start_rate() * 100.0,
-        t.operation_rate() * 100.0
+        super::monthly::lagging_text(lag.len() as i64),
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", parts.join("、"))
+        },
+        start_rate_text(t, end.early_starts_count),
+        operation_rate_text(t)
     ));
     if units.len() > ahead {
         p.push_str("请落后序时进度的地区对照滞后项目清单逐个分析原因，制定赶超措施，确保完成全年目标任务。");
@@ -227,16 +255,29 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         .collect::<Vec<_>>()
         .join("、");
     let (honor, shame) = honor_and_shame(spec, end);
+    let qd = qd_of(inp);
+    let qd_note = match qd.total {
+        Some(_) if q == 1 => format!("即{}累计完成投资", cumulative_label(3)),
+        Some(_) if inp.prev_quarter_end.is_some() && month == q * 3 => {
+            format!("{}月底累计 − {}月底累计", month, (q - 1) * 3)
+        }
+        Some(_) => format!("季内各月当月完成之和（{months_text}）"),
+        None => format!(
+            "数据不全：历史库中缺{}数据，不作统计（已入库月份{months_text}当月完成合计{}万元）",
+            months_list(&qd.missing),
+            crate::parse::fmt_wan(qd.partial)
+        ),
+    };
 
     // 通报
     let rows: Vec<(Vec<Val>, RowStyle)> = vec![
         (
             format!("第{qcn}季度完成投资（万元）"),
-            Val::Money(quarter_done(inp.months, None)),
-            format!("季内各月当月完成之和（{months_text}）"),
+            qd_val(qd.total),
+            qd_note.clone(),
         ),
         (
-            format!("1-{month}月累计完成投资（万元）"),
+            format!("{}累计完成投资（万元）", cumulative_label(month)),
             Val::Money(t.ytd_done),
             "季末月份项目明细之和".to_string(),
         ),
@@ -247,7 +288,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         ),
         (
             "投资完成率".to_string(),
-            Val::Rate(t.completion_rate()),
+            rate_val(t.completion_rate_opt()),
             "累计完成 ÷ 年度计划".to_string(),
         ),
         (
@@ -262,12 +303,23 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         ),
         (
             "开工率".to_string(),
-            Val::Rate(t.start_rate()),
-            format!("已开工{}个 ÷ 应开工{}个", t.started, t.due_start),
+            rate_val(t.start_rate()),
+            format!(
+                "已开工{}个 ÷ 应开工{}个{}",
+                t.start_counted,
+                t.due_start,
+                if t.early_started == 0 {
+                    String::new()
+                } else if end.early_starts_count {
+                    format!("，已开工含提前开工{}个", t.early_started)
+                } else {
+                    format!("；另有提前开工{}个，未计入", t.early_started)
+                }
+            ),
         ),
         (
             "投产率".to_string(),
-            Val::Rate(t.operation_rate()),
+            rate_val(t.operation_rate()),
             format!("建成投产{}个 ÷ 应建成{}个", t.in_operation, t.due_operation),
         ),
         (
@@ -307,19 +359,31 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     // 季度排名
     let prev = inp.prev_quarter_end;
     let prev_rank = |key: &str| -> Option<usize> {
-        prev.and_then(|p| p.by_unit.iter().find(|r| r.key == key).map(|r| r.rank))
+        prev.and_then(|p| p.by_unit.iter().find(|r| r.key == key).and_then(|r| r.rank))
     };
-    let mut by_rank: Vec<&GroupRow> = end.by_unit.iter().collect();
-    by_rank.sort_by_key(|r| r.rank);
+    // Main ranking, then the main-table units not ranked, then the departments.
+    let mut by_rank: Vec<&GroupRow> = end.main_ranking();
+    by_rank.extend(
+        end.unreported_units()
+            .into_iter()
+            .filter(|r| end.in_main_table(r)),
+    );
+    let depts: Vec<&GroupRow> = end
+        .by_unit
+        .iter()
+        .filter(|r| !end.in_main_table(r) && r.sums.projects > 0)
+        .collect();
+    let mut depts_sorted = end.department_ranking();
+    depts_sorted.extend(depts.iter().copied().filter(|r| r.rank.is_none()));
     let mut rank_rows = vec![(
         vec![
             Val::Text("合计".into()),
             Val::Blank,
             Val::Int(t.projects),
             Val::Money(t.annual_plan),
-            Val::Money(quarter_done(inp.months, None)),
+            qd_val(qd.total),
             Val::Money(t.ytd_done),
-            Val::Rate(t.completion_rate()),
+            rate_val(t.completion_rate_opt()),
             Val::Points((t.completion_rate() - tp) * 100.0),
             Val::Blank,
             Val::Blank,
@@ -327,24 +391,40 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         ],
         RowStyle::Total,
     )];
-    for r in &by_rank {
+    let rank_line = |r: &GroupRow| -> (Vec<Val>, RowStyle) {
         let pr = prev_rank(&r.key);
-        rank_rows.push((
+        (
             vec![
                 Val::Text(r.key.clone()),
-                Val::Int(r.rank as i64),
+                r.rank
+                    .map_or_else(|| Val::Text("—".into()), |k| Val::Int(k as i64)),
                 Val::Int(r.sums.projects),
                 Val::Money(r.sums.annual_plan),
-                Val::Money(quarter_done(inp.months, Some(&r.key))),
+                qd_val(qd.unit(&r.key)),
                 Val::Money(r.sums.ytd_done),
-                Val::Rate(r.completion_rate),
+                rate_val(r.sums.completion_rate_opt()),
                 Val::Points(r.gap * 100.0),
                 pr.map_or(Val::Blank, |p| Val::Int(p as i64)),
-                Val::Text(rank_change(r.rank, pr, prev.is_some())),
+                Val::Text(
+                    r.rank
+                        .map(|k| rank_change(k, pr, prev.is_some()))
+                        .unwrap_or_default(),
+                ),
                 Val::Text(r.light.label().into()),
             ],
             light_style(r.light),
-        ));
+        )
+    };
+    for r in &by_rank {
+        rank_rows.push(rank_line(r));
+    }
+    if !depts_sorted.is_empty() {
+        let mut head = vec![Val::Text("省直部门（单独排名）".into())];
+        head.extend(std::iter::repeat_n(Val::Blank, 10));
+        rank_rows.push((head, RowStyle::Total));
+        for r in &depts_sorted {
+            rank_rows.push(rank_line(r));
+        }
     }
     let prev_period = if q > 1 {
         format!("{}年{}月", inp.year, (q - 1) * 3)
@@ -392,7 +472,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             vec![
                 Val::Text(board.to_string()),
                 Val::Text(r.key.clone()),
-                Val::Int(r.rank as i64),
+                Val::Int(r.rank.unwrap_or_default() as i64),
                 Val::Money(r.sums.annual_plan),
                 Val::Money(r.sums.ytd_done),
                 Val::Rate(r.completion_rate),
@@ -426,7 +506,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         "单位：万元",
     );
     hs.notes = vec![format!(
-        "注：红榜为{}月底投资完成率达到或超过序时进度（{:.1}%）的地区中排名前{}位者；黑榜为完成率低于序时进度的地区中排名后{}位者（由后往前列）；没有年度计划投资的地区不列入红黑榜。排名按完成率，完成率相同按累计完成投资。",
+        "注：红榜为{}月底投资完成率达到或超过序时进度（{:.1}%）的地区中排名前{}位者；黑榜为完成率低于序时进度的地区中排名后{}位者（由后往前列）；没有年度计划投资的地区、本期未报送数据的地区和单独排名的省直部门不列入红黑榜。排名按完成率，完成率相同按累计完成投资。",
         month,
         tp * 100.0,
         spec.honor_count,
@@ -439,7 +519,9 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     let mut behind: Vec<&GroupRow> = end
         .by_unit
         .iter()
-        .filter(|r| ranked(r) && !reached(r, month))
+        .filter(|r| {
+            r.rank.is_some() && end.in_main_table(r) && r.sums.annual_plan > 0 && !r.reached
+        })
         .collect();
     behind.sort_by_key(|r| std::cmp::Reverse(r.rank));
     let behind_rows: Vec<(Vec<Val>, RowStyle)> = behind
@@ -449,7 +531,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             (
                 vec![
                     Val::Text(r.key.clone()),
-                    Val::Int(r.rank as i64),
+                    Val::Int(r.rank.unwrap_or_default() as i64),
                     Val::Money(r.sums.annual_plan),
                     Val::Money(r.sums.ytd_done),
                     Val::Rate(r.completion_rate),
@@ -499,7 +581,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     let light_order = |l: Light| match l {
         Light::Red => 0,
         Light::Yellow => 1,
-        Light::Green => 2,
+        _ => 2,
     };
     lag.sort_by_key(|&i| (light_order(end.project_flags[i].light), i));
     let lag_rows: Vec<(Vec<Val>, RowStyle)> = lag
@@ -567,10 +649,10 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
                 Val::Int(s.projects),
                 Val::Int(s.due_start),
                 Val::Int(s.started),
-                Val::Rate(s.start_rate()),
+                rate_val(s.start_rate()),
                 Val::Int(s.due_operation),
                 Val::Int(s.in_operation),
-                Val::Rate(s.operation_rate()),
+                rate_val(s.operation_rate()),
             ],
             rs,
         )
@@ -596,9 +678,10 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         so_rows,
         "单位：个",
     );
-    so.notes = vec![
-        format!("注：开工率 = 已开工 ÷ 应开工（续建项目和计划{month}月底前开工的新开工项目），续建项目计为已开工，可超过100%；投产率 = 已竣工或投产 ÷ 建设年限在本年及以前结束的项目。"),
-    ];
+    so.notes = vec![format!(
+        "注：{}投产率 = 已竣工或投产 ÷ 建设年限在本年及以前结束的项目。",
+        start_rule_note(end.early_starts_count)
+    )];
     let ws = wb.add_worksheet().set_name("开工投产").map_err(&e)?;
     write_table(ws, &st, &so).map_err(&e)?;
 
@@ -609,7 +692,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         .map(|m| {
             (
                 format!("{}月当月完成", m.period.month),
-                format!("1-{}月累计完成", m.period.month),
+                format!("{}累计完成", months_span(m.period.month)),
             )
         })
         .collect();
@@ -637,7 +720,10 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             v.push(Val::Money(md));
             v.push(Val::Money(ytd));
         }
-        v.push(Val::Money(quarter_done(inp.months, key)));
+        v.push(match key {
+            None => qd_val(qd.total),
+            Some(k) => qd_val(qd.unit(k)),
+        });
         v.push(Val::Rate(rate));
         (v, rs)
     };
@@ -653,7 +739,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     let mm = TableSheet {
         freeze_cols: 1,
         notes: vec![format!(
-            "注：第{qcn}季度完成 = 季内各月当月完成之和；历史库中有数据的月份：{months_text}。"
+            "注：第{qcn}季度完成 = 季末累计完成 − 上季末累计完成（第一季度即季末累计；上季末不在历史库而季内三个月齐全时为各月当月完成之和）；无法确定时记“—”（数据不全）。历史库中有数据的月份：{months_text}。"
         )],
         ..TableSheet::new(
             &format!("{}年第{qcn}季度各地区{}逐月完成情况", inp.year, spec.name),

@@ -1184,12 +1184,10 @@ fn e301_cumulative_below_last_month() {
         format!("≥ {}", taizhang::parse::fmt_wan(monthly(p) * 6))
     );
     r.only_at("E301", NC, &[&at(YTD, 0)]);
-    // The row is rejected: no W302 on it, and the project is not reported this month.
+    // The row is rejected: no W302 on it. It is 填报有误未采纳 (fix the cell
+    // and resend now), not 未报送: no W401 (report next time) for it (issue 11).
     assert!(r.of("W302").iter().all(|f| f.project_code != p.code));
-    assert!(r
-        .of("W401")
-        .iter()
-        .any(|f| f.project_code == p.code && f.cell.is_empty()));
+    assert!(r.of("W401").iter().all(|f| f.project_code != p.code));
 }
 
 #[test]

