@@ -178,12 +178,14 @@ fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
     for n in &summary.notes {
         println!("说明：{n}");
     }
-    let mut files = 0;
-    let mut rows = 0;
-    for o in &summary.outcomes {
-        files += o.files;
-        rows += o.rows_read;
-    }
+    // A workbook split between programs is one file read.
+    let files = summary
+        .outcomes
+        .iter()
+        .flat_map(|o| o.file_names.iter().map(move |n| (o.period, n)))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let rows: usize = summary.outcomes.iter().map(|o| o.rows_read).sum();
     println!(
         "完成：处理 {} 个期别/项目类别，读取 {files} 个文件、{rows} 行，用时 {:.1} 秒。",
         summary.outcomes.len(),

@@ -144,6 +144,9 @@ pub struct PeriodOutcome {
     pub program_name: String,
     pub period: Period,
     pub files: usize,
+    /// Names of this program's input files (a workbook split between
+    /// programs is listed in each), for counting distinct files in a run.
+    pub file_names: Vec<String>,
     pub rows_read: usize,
     pub accepted: usize,
     pub rejected: usize,
@@ -595,6 +598,11 @@ fn run_program_period(
             .iter()
             .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
             .count(),
+        file_names: files
+            .iter()
+            .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
+            .map(|f| f.file.name.clone())
+            .collect(),
         rows_read: sum(&|i| i.rows_read),
         accepted: sum(&|i| i.accepted),
         rejected: sum(&|i| i.rejected),

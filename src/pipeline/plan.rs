@@ -134,6 +134,15 @@ pub fn make(inp: &PlanInput<'_>) -> Plan {
                 (None, false, false) => continue,
             };
             programs_of.entry(p).or_default().push(si);
+            if inp.store.periods(&spec.id).is_empty() {
+                // A first run: nothing is redone, the months are simply done.
+                plan.notes.push(format!(
+                    "{}：历史库中还没有该类别的数据，从 {p} 起逐月处理",
+                    spec.name
+                ));
+                cascade = true;
+                continue;
+            }
             plan.notes
                 .push(format!("{} {p}：{why}，重新处理", spec.name));
             // The later periods read this one's records: they are redone too
