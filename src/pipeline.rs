@@ -887,7 +887,8 @@ fn read_path(
     (stamp, parsed)
 }
 
-/// A file refused before it could be read, with its finding.
+/// A file refused before it could be read, with its finding (its program
+/// guessed from its name, for the report it is listed in).
 fn refused(
     ctx: &Context<'_>,
     file: InboxFile,
@@ -899,7 +900,18 @@ fn refused(
             .iter()
             .any(|k| file.name.contains(k.as_str()))
     });
-    let spec = by_name.map(|i| &ctx.specs[i]);
+    rejected_file(ctx, file, by_name, id, detail)
+}
+
+/// A file rejected whole, with its one finding, listed in `program`.
+fn rejected_file(
+    ctx: &Context<'_>,
+    file: InboxFile,
+    program: Option<usize>,
+    id: &str,
+    detail: String,
+) -> (Option<usize>, ParsedFile) {
+    let spec = program.map(|i| &ctx.specs[i]);
     let f: Finding = finding(
         spec,
         id,
@@ -912,7 +924,7 @@ fn refused(
         "",
     );
     (
-        by_name,
+        program,
         ParsedFile {
             file,
             program: spec.map(|s| s.id.clone()),
@@ -941,34 +953,7 @@ fn read_one(
 ) -> Vec<(Option<usize>, ParsedFile)> {
     let name = file.name.clone();
     let rejected = |file: InboxFile, program: Option<usize>, id: &str, detail: String| {
-        let spec = program.map(|i| &ctx.specs[i]);
-        let f: Finding = finding(
-            spec,
-            id,
-            &Loc {
-                file: &file.name,
-                ..Default::default()
-            },
-            &detail,
-            "",
-            "",
-        );
-        (
-            program,
-            ParsedFile {
-                file,
-                program: spec.map(|s| s.id.clone()),
-                unit_id: None,
-                declared_period: None,
-                filled_on: None,
-                tables: Vec::new(),
-                findings: vec![f],
-                status: FileStatus::Rejected,
-                error: Some(detail),
-                skipped_sheets: Vec::new(),
-                raw: None,
-            },
-        )
+        rejected_file(ctx, file, program, id, detail)
     };
     let by_name = ctx
         .specs
