@@ -289,6 +289,11 @@ impl PipelineSpec {
         self.fields.iter().find(|f| f.matches(key))
     }
 
+    /// "新基建项目库" for 新基建项目 (no doubled 项目), "X项目库" otherwise.
+    pub fn library_label(&self) -> String {
+        library_label(&self.name)
+    }
+
     pub fn field(&self, key: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.key == key)
     }
@@ -350,6 +355,15 @@ fn parse_target(s: &str) -> Option<Yuan> {
             percent: false,
         } => to_yuan(value, unit.unwrap_or(MoneyUnit::Yuan)),
         _ => None,
+    }
+}
+
+/// The library's name for a program name: `项目` is not doubled.
+pub fn library_label(name: &str) -> String {
+    if name.ends_with("项目") {
+        format!("{name}库")
+    } else {
+        format!("{name}项目库")
     }
 }
 
@@ -649,6 +663,13 @@ mod tests {
         let e = load_all(d.path(), &root()).unwrap_err().to_string();
         assert!(e.contains("a.toml") && e.contains("b.toml"), "{e}");
         assert!(e.starts_with("2 个流水线配置文件有问题"), "{e}");
+    }
+
+    #[test]
+    fn library_label_does_not_double_xiangmu() {
+        assert_eq!(library_label("新基建项目"), "新基建项目库");
+        assert_eq!(library_label("数字经济重点项目"), "数字经济重点项目库");
+        assert_eq!(library_label("工作任务"), "工作任务项目库");
     }
 
     #[test]

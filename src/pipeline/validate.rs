@@ -171,7 +171,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                                 row,
                                 "E201",
                                 &code_cell,
-                                &format!("项目代码不在{}项目库中{hint}", spec.name),
+                                &format!("项目代码不在{}中{hint}", spec.library_label()),
                                 &code,
                                 "",
                             );
@@ -204,8 +204,8 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
                                 "E201",
                                 &name_cell,
                                 &format!(
-                                    "未填项目代码，项目名称在{}项目库中找不到{hint}",
-                                    spec.name
+                                    "未填项目代码，项目名称在{}中找不到{hint}",
+                                    spec.library_label()
                                 ),
                                 &name,
                                 "",

@@ -49,7 +49,7 @@ pub fn headers(spec: &PipelineSpec) -> Vec<String> {
 pub fn write_empty(spec: &PipelineSpec, path: &Path) -> Result<(), ReportError> {
     let e = xerr(path);
     let mut wb = Workbook::new();
-    let title = format!("{}项目库", spec.full_name);
+    let title = crate::config::library_label(&spec.full_name);
     let period = Period {
         year: spec.year,
         month: 1,
