@@ -400,69 +400,19 @@ pub fn member(path: &Path, name: String, bytes: &[u8], modified: u64) -> InboxFi
     }
 }
 
-/// Opens a file read-only, non-blocking where the flag's value is known (a
-/// FIFO opened for reading would otherwise wait for a writer forever; the
-/// caller has already checked the type, this covers a swap in between).
+/// Opens a file read-only and, on Unix, non-blocking (a FIFO opened for
+/// reading would otherwise wait for a writer forever; the caller has already
+/// checked the type, this covers a swap in between).
 fn open_read_only(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        if let Some(flag) = O_NONBLOCK {
-            opts.custom_flags(flag);
-        }
+        opts.custom_flags(libc::O_NONBLOCK);
     }
     opts.open(path)
 }
-
-/// `O_NONBLOCK` (no libc dependency for one constant).
-#[cfg(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "powerpc64",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )
-))]
-const O_NONBLOCK: Option<i32> = Some(0o4000);
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-))]
-const O_NONBLOCK: Option<i32> = Some(0x0004);
-#[cfg(all(
-    unix,
-    not(any(
-        all(
-            target_os = "linux",
-            any(
-                target_arch = "x86",
-                target_arch = "x86_64",
-                target_arch = "arm",
-                target_arch = "aarch64",
-                target_arch = "riscv64",
-                target_arch = "powerpc64",
-                target_arch = "s390x",
-                target_arch = "loongarch64"
-            )
-        ),
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "netbsd"
-    ))
-))]
-const O_NONBLOCK: Option<i32> = None;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
