@@ -128,17 +128,21 @@ pub fn file_text(name: &str, raw: &RawWorkbook) -> String {
     text
 }
 
-/// Decides which program a file belongs to: keywords in its name or first rows,
-/// else the library that knows most of its project codes.
-pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Option<usize> {
-    let text = file_text(name, raw);
-    let hits: Vec<usize> = ctx
-        .specs
+/// The programs whose file keywords a text contains.
+fn keyword_hits(text: &str, ctx: &Context<'_>) -> Vec<usize> {
+    ctx.specs
         .iter()
         .enumerate()
         .filter(|(_, s)| s.match_keywords.iter().any(|k| text.contains(k.as_str())))
         .map(|(i, _)| i)
-        .collect();
+        .collect()
+}
+
+/// Decides which program a file belongs to: keywords in its name or first rows,
+/// else the library that knows most of its project codes.
+pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Option<usize> {
+    let text = file_text(name, raw);
+    let hits = keyword_hits(&text, ctx);
     if hits.len() == 1 {
         return Some(hits[0]);
     }
@@ -205,13 +209,7 @@ fn named_program(
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
 ) -> Option<SheetOwner> {
-    let hits: Vec<usize> = ctx
-        .specs
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.match_keywords.iter().any(|k| text.contains(k.as_str())))
-        .map(|(i, _)| i)
-        .collect();
+    let hits = keyword_hits(text, ctx);
     match hits.as_slice() {
         [one] => Some(SheetOwner::Program(*one)),
         [] => unselected
