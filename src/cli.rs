@@ -74,6 +74,9 @@ pub enum Command {
         /// 每项重复次数（取最快一次）
         #[arg(long, default_value_t = 3)]
         reps: usize,
+        /// 测试收件箱：messy（杂乱：每单位 3-4 个文件、修订和补报、约 2% 各类错误）、clean（每单位一个无错文件）或 both（两者都测并给出比值）
+        #[arg(long, value_enum, default_value_t = BenchKind::Both)]
+        kind: BenchKind,
         /// 工作目录（指定时保留生成的收件箱和报表以便查看；默认用系统临时目录并在结束后删除）
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
@@ -84,6 +87,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "out/history")]
         store: PathBuf,
     },
+}
+
+/// Which bench inboxes to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchKind {
+    Messy,
+    Clean,
+    Both,
 }
 
 #[derive(Debug, clap::Args)]

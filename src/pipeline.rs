@@ -18,6 +18,7 @@ pub mod store;
 pub mod validate;
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,7 +27,8 @@ use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
 use crate::fsx::Why;
 use crate::model::{
-    FileStatus, Finding, Fingerprint, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod,
+    FileStatus, Finding, Fingerprint, InboxFile, ParsedFile, Period, ProjectRecord, StoredInput,
+    StoredPeriod,
 };
 use crate::seeds::{Libraries, SeedError, Units};
 use normalize::Context;
@@ -516,12 +518,19 @@ fn run_program_period(
         .collect();
     let t2 = Instant::now();
     let summ = summarize(setup, si, period, &stored.records, &history)?;
+    // Not needed past the summary: freed before the reports are built.
+    drop_later(history);
     let t_aggregate = t2.elapsed().as_millis();
     let t3 = Instant::now();
     let findings = &stored.findings;
-    let (monthly, feedback) = rayon::join(
+    let timed = |f: &dyn Fn() -> Result<_, RunError>| {
+        let t = Instant::now();
+        (f(), t.elapsed().as_millis())
+    };
+    let ((monthly, t_monthly), (feedback, t_feedback)) = rayon::join(
         || {
-            crate::report::monthly::write(
+            let t = Instant::now();
+            let r = crate::report::monthly::write(
                 &crate::report::monthly::MonthlyInput {
                     spec,
                     period,
@@ -532,12 +541,14 @@ fn run_program_period(
                     missing_units: &missing_names,
                 },
                 staging.dir(),
-            )
+            );
+            (r, t.elapsed().as_millis())
         },
-        || write_feedback(spec, period, &files, findings, staging.dir(), &unit_name),
+        || timed(&|| write_feedback(spec, period, &files, findings, staging.dir(), &unit_name)),
     );
     let mut outputs = vec![monthly?];
     outputs.extend(feedback?);
+    let t_quarterly = Instant::now();
     if period.month.is_multiple_of(3) {
         let name = write_quarterly(
             setup,
@@ -545,11 +556,12 @@ fn run_program_period(
             c.store,
             (period.year, period.quarter()),
             staging.dir(),
-            Some(&stored),
+            Some((&stored, &summ)),
         )?;
         outputs.extend(name);
     }
     outputs.sort();
+    let t_quarterly = t_quarterly.elapsed().as_millis();
     let t_report = t3.elapsed().as_millis();
 
     let mut timings: BTreeMap<String, u128> =
@@ -557,6 +569,10 @@ fn run_program_period(
     timings.insert("validate".to_string(), t_validate);
     timings.insert("aggregate".to_string(), t_aggregate);
     timings.insert("report".to_string(), t_report);
+    // Parts of `report` (monthly and feedback are written side by side).
+    timings.insert("report_monthly".to_string(), t_monthly);
+    timings.insert("report_feedback".to_string(), t_feedback);
+    timings.insert("report_quarterly".to_string(), t_quarterly);
     let m = manifest::build(
         &spec.id,
         &spec.name,
@@ -570,8 +586,8 @@ fn run_program_period(
         timings,
     );
     let mpath = staging.dir().join("manifest.json");
-    let json = store::to_json_lines(&m).map_err(|e| write_err(&mpath)(std::io::Error::other(e)))?;
-    crate::fsx::write_atomic(&mpath, &json).map_err(write_err(&mpath))?;
+    crate::fsx::write_atomic_with(&mpath, |w| store::write_json_lines(w, &m))
+        .map_err(write_err(&mpath))?;
 
     // Publish, then the store entry: the period is done only when both are.
     let mut all = outputs.clone();
@@ -614,7 +630,7 @@ fn run_program_period(
         out_dir,
         outputs,
     };
-    drop_later((files, stored, summ, result, history));
+    drop_later((files, stored, summ, result));
     Ok(outcome)
 }
 
@@ -644,29 +660,32 @@ pub fn summarize(
     })?)
 }
 
-/// The summary of a stored period (and its records), read from the store alone.
-fn stored_summary(
+/// A month's summary and its records.
+type MonthOfQuarter<'a> = (aggregate::Summary, Cow<'a, [ProjectRecord]>);
+
+/// The summary of a stored period (and its records), read from the store
+/// alone; `pending` is the period being written (its records and summary
+/// are borrowed, not read again nor recomputed).
+fn stored_summary<'a>(
     setup: &Setup,
     si: usize,
     store: &store::Store,
     period: Period,
-    pending: Option<&StoredPeriod>,
-) -> Result<Option<(aggregate::Summary, Vec<crate::model::ProjectRecord>)>, RunError> {
-    if let Some(sp) = pending.filter(|sp| sp.period == period.to_string()) {
-        let history = store.year_before(&setup.specs[si].id, period)?;
-        let s = summarize(setup, si, period, &sp.records, &history)?;
-        return Ok(Some((s, sp.records.clone())));
+    pending: Option<(&'a StoredPeriod, &aggregate::Summary)>,
+) -> Result<Option<MonthOfQuarter<'a>>, RunError> {
+    if let Some((sp, summ)) = pending.filter(|(sp, _)| sp.period == period.to_string()) {
+        return Ok(Some((summ.clone(), Cow::Borrowed(&sp.records))));
     }
-    let Some(sp) = store.load(&setup.specs[si].id, period)? else {
+    let Some(sp) = store.load_records(&setup.specs[si].id, period)? else {
         return Ok(None);
     };
     let history = store.year_before(&setup.specs[si].id, period)?;
     let s = summarize(setup, si, period, &sp.records, &history)?;
-    Ok(Some((s, sp.records)))
+    Ok(Some((s, Cow::Owned(sp.records))))
 }
 
 /// Writes the quarterly notification of one program from the store into `dir`;
-/// `pending` is the period being written, not yet in the store.
+/// `pending` is the period being written, not yet in the store, with its summary.
 /// Returns the file name, or `None` when the store holds no month of the quarter.
 pub fn write_quarterly(
     setup: &Setup,
@@ -674,10 +693,10 @@ pub fn write_quarterly(
     store: &store::Store,
     (year, quarter): (i32, u32),
     dir: &Path,
-    pending: Option<&StoredPeriod>,
+    pending: Option<(&StoredPeriod, &aggregate::Summary)>,
 ) -> Result<Option<String>, RunError> {
     let mut months = Vec::new();
-    let mut records = Vec::new();
+    let mut records: Cow<'_, [ProjectRecord]> = Cow::Borrowed(&[]);
     for m in (quarter - 1) * 3 + 1..=quarter * 3 {
         let p = Period { year, month: m };
         if let Some((s, r)) = stored_summary(setup, si, store, p, pending)? {
@@ -708,7 +727,7 @@ pub fn write_quarterly(
             quarter,
             months: &months,
             prev_quarter_end: prev.as_ref(),
-            records: &records,
+            records: records.as_ref(),
         },
         dir,
     )?;
