@@ -480,7 +480,7 @@ fn run_program_period(
         waivers: &waivers,
     };
     let mut result = validate::validate(&inp, &mut files);
-    let findings = validate::all_findings(&result, &files);
+    let findings = validate::all_findings(&mut result, &mut files);
     let t_validate = t1.elapsed().as_millis();
 
     let mut stored = StoredPeriod {
