@@ -81,6 +81,28 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
     },
+    /// 报送情况：只读取某一期收件目录，列出各项目类别每个单位的报送情况（收到的文件和时间、行数、错误、警告，未报送 / 已报送有错 / 已报送），并写出报送情况表和催报名单；不生成报表，不写历史库
+    ///
+    /// 例：
+    ///   taizhang status                               样例数据最新一期的报送情况
+    ///   taizhang status --inbox D:/台账收件 --period 2023-08
+    Status {
+        /// 期别，如 2023-08；不填则为收件目录中最新的一期
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+        /// 收件目录：其下每期一个子文件夹；默认使用随附的样例 samples/inbox
+        #[arg(long, value_name = "DIR")]
+        inbox: Option<PathBuf>,
+        /// 输出目录：报送情况表写到 输出目录/报送情况/ 下
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// 历史库目录（只读，用于与上月比对）；默认为 输出目录/history
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// 只看指定的项目类别（pipelines/ 下的 id），可重复
+        #[arg(long = "pipeline", value_name = "ID|FILE")]
+        pipelines: Vec<String>,
+    },
     /// 列出历史库中保存的各期数据（项目类别、期别、行数、合计、时间、输入文件）
     History {
         /// 历史库目录

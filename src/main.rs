@@ -61,6 +61,13 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::History { store } => history(&store),
+        Command::Status {
+            period,
+            inbox,
+            out,
+            store,
+            pipelines,
+        } => status(period, inbox, out, store, pipelines, root.as_deref()),
         Command::Bench {
             files,
             rows,
@@ -397,6 +404,116 @@ fn print_bench(r: &taizhang::bench::BenchReport, reps: usize) {
         "  行：采纳 {}，退回 {}，跳过 {}",
         r.accounting[0], r.accounting[1], r.accounting[2]
     );
+}
+
+/// `taizhang status`: the reporting window of one period.
+fn status(
+    period: Option<String>,
+    inbox: Option<PathBuf>,
+    out: PathBuf,
+    store: Option<PathBuf>,
+    pipelines: Vec<String>,
+    root: Option<&std::path::Path>,
+) -> Result<(), RunError> {
+    let root = taizhang::init::find_root(root)?;
+    let inbox = inbox.unwrap_or_else(|| root.join("samples").join("inbox"));
+    let store = taizhang::pipeline::store::Store::new(store.unwrap_or_else(|| out.join("history")));
+    let period = match period {
+        Some(p) => Period::parse_period(&p).ok_or_else(|| {
+            RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07"))
+        })?,
+        None => taizhang::pipeline::inbox::list_periods(&inbox)?
+            .last()
+            .copied()
+            .ok_or_else(|| {
+                RunError::Usage(format!(
+                    "收件目录 {} 中没有期别文件夹（如 2023-07/）",
+                    inbox.display()
+                ))
+            })?,
+    };
+    let setup = taizhang::pipeline::setup(&root, &pipelines, None)?;
+    let programs = taizhang::pipeline::status::status(
+        &setup,
+        &inbox,
+        &store,
+        period,
+        &taizhang::pipeline::Silent,
+    )?;
+    use taizhang::pipeline::status::UnitState;
+    println!(
+        "{}年{}月报送情况（收件目录 {}）",
+        period.year,
+        period.month,
+        inbox.display()
+    );
+    for p in &programs {
+        let n = |s| p.in_state(s).count();
+        println!(
+            "\n{}：{} 个单位，已报送 {}，已报送有错 {}，未报送 {}",
+            p.name,
+            p.units.len(),
+            n(UnitState::Reported),
+            n(UnitState::ReportedWithErrors),
+            n(UnitState::NotReported)
+        );
+        for u in &p.units {
+            let files: Vec<String> = u
+                .files
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}（{}，{} 行）",
+                        f.name,
+                        taizhang::report::status::arrived(f.modified),
+                        f.rows_read
+                    )
+                })
+                .collect();
+            println!(
+                "  {} {} 错误 {:>3}  警告 {:>4}  {}",
+                pad(&u.unit, 14),
+                pad(u.state.label(), 10),
+                u.errors,
+                u.warnings,
+                files.join("；")
+            );
+        }
+        for f in &p.unowned {
+            println!("  未能确定单位的文件：{}（{}）", f.name, f.note);
+        }
+    }
+    let missing: Vec<String> = programs
+        .iter()
+        .flat_map(|p| {
+            p.in_state(UnitState::NotReported)
+                .map(move |u| format!("{}·{}", p.name, u.unit))
+        })
+        .collect();
+    println!(
+        "\n催报：{}",
+        if missing.is_empty() {
+            "无（各单位均已报送）".to_string()
+        } else {
+            missing.join("、")
+        }
+    );
+    let dir = out.join("报送情况");
+    let issuer = setup
+        .specs
+        .first()
+        .map(|s| s.issuer.clone())
+        .unwrap_or_default();
+    let path = taizhang::report::status::write(&programs, period, &issuer, &dir)
+        .map_err(RunError::from)?;
+    println!("报送情况表：{}", path.display());
+    Ok(())
+}
+
+/// `s` padded with spaces to `width` terminal columns (CJK counts two).
+fn pad(s: &str, width: usize) -> String {
+    let w = taizhang::text::display_width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// Parses `2023Q2` (also `2023q2`, `2023-Q2`).

@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod normalize;
 pub mod plan;
 pub mod publish;
+pub mod status;
 pub mod store;
 pub mod validate;
 
@@ -379,51 +380,17 @@ pub fn run_period(
     progress: &dyn Progress,
 ) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
     let t0 = Instant::now();
-    let dir = inbox::period_dir(&opts.inbox, period);
-    let (paths, ignored) = inbox::scan(&dir)?;
-    progress.period_started(period, paths.len());
-    let ctx = Context {
-        specs: &setup.specs,
-        libraries: &setup.libraries,
-        units: &setup.units,
-    };
-    // Per file, in parallel: read once, hash, sniff, ingest, classify, normalize.
-    // An archive is one inbox file (one stamp) and as many parsed files as
-    // it holds ledgers.
-    let read: Vec<ReadPath> = paths
-        .par_iter()
-        .map(|p| {
-            let out = read_path(&dir, p, &ctx, &setup.unselected);
-            progress.file_done(&out.0.file);
-            out
-        })
-        .collect();
-    let mut stamps: Vec<crate::model::InboxStamp> = read.iter().map(|r| r.0.clone()).collect();
-    let parsed: Vec<(Option<usize>, ParsedFile)> = read.into_iter().flat_map(|r| r.1).collect();
+    let ReadPeriod {
+        stamps,
+        mut buckets,
+        unassigned,
+        ignored,
+    } = read_period(setup, &opts.inbox, period, progress)?;
     let t_read = t0.elapsed().as_millis();
     // The libraries were loading beside the reading; any wait left shows here.
     let t_libraries = Instant::now();
     setup.libraries.get()?;
     let t_libraries = t_libraries.elapsed().as_millis();
-    stamps.sort();
-    // A workbook split between programs is one inbox file.
-    stamps.dedup();
-    // Files move into their program's bucket; files no program could claim
-    // (rejected, no workbook kept) are listed in every program.
-    let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
-    let mut unassigned = Vec::new();
-    let mut ignored = ignored;
-    for (prog, f) in parsed {
-        match prog {
-            Some(i) => buckets[i].push(f),
-            // Files of a program not selected this run: listed as ignored only.
-            None if f.status == FileStatus::Ignored => ignored.push(crate::model::IgnoredFile {
-                name: f.file.name.clone(),
-                reason: f.error.clone().unwrap_or_default(),
-            }),
-            None => unassigned.push(f),
-        }
-    }
     let mut outcomes = Vec::new();
     for &si in programs {
         let mut files = std::mem::take(&mut buckets[si]);
@@ -446,6 +413,67 @@ pub fn run_period(
     }
     progress.period_finished(period);
     Ok((outcomes, ignored.len()))
+}
+
+/// A period folder read: every file's stamp, the parsed files by program
+/// (indices into `setup.specs`), files no program could claim (rejected, no
+/// workbook kept: listed in every program) and the files ignored.
+pub struct ReadPeriod {
+    pub stamps: Vec<crate::model::InboxStamp>,
+    pub buckets: Vec<Vec<ParsedFile>>,
+    pub unassigned: Vec<ParsedFile>,
+    pub ignored: Vec<crate::model::IgnoredFile>,
+}
+
+/// Reads every file of a period folder once, in parallel: hash, sniff,
+/// ingest, classify, normalize. An archive is one inbox file (one stamp) and
+/// as many parsed files as it holds ledgers.
+pub fn read_period(
+    setup: &Setup,
+    inbox_dir: &Path,
+    period: Period,
+    progress: &dyn Progress,
+) -> Result<ReadPeriod, RunError> {
+    let dir = inbox::period_dir(inbox_dir, period);
+    let (paths, ignored) = inbox::scan(&dir)?;
+    progress.period_started(period, paths.len());
+    let ctx = Context {
+        specs: &setup.specs,
+        libraries: &setup.libraries,
+        units: &setup.units,
+    };
+    let read: Vec<ReadPath> = paths
+        .par_iter()
+        .map(|p| {
+            let out = read_path(&dir, p, &ctx, &setup.unselected);
+            progress.file_done(&out.0.file);
+            out
+        })
+        .collect();
+    let mut stamps: Vec<crate::model::InboxStamp> = read.iter().map(|r| r.0.clone()).collect();
+    stamps.sort();
+    // A workbook split between programs is one inbox file.
+    stamps.dedup();
+    let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
+    let mut unassigned = Vec::new();
+    let mut ignored = ignored;
+    for (prog, f) in read.into_iter().flat_map(|r| r.1) {
+        match prog {
+            Some(i) => buckets[i].push(f),
+            // Files of a program not selected this run: listed as ignored only.
+            None if f.status == FileStatus::Ignored => ignored.push(crate::model::IgnoredFile {
+                name: f.file.name.clone(),
+                reason: f.error.clone().unwrap_or_default(),
+            }),
+            None => unassigned.push(f),
+        }
+    }
+    Ok(ReadPeriod {
+        stamps,
+        buckets,
+        unassigned,
+        ignored,
+    })
 }
 
 /// What one program's period needs besides its files.

@@ -7,6 +7,7 @@ pub mod feedback;
 pub mod library;
 pub mod monthly;
 pub mod quarterly;
+pub mod status;
 pub mod style;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
