@@ -488,16 +488,26 @@ struct ProgramPeriod<'a> {
     timings: [(&'static str, u128); 2],
 }
 
-/// Validates, aggregates and writes one program's period: every output into
-/// a staging folder, then published, then the store entry (which marks the
-/// period done).
-fn run_program_period(
-    c: &ProgramPeriod<'_>,
-    mut files: Vec<ParsedFile>,
-) -> Result<PeriodOutcome, RunError> {
-    let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
-    let t1 = Instant::now();
-    let history = c.store.year_before(&spec.id, period)?;
+/// One program's period validated.
+pub struct Validated {
+    pub result: crate::model::PeriodResult,
+    /// Every finding, sorted (moved out of the files and rows).
+    pub findings: Vec<Finding>,
+    /// The store's earlier months of the year it was checked against.
+    pub history: Vec<StoredPeriod>,
+}
+
+/// Validates one program's files of a period against its library, the units,
+/// the waivers and the store's earlier months (read only).
+pub fn validate_files(
+    setup: &Setup,
+    si: usize,
+    store: &store::Store,
+    period: Period,
+    files: &mut [ParsedFile],
+) -> Result<Validated, RunError> {
+    let spec = &setup.specs[si];
+    let history = store.year_before(&spec.id, period)?;
     let waivers = setup.waivers.for_program(&spec.id);
     let inp = validate::Inputs {
         spec,
@@ -507,8 +517,29 @@ fn run_program_period(
         history: &history,
         waivers: &waivers,
     };
-    let mut result = validate::validate(&inp, &mut files);
-    let findings = validate::all_findings(&mut result, &mut files);
+    let mut result = validate::validate(&inp, files);
+    let findings = validate::all_findings(&mut result, files);
+    Ok(Validated {
+        result,
+        findings,
+        history,
+    })
+}
+
+/// Validates, aggregates and writes one program's period: every output into
+/// a staging folder, then published, then the store entry (which marks the
+/// period done).
+fn run_program_period(
+    c: &ProgramPeriod<'_>,
+    mut files: Vec<ParsedFile>,
+) -> Result<PeriodOutcome, RunError> {
+    let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
+    let t1 = Instant::now();
+    let Validated {
+        mut result,
+        findings,
+        history,
+    } = validate_files(setup, si, c.store, period, &mut files)?;
     let t_validate = t1.elapsed().as_millis();
 
     let mut stored = StoredPeriod {

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::model::{FileStatus, ParsedFile, Period, PeriodResult, Severity};
-use crate::pipeline::{read_period, store, validate, Progress, RunError, Setup};
+use crate::pipeline::{read_period, store, validate_files, Progress, RunError, Setup};
 
 /// Where a unit stands in the reporting window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,25 +81,18 @@ pub fn status(
     let libraries = setup.libraries.get()?;
     let mut out = Vec::new();
     for (si, bucket) in read.buckets.into_iter().enumerate() {
-        let spec = &setup.specs[si];
         let mut files = bucket;
         files.extend(read.unassigned.iter().cloned());
         files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
-        let history = store.year_before(&spec.id, period)?;
-        let waivers = setup.waivers.for_program(&spec.id);
-        let inp = validate::Inputs {
-            spec,
-            library: &libraries[si],
-            units: &setup.units,
-            period,
-            history: &history,
-            waivers: &waivers,
-        };
-        let mut result = validate::validate(&inp, &mut files);
-        let findings = validate::all_findings(&mut result, &mut files);
+        let v = validate_files(setup, si, store, period, &mut files)?;
         let units = libraries[si].unit_ids(&setup.units);
         out.push(program_status(
-            setup, si, &units, &files, &result, &findings,
+            setup,
+            si,
+            &units,
+            &files,
+            &v.result,
+            &v.findings,
         ));
     }
     Ok(out)
