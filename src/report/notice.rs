@@ -332,7 +332,7 @@ fn problems(
             p.push_str(&format!("，其中逾期未开工{overdue}个"));
         }
         p.push_str(&format!(
-            "。按责任单位分，{}（详见附件滞后项目清单）。",
+            "。按责任单位分：{}。",
             lagging_by_unit(end, records, spec.notice.names_per_unit)
         ));
         items.push(p);
@@ -496,7 +496,16 @@ fn paragraph(kind: Kind, text: &str, n: usize, date: &str) -> Paragraph {
         }
         Kind::Blank => p.add_run(run("")),
         Kind::Recipients => p.add_run(run(text)),
-        Kind::Body | Kind::Attachment => indent2(p).align(AlignmentType::Both).add_run(run(text)),
+        Kind::Body => indent2(p).align(AlignmentType::Both).add_run(run(text)),
+        // Two characters in; a second line aligns with the name after 附件：.
+        Kind::Attachment => p
+            .indent(
+                Some(5 * CHAR_TWIPS),
+                Some(SpecialIndentType::Hanging(3 * CHAR_TWIPS)),
+                None,
+                None,
+            )
+            .add_run(run(text)),
         Kind::Heading => indent2(p).add_run(
             Run::new()
                 .add_text(text)
