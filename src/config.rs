@@ -785,6 +785,45 @@ mod tests {
     }
 
     #[test]
+    fn notice_settings_have_defaults_and_are_checked() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("pipelines/new-infra.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.toml");
+        // Without [notice]: the defaults, the issuer signs.
+        let start = text.find("[notice]").unwrap();
+        let end = start + text[start..].find("[checks]").unwrap();
+        std::fs::write(&p, format!("{}{}", &text[..start], &text[end..])).unwrap();
+        let s = load_pipeline(&p, &root).unwrap();
+        assert_eq!(s.notice.title, NOTICE_TITLE);
+        assert_eq!(s.notice.recipients, NOTICE_RECIPIENTS);
+        assert_eq!(s.notice.office, s.issuer);
+        assert_eq!((s.notice.date_day, s.notice.names_per_unit), (10, 2));
+        // A 主送 line without its colon gets one; bad values are all reported.
+        let bad = text
+            .replace("date_day = 10", "date_day = 31")
+            .replace("names_per_unit = 2", "names_per_unit = 0")
+            .replace("省直有关部门：\"", "省直有关部门\"")
+            .replace("\\n推进情况的通报", "/推进情况的通报");
+        std::fs::write(&p, &bad).unwrap();
+        let err = load_pipeline(&p, &root).unwrap_err().to_string();
+        for want in [
+            "notice.date_day = 31",
+            "notice.names_per_unit = 0",
+            "notice.title",
+        ] {
+            assert!(err.contains(want), "{want}: {err}");
+        }
+        let fixed = text.replace("省直有关部门：\"", "省直有关部门\"");
+        std::fs::write(&p, &fixed).unwrap();
+        let s = load_pipeline(&p, &root).unwrap();
+        assert_eq!(
+            s.notice.recipients,
+            "各设区市发展改革委、赣江新区经发局，省直有关部门："
+        );
+    }
+
+    #[test]
     fn bad_pipeline_reports_every_problem() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.toml");

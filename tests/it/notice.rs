@@ -501,3 +501,36 @@ fn notice_bytes_are_the_same_when_written_again_and_dated_by_the_quarter() {
         }
     }
 }
+
+/// A quarter whose first months were never run: the 通报 says 数据不全 and
+/// names the missing months instead of stating June as the quarter.
+#[test]
+fn a_partial_quarter_is_marked_incomplete_not_stated_as_the_quarter() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    copy_store(
+        &root().join("samples/inbox/2023-06"),
+        &inbox.join("2023-06"),
+    );
+    let out = dir.path().join("out");
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["run", "--quiet", "--pipeline", "new-infra", "--inbox"])
+        .arg(&inbox)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let ps = paragraphs(&notice_path(&out, "new-infra", "新基建项目", 2));
+    let overall = section(&ps, "一、总体情况");
+    assert!(
+        overall.contains("历史库中缺3月、4月、5月数据，第二季度完成投资数据不全，不作统计"),
+        "{overall}"
+    );
+    assert!(!overall.contains("其中第二季度完成投资"), "{overall}");
+    let wb = sheet(&quarterly_path(&out, "new-infra", "新基建项目", 2), "通报");
+    let (qd, note) = indicator(&wb, "第二季度完成投资（万元）");
+    assert_eq!(text(&qd), "—");
+    assert!(note.contains("数据不全"), "{note}");
+}
