@@ -628,7 +628,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     Ok(name)
 }
 
-/// The package again, entry by entry in the same order, deflated, every entry
+/// The package again, part by part in the same order, deflated, every part
 /// dated the 成文日期 (the writer would otherwise stamp the clock when its
 /// `time` feature is on anywhere in the build).
 fn repack(bytes: &[u8], (y, m, d): (i32, u32, u32)) -> zip::result::ZipResult<Vec<u8>> {
@@ -647,8 +647,8 @@ fn repack(bytes: &[u8], (y, m, d): (i32, u32, u32)) -> zip::result::ZipResult<Ve
     for i in 0..src.len() {
         let mut entry = src.by_index(i)?;
         let name = entry.name()?.to_string();
+        // A package needs no folder entries (docx-rs writes four).
         if entry.is_dir() {
-            out.add_directory(name, opts)?;
             continue;
         }
         let mut data = Vec::new();
