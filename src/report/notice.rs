@@ -369,9 +369,7 @@ fn problems(
         items.push(format!("数据报送质量有待提高。{}。", data.join("；")));
     }
     if items.is_empty() {
-        return vec![format!(
-            "截至{month}月底，全省无滞后项目，各地区均达到或超过序时进度。"
-        )];
+        return vec![format!("截至{month}月底，全省无滞后项目。")];
     }
     items
         .into_iter()
@@ -662,6 +660,93 @@ fn repack(bytes: &[u8], (y, m, d): (i32, u32, u32)) -> zip::result::ZipResult<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Period;
+    use crate::pipeline::aggregate::Sums;
+
+    fn spec() -> PipelineSpec {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        crate::config::load_pipeline(&root.join("pipelines/new-infra.toml"), &root).unwrap()
+    }
+
+    fn unit(key: &str, rank: Option<usize>, rate: f64, light: Light) -> GroupRow {
+        GroupRow {
+            key: key.to_string(),
+            sums: Sums {
+                projects: 10,
+                annual_plan: 100_000_000,
+                ytd_done: (rate * 100_000_000.0) as i64,
+                ..Sums::default()
+            },
+            completion_rate: rate,
+            gap: rate - 0.5,
+            rank,
+            prev_rank: None,
+            light,
+            department: false,
+            reached: rate >= 0.5,
+        }
+    }
+
+    /// June: 甲 ahead, 乙 red, 丙 sent nothing; no lagging project, two rows rejected.
+    fn june() -> Summary {
+        Summary {
+            period: Period {
+                year: 2023,
+                month: 6,
+            },
+            time_progress: 0.5,
+            totals: Sums::default(),
+            by_unit: vec![
+                unit("甲市", Some(1), 0.6, Light::Green),
+                unit("乙市", Some(2), 0.1, Light::Red),
+                unit("丙市", None, 0.0, Light::NotReported),
+            ],
+            by_category: Vec::new(),
+            by_group: Vec::new(),
+            lagging: Vec::new(),
+            not_started: Vec::new(),
+            problems: Vec::new(),
+            not_reported: Vec::new(),
+            rejected: vec![0, 1],
+            trend: Vec::new(),
+            prev_month: None,
+            prev_missing: false,
+            early_starts_count: true,
+            departments_apart: true,
+            project_flags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn regions_and_problems_name_red_unreported_and_rejected() {
+        let (spec, s) = (spec(), june());
+        assert_eq!(
+            by_region(&spec, &s),
+            vec![
+                "截至6月底，参加排名的2个地区中，1个地区达到或超过序时进度，1个地区落后序时进度。\
+                  列入红榜的是：甲市（完成率60.0%，超序时进度10个百分点）。\
+                  列入黑榜的是：乙市（完成率10.0%，落后序时进度40个百分点）。\
+                  丙市本期未报送数据，不参加排名。\
+                  各地区排名、红黑榜、滞后项目清单及逐月完成情况详见附件。"
+                    .to_string()
+            ]
+        );
+        assert_eq!(
+            problems(&spec, &s, &[]),
+            vec![
+                "一是部分地区进度明显落后。乙市落后序时进度30个百分点以上，亮红灯。".to_string(),
+                "二是数据报送质量有待提高。丙市本期未报送数据；2个项目的报送数据填报有误、未被采纳。"
+                    .to_string(),
+            ]
+        );
+        let mut calm = june();
+        calm.by_unit.truncate(1);
+        calm.rejected.clear();
+        assert_eq!(
+            problems(&spec, &calm, &[]),
+            vec!["截至6月底，全省无滞后项目。".to_string()]
+        );
+    }
 
     #[test]
     fn issue_date_is_the_day_of_the_month_after_the_quarter() {

@@ -534,3 +534,62 @@ fn a_partial_quarter_is_marked_incomplete_not_stated_as_the_quarter() {
     assert_eq!(text(&qd), "—");
     assert!(note.contains("数据不全"), "{note}");
 }
+
+/// The 通报 is an output of the period: listed in the manifest and the store
+/// entry with its sha256, and removed when a rerun writes it under another
+/// name (here: the pipeline's title changed).
+#[test]
+fn the_notice_is_recorded_and_a_renamed_one_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    copy_store(
+        &root().join("samples/inbox/2023-06"),
+        &inbox.join("2023-06"),
+    );
+    let out = dir.path().join("out");
+    let run = |pipeline: &Path| {
+        Command::cargo_bin("taizhang")
+            .unwrap()
+            .current_dir(root())
+            .args(["run", "--quiet", "--pipeline"])
+            .arg(pipeline)
+            .arg("--inbox")
+            .arg(&inbox)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    run(&root().join("pipelines/new-infra.toml"));
+    let period = out.join("new-infra/2023-06");
+    let first = "关于2023年第二季度全省新基建项目推进情况的通报.docx";
+    let bytes = std::fs::read(period.join(first)).unwrap();
+    let manifest = std::fs::read_to_string(period.join("manifest.json")).unwrap();
+    assert!(manifest.contains(&format!("\"{first}\"")), "{manifest}");
+    let stored = std::fs::read_to_string(out.join("history/new-infra/2023-06.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let sha = v["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["file"] == first)
+        .unwrap_or_else(|| panic!("{first} not in the store entry"))["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    use sha2::Digest;
+    assert_eq!(sha, format!("{:x}", sha2::Sha256::digest(&bytes)));
+
+    let renamed = dir.path().join("new-infra.toml");
+    let text = std::fs::read_to_string(root().join("pipelines/new-infra.toml")).unwrap();
+    std::fs::write(
+        &renamed,
+        text.replace("全省{name}\\n推进情况的通报", "{name}推进情况的通报"),
+    )
+    .unwrap();
+    run(&renamed);
+    assert!(!period.join(first).exists(), "the old 通报 is left behind");
+    assert!(period
+        .join("关于2023年第二季度新基建项目推进情况的通报.docx")
+        .is_file());
+}
