@@ -312,6 +312,7 @@ fn check_output_paths(setup: &Setup, opts: &RunOptions, plan: &plan::Plan) -> Re
                     "{}.xlsx",
                     spec.fill(&spec.reports.quarterly, p.year, p.month, "")
                 ));
+                names.push(crate::report::notice::file_name(spec, p.year, p.quarter()));
             }
             for n in names {
                 let path = dir.join(n);
@@ -609,7 +610,7 @@ fn run_program_period(
     outputs.extend(feedback?);
     let t_quarterly = Instant::now();
     if period.month.is_multiple_of(3) {
-        let name = write_quarterly(
+        let names = write_quarterly(
             setup,
             si,
             c.store,
@@ -617,7 +618,7 @@ fn run_program_period(
             staging.dir(),
             Some((&stored, &summ)),
         )?;
-        outputs.extend(name);
+        outputs.extend(names);
     }
     outputs.sort();
     let t_quarterly = t_quarterly.elapsed().as_millis();
@@ -743,9 +744,10 @@ fn stored_summary<'a>(
     Ok(Some((s, Cow::Owned(sp.records))))
 }
 
-/// Writes the quarterly notification of one program from the store into `dir`;
+/// Writes the quarterly notification of one program from the store into `dir`:
+/// the workbook and the 通报 document (its 附件 is the workbook);
 /// `pending` is the period being written, not yet in the store, with its summary.
-/// Returns the file name, or `None` when the store holds no month of the quarter.
+/// Returns the file names, none when the store holds no month of the quarter.
 pub fn write_quarterly(
     setup: &Setup,
     si: usize,
@@ -753,7 +755,7 @@ pub fn write_quarterly(
     (year, quarter): (i32, u32),
     dir: &Path,
     pending: Option<(&StoredPeriod, &aggregate::Summary)>,
-) -> Result<Option<String>, RunError> {
+) -> Result<Vec<String>, RunError> {
     let mut months = Vec::new();
     let mut records: Cow<'_, [ProjectRecord]> = Cow::Borrowed(&[]);
     for m in (quarter - 1) * 3 + 1..=quarter * 3 {
@@ -764,7 +766,7 @@ pub fn write_quarterly(
         }
     }
     if months.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let prev_end = if quarter > 1 {
         Period {
@@ -779,18 +781,19 @@ pub fn write_quarterly(
     };
     let prev = stored_summary(setup, si, store, prev_end, None)?.map(|(s, _)| s);
     std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-    let name = crate::report::quarterly::write(
-        &crate::report::quarterly::QuarterlyInput {
-            spec: &setup.specs[si],
-            year,
-            quarter,
-            months: &months,
-            prev_quarter_end: prev.as_ref(),
-            records: records.as_ref(),
-        },
-        dir,
-    )?;
-    Ok((!name.is_empty()).then_some(name))
+    let input = crate::report::quarterly::QuarterlyInput {
+        spec: &setup.specs[si],
+        year,
+        quarter,
+        months: &months,
+        prev_quarter_end: prev.as_ref(),
+        records: records.as_ref(),
+    };
+    let names = [
+        crate::report::quarterly::write(&input, dir)?,
+        crate::report::notice::write(&input, dir)?,
+    ];
+    Ok(names.into_iter().filter(|n| !n.is_empty()).collect())
 }
 
 /// `taizhang quarterly`: the notifications of a quarter for the selected
@@ -810,7 +813,7 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
     let mut written = Vec::new();
     for si in 0..setup.specs.len() {
         let dir = opts.out.join(&setup.specs[si].id).join(end.to_string());
-        if let Some(name) = write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
+        for name in write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
             written.push(dir.join(name));
         }
     }

@@ -6,6 +6,7 @@
 pub mod feedback;
 pub mod library;
 pub mod monthly;
+pub mod notice;
 pub mod quarterly;
 pub mod status;
 pub mod style;
@@ -19,6 +20,8 @@ use crate::model::Period;
 pub enum ReportError {
     #[error("生成报表 {path} 失败：{source}")]
     Xlsx { path: PathBuf, source: XlsxError },
+    #[error("生成通报文档 {path} 失败：{message}")]
+    Docx { path: PathBuf, message: String },
     #[error("无法写入报表 {path}：{source}")]
     Write {
         path: PathBuf,

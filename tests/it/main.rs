@@ -12,6 +12,7 @@ mod faults;
 mod feedback;
 mod hostile;
 mod ingest_edge;
+mod notice;
 mod reports;
 mod rules;
 mod samples_run;
