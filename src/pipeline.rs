@@ -521,22 +521,23 @@ fn run_program_period(
     let findings = &stored.findings;
     let (monthly, feedback) = rayon::join(
         || {
-            crate::report::monthly::write(
-                &crate::report::monthly::MonthlyInput {
-                    spec,
-                    period,
-                    summary: &summ,
-                    records: &stored.records,
-                    findings,
-                    inputs: &inputs,
-                    missing_units: &missing_names,
-                },
-                staging.dir(),
-            )
+            let mi = crate::report::monthly::MonthlyInput {
+                spec,
+                period,
+                summary: &summ,
+                records: &stored.records,
+                findings,
+                inputs: &inputs,
+                missing_units: &missing_names,
+            };
+            // The outgoing workbook, and the internal 数据核对 one beside it.
+            let m = crate::report::monthly::write(&mi, staging.dir())?;
+            let i = crate::report::internal::write(&mi, staging.dir())?;
+            Ok::<_, crate::report::ReportError>(vec![m, i])
         },
         || write_feedback(spec, period, &files, findings, staging.dir(), &unit_name),
     );
-    let mut outputs = vec![monthly?];
+    let mut outputs = monthly?;
     outputs.extend(feedback?);
     if period.month.is_multiple_of(3) {
         let name = write_quarterly(
