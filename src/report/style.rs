@@ -603,7 +603,7 @@ fn write_table_rows(
         .headers
         .iter()
         .zip(&widths)
-        .map(|(h, w)| wrapped_lines(h, *w))
+        .map(|(h, w)| header_text(h, *w).lines().count())
         .max()
         .unwrap_or(1);
     row_h(
@@ -612,8 +612,8 @@ fn write_table_rows(
         (head_lines as f64 * 13.5 + 5.0).max(32.0),
         &mut height,
     )?;
-    for (c, h) in t.headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &st.header)?;
+    for (c, (h, w)) in t.headers.iter().zip(&widths).enumerate() {
+        ws.write_string_with_format(2, c as u16, header_text(h, *w), &st.header)?;
     }
     for (i, (vals, rs)) in t.rows.iter().enumerate() {
         let r = FIRST_DATA_ROW + i as u32;
@@ -669,6 +669,51 @@ fn write_table_rows(
         height_pt: height,
         page,
     })
+}
+
+/// A header that does not fit its column on one line, broken into lines of
+/// even length ("计划开\n工时间", not "计划开工时\n间"): before a full-width
+/// bracket when both parts fit ("较序时进度\n（百分点）"), else at the middle
+/// by display width, never inside a run of digits and `-` nor between it and
+/// the 月 that follows.
+pub fn header_text(h: &str, width: f64) -> String {
+    // A bold 10 pt glyph is 1.9 units; the cell keeps about 0.3 unit padding.
+    let lines_of = |s: &str| {
+        s.lines()
+            .map(|l| {
+                ((display_width(l) as f64 * 0.95 / (width - 0.3).max(1.0)).ceil() as usize).max(1)
+            })
+            .sum::<usize>()
+    };
+    let lines = lines_of(h);
+    if h.contains('\n') || lines <= 1 {
+        return h.to_string();
+    }
+    if let Some(at) = h.find('（').filter(|&at| at > 0) {
+        let (a, b) = h.split_at(at);
+        if lines_of(a) == 1 && lines_of(b) == 1 {
+            return format!("{a}\n{b}");
+        }
+    }
+    let total = display_width(h);
+    let per = total.div_ceil(lines);
+    let chars: Vec<char> = h.chars().collect();
+    let glued = |a: char, b: char| {
+        (a.is_ascii_alphanumeric() || a == '-')
+            && (b.is_ascii_alphanumeric() || b == '-' || b == '月')
+    };
+    let mut out = String::new();
+    let mut run = 0;
+    for (i, ch) in chars.iter().enumerate() {
+        let w = display_width(&ch.to_string());
+        if run + w > per && run > 0 && !glued(chars[i - 1], *ch) {
+            out.push('\n');
+            run = 0;
+        }
+        out.push(*ch);
+        run += w;
+    }
+    out
 }
 
 /// Column widths (character units): each column as wide as its header and
