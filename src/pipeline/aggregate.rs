@@ -935,4 +935,82 @@ mod tests {
             vec![Some(3), Some(2), Some(1)]
         );
     }
+
+    fn stored(period: &str, records: Vec<ProjectRecord>) -> StoredPeriod {
+        StoredPeriod {
+            program: "new-infra".into(),
+            period: period.into(),
+            tool_version: String::new(),
+            written_at: String::new(),
+            inputs: Vec::new(),
+            inbox: Vec::new(),
+            fingerprint: None,
+            outputs: Vec::new(),
+            records,
+            findings: Vec::new(),
+        }
+    }
+
+    fn focus_of(period: &str, recs: &[ProjectRecord], history: &[StoredPeriod]) -> Focus {
+        let units = Units::new(vec![]);
+        let ids = vec!["360100".to_string()];
+        let ey = Default::default();
+        summarize(&AggregateInput {
+            spec: &spec(),
+            units: &units,
+            unit_ids: &ids,
+            period: Period::parse_period(period).unwrap(),
+            records: recs,
+            end_years: &ey,
+            history,
+        })
+        .unwrap()
+        .focus
+    }
+
+    #[test]
+    fn a_project_lagging_three_months_running_is_followed_up() {
+        // Plan 1,200,000: 序时进度 of May/June/July is 41.7/50/58.3%. "y" is
+        // 20 points behind each month (黄灯, 滞后); "g" catches up in June.
+        let month = |m: i64, y_ytd: i64, g_ytd: i64| {
+            vec![
+                rec("y", "360100", 1_200_000, y_ytd, Status::UnderConstruction),
+                rec("g", "360100", 1_200_000, g_ytd, Status::UnderConstruction),
+                rec("ok", "360100", 1_200_000, m * 100_000, Status::UnderConstruction),
+            ]
+        };
+        let may = stored("2023-05", month(5, 260_000, 260_000));
+        let june = stored("2023-06", month(6, 360_000, 600_000));
+        let july = month(7, 460_000, 460_000);
+        let f = focus_of("2023-07", &july, &[may.clone(), june.clone()]);
+        let listed: Vec<(&str, String)> = f
+            .items
+            .iter()
+            .map(|i| (july[i.index].code.as_str(), i.reasons()))
+            .collect();
+        assert_eq!(listed, vec![("y", "连续3个月滞后".to_string())]);
+        assert!(f.missing.is_empty());
+        // Without May in the store the run of three cannot be decided: no
+        // project is listed for it, and the missing month is named.
+        let f = focus_of("2023-07", &july, &[june]);
+        assert!(f.items.is_empty());
+        assert_eq!(f.missing, vec![Period::parse_period("2023-05").unwrap()]);
+    }
+
+    #[test]
+    fn the_focus_list_is_cut_at_twenty_red_first() {
+        let mut recs: Vec<ProjectRecord> = (0..30)
+            .map(|i| rec(&format!("p{i:02}"), "360100", 1_000_000, i * 1_000, Status::UnderConstruction))
+            .collect();
+        // Not started though due: 逾期未开工 (and red).
+        recs[29].status = Status::NotStarted;
+        let f = focus_of("2023-07", &recs, &[]);
+        assert_eq!(f.eligible, 30);
+        assert_eq!(f.items.len(), FOCUS_LIMIT);
+        // All red: red and 逾期未开工 first, then lowest completion rate.
+        let codes: Vec<&str> = f.items.iter().map(|i| recs[i.index].code.as_str()).collect();
+        assert_eq!(&codes[..3], ["p29", "p00", "p01"]);
+        assert_eq!(f.items[0].reasons(), "红灯、逾期未开工");
+        assert!(f.items.iter().all(|i| i.red));
+    }
 }

@@ -11,6 +11,7 @@ mod deploy;
 mod faults;
 mod feedback;
 mod hostile;
+mod pages;
 mod ingest_edge;
 mod reports;
 mod rules;
