@@ -976,7 +976,13 @@ mod tests {
             vec![
                 rec("y", "360100", 1_200_000, y_ytd, Status::UnderConstruction),
                 rec("g", "360100", 1_200_000, g_ytd, Status::UnderConstruction),
-                rec("ok", "360100", 1_200_000, m * 100_000, Status::UnderConstruction),
+                rec(
+                    "ok",
+                    "360100",
+                    1_200_000,
+                    m * 100_000,
+                    Status::UnderConstruction,
+                ),
             ]
         };
         let may = stored("2023-05", month(5, 260_000, 260_000));
@@ -1000,7 +1006,15 @@ mod tests {
     #[test]
     fn the_focus_list_is_cut_at_twenty_red_first() {
         let mut recs: Vec<ProjectRecord> = (0..30)
-            .map(|i| rec(&format!("p{i:02}"), "360100", 1_000_000, i * 1_000, Status::UnderConstruction))
+            .map(|i| {
+                rec(
+                    &format!("p{i:02}"),
+                    "360100",
+                    1_000_000,
+                    i * 1_000,
+                    Status::UnderConstruction,
+                )
+            })
             .collect();
         // Not started though due: 逾期未开工 (and red).
         recs[29].status = Status::NotStarted;
@@ -1008,7 +1022,11 @@ mod tests {
         assert_eq!(f.eligible, 30);
         assert_eq!(f.items.len(), FOCUS_LIMIT);
         // All red: red and 逾期未开工 first, then lowest completion rate.
-        let codes: Vec<&str> = f.items.iter().map(|i| recs[i.index].code.as_str()).collect();
+        let codes: Vec<&str> = f
+            .items
+            .iter()
+            .map(|i| recs[i.index].code.as_str())
+            .collect();
         assert_eq!(&codes[..3], ["p29", "p00", "p01"]);
         assert_eq!(f.items[0].reasons(), "红灯、逾期未开工");
         assert!(f.items.iter().all(|i| i.red));

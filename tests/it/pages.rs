@@ -293,7 +293,8 @@ fn every_empty_list_prints_its_title_block_and_a_none_row() {
                 .and_then(|s| s.split('>').next())
                 .unwrap_or_default()
                 .to_string();
-            let ht: f64 = attr(&format!("<row {row0}>"), "row", "ht").map_or(15.0, |h| h.parse().unwrap());
+            let ht: f64 =
+                attr(&format!("<row {row0}>"), "row", "ht").map_or(15.0, |h| h.parse().unwrap());
             let lines = (need / width).ceil();
             assert!(
                 ht >= lines * 18.0 * 1.25,
@@ -301,7 +302,10 @@ fn every_empty_list_prints_its_title_block_and_a_none_row() {
             );
         }
     }
-    assert!(empty_lists > 0, "the samples have empty lists (未报送 in July)");
+    assert!(
+        empty_lists > 0,
+        "the samples have empty lists (未报送 in July)"
+    );
 }
 
 /// 重点关注 recomputed from 项目明细 of the month and 滞后项目 of the two
@@ -380,13 +384,16 @@ fn focus_list_follows_its_stated_rule() {
                 .filter(|t| t.starts_with("注"))
                 .collect();
             assert!(
-                notes[0].contains("列入条件") && notes[0].contains(&format!("符合条件的项目{eligible}个")),
+                notes[0].contains("列入条件")
+                    && notes[0].contains(&format!("符合条件的项目{eligible}个")),
                 "{what}: {notes:?}"
             );
             // January and February: the months before are not in this year's
             // store, and the sheet says so instead of guessing.
             assert_eq!(
-                notes.iter().any(|n| n.contains("无法判断是否连续3个月滞后")),
+                notes
+                    .iter()
+                    .any(|n| n.contains("无法判断是否连续3个月滞后")),
                 month < 3,
                 "{what}: {notes:?}"
             );
@@ -415,7 +422,13 @@ fn charts_tell_series_apart_without_colour() {
             let bars: Vec<&str> = xml
                 .split("<c:barChart>")
                 .skip(1)
-                .flat_map(|b| b.split("</c:barChart>").next().unwrap().split("<c:ser>").skip(1))
+                .flat_map(|b| {
+                    b.split("</c:barChart>")
+                        .next()
+                        .unwrap()
+                        .split("<c:ser>")
+                        .skip(1)
+                })
                 .collect();
             let mut looks = BTreeSet::new();
             for s in &bars {
@@ -432,7 +445,13 @@ fn charts_tell_series_apart_without_colour() {
             let lines: Vec<&str> = xml
                 .split("<c:lineChart>")
                 .skip(1)
-                .flat_map(|b| b.split("</c:lineChart>").next().unwrap().split("<c:ser>").skip(1))
+                .flat_map(|b| {
+                    b.split("</c:lineChart>")
+                        .next()
+                        .unwrap()
+                        .split("<c:ser>")
+                        .skip(1)
+                })
                 .collect();
             let markers: BTreeSet<String> = lines
                 .iter()
