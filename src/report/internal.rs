@@ -44,7 +44,10 @@ pub fn write(inp: &MonthlyInput<'_>, dir: &Path) -> Result<String, ReportError> 
         .map(|(k, v, note)| (vec![Val::Text(k), v, Val::Text(note)], RowStyle::Normal))
         .collect();
     let mut it = sheet(
-        &format!("{}年{}月{}汇总指标说明", p.year, p.month, spec.name),
+        &format!(
+            "{}年{}月{}汇总指标说明（内部核对用）",
+            p.year, p.month, spec.name
+        ),
         vec!["指标", "数值", "说明"],
         rows,
         "金额单位：万元",

@@ -492,11 +492,13 @@ fn start_rate_label(t: &Sums, early_counts: bool) -> String {
     s
 }
 
+/// Rows of a table sheet.
+type Rows = Vec<(Vec<Val>, RowStyle)>;
+/// Makes a table sheet with the workbook's meta line: (title, headers, rows, unit).
+type SheetFn<'a, 'b> = dyn Fn(&str, Vec<&'a str>, Rows, &str) -> TableSheet<'a> + 'b;
+
 /// The 重点关注 sheet: the list decided in the summary, with its rule.
-fn focus_table<'a>(
-    inp: &MonthlyInput<'_>,
-    sheet: &dyn Fn(&str, Vec<&'a str>, Vec<(Vec<Val>, RowStyle)>, &str) -> TableSheet<'a>,
-) -> TableSheet<'a> {
+fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
     let (spec, s, p) = (inp.spec, inp.summary, inp.period);
     let tp = s.time_progress;
     let fo = &s.focus;

@@ -279,27 +279,23 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         (
             format!("{}累计完成投资（万元）", cumulative_label(month)),
             Val::Money(t.ytd_done),
-            "季末月份项目明细之和".to_string(),
+            String::new(),
         ),
         (
             "年度计划投资（万元）".to_string(),
             Val::Money(t.annual_plan),
-            "项目库年度计划之和".to_string(),
+            String::new(),
         ),
         (
             "投资完成率".to_string(),
             rate_val(t.completion_rate_opt()),
-            "累计完成 ÷ 年度计划".to_string(),
+            String::new(),
         ),
-        (
-            "序时进度".to_string(),
-            Val::Rate(tp),
-            format!("{month} ÷ 12"),
-        ),
+        ("序时进度".to_string(), Val::Rate(tp), String::new()),
         (
             "较序时进度（百分点）".to_string(),
             Val::Points((t.completion_rate() - tp) * 100.0),
-            "正数为超序时进度".to_string(),
+            String::new(),
         ),
         (
             "开工率".to_string(),
@@ -347,7 +343,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     .collect();
     let mut tb = sheet(
         title.clone(),
-        vec!["指标", "数值", "说明"],
+        vec!["指标", "数值", "备注"],
         rows,
         "金额单位：万元",
     );

@@ -689,11 +689,20 @@ pub fn header_text(h: &str, width: f64) -> String {
     if h.contains('\n') || lines <= 1 {
         return h.to_string();
     }
-    if let Some(at) = h.find('（').filter(|&at| at > 0) {
-        let (a, b) = h.split_at(at);
-        if lines_of(a) == 1 && lines_of(b) == 1 {
-            return format!("{a}\n{b}");
-        }
+    // Natural breaks: before a bracket, after 月 (1-2月 / 累计完成); the most
+    // even one where both parts fit.
+    let natural = h
+        .char_indices()
+        .filter_map(|(i, c)| match c {
+            '（' if i > 0 => Some(i),
+            '月' => Some(i + c.len_utf8()),
+            _ => None,
+        })
+        .filter(|&at| at < h.len())
+        .filter(|&at| lines_of(&h[..at]) == 1 && lines_of(&h[at..]) == 1)
+        .min_by_key(|&at| display_width(&h[..at]).abs_diff(display_width(&h[at..])));
+    if let (2, Some(at)) = (lines, natural) {
+        return format!("{}\n{}", &h[..at], &h[at..]);
     }
     let total = display_width(h);
     let per = total.div_ceil(lines);
@@ -1132,6 +1141,46 @@ mod tests {
             sst.contains("制表单位：测试    截至2023年7月底    单位：个"),
             "{sst}"
         );
+    }
+
+    #[test]
+    fn headers_break_evenly_and_at_natural_points() {
+        assert_eq!(header_text("计划开工时间", 9.0), "计划开\n工时间");
+        assert_eq!(
+            header_text("较序时进度（百分点）", 12.0),
+            "较序时进度\n（百分点）"
+        );
+        assert_eq!(header_text("1-2月累计完成", 9.0), "1-2月\n累计完成");
+        // Fits: unchanged.
+        assert_eq!(header_text("年度计划投资", 14.0), "年度计划投资");
+    }
+
+    #[test]
+    fn a_long_paragraph_goes_on_over_rows_split_after_sentences() {
+        let sentence = "全省项目累计完成投资较上月增长，完成率较上月提高，各地区推进有力。";
+        let text = sentence.repeat(40);
+        let parts = paragraph_parts(&text, 40.0);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), text);
+        for p in &parts {
+            assert!(p.ends_with('。'));
+            assert!(text_height(p, 40.0, PARAGRAPH_SIZE) <= MAX_PARAGRAPH_ROW_PT);
+        }
+        assert_eq!(paragraph_parts("短。", 40.0), vec!["短。".to_string()]);
+    }
+
+    #[test]
+    fn pages_never_shrink_below_nine_points() {
+        for px in [300, 700, 900, 1100, 5000] {
+            let p = Page::for_width(px);
+            assert!(
+                f64::from(p.scale) / 100.0 * BODY_SIZE >= MIN_PRINTED_PT,
+                "{px}"
+            );
+        }
+        assert!(!Page::for_width(400).landscape);
+        assert_eq!(Page::for_width(900).scale, 100);
+        assert_eq!(Page::for_width(1100).scale, 90);
     }
 
     #[test]
