@@ -705,7 +705,7 @@ pub fn header_text(h: &str, width: f64) -> String {
         return format!("{}\n{}", &h[..at], &h[at..]);
     }
     let total = display_width(h);
-    let per = total.div_ceil(lines);
+    let per = total.div_ceil(lines).next_multiple_of(2);
     let chars: Vec<char> = h.chars().collect();
     let glued = |a: char, b: char| {
         (a.is_ascii_alphanumeric() || a == '-')
@@ -1015,6 +1015,14 @@ fn write_meta_line(
         } else {
             format!("{}    {}", t.meta_left, t.meta_mid)
         };
+        let left_room: f64 = widths[..rs].iter().sum();
+        let right_room: f64 = widths[rs..].iter().sum();
+        let with_right = format!("{}    {}", t.meta_mid, t.meta_right);
+        if need(&joined) > left_room && need(&with_right) <= right_room {
+            // The date goes with the unit on the right rather than be clipped.
+            write_span(ws, 1, 0, rs as u16 - 1, &t.meta_left, &st.meta_left)?;
+            return write_span(ws, 1, rs as u16, last as u16, &with_right, &st.meta_right);
+        }
         write_span(ws, 1, 0, rs as u16 - 1, &joined, &st.meta_left)?;
     } else if !t.meta_left.is_empty() || !t.meta_mid.is_empty() {
         // No room to split (one narrow column): the three parts on one line.
@@ -1151,6 +1159,7 @@ mod tests {
             "较序时进度\n（百分点）"
         );
         assert_eq!(header_text("1-2月累计完成", 9.0), "1-2月\n累计完成");
+        assert_eq!(header_text("上季末排名", 6.0), "上季末\n排名");
         // Fits: unchanged.
         assert_eq!(header_text("年度计划投资", 14.0), "年度计划投资");
     }
