@@ -1,5 +1,7 @@
-//! The monthly monitoring workbook (月度监测表): 汇总, 分地区, 分类别,
-//! (分批次), 项目明细, 滞后项目, 未开工项目, 问题清单, 未报送, 校验问题, 数据核对.
+//! The monthly monitoring workbook (月度监测表), what leaves the office: 汇总,
+//! 趋势, 分地区, 分类别, (分批次), 重点关注, 项目明细, 滞后项目, 未开工项目,
+//! 问题清单, 未报送, 填报有误. 校验问题, 数据核对 and the derivation of each
+//! figure go to the internal workbook (`internal.rs`).
 
 use rust_xlsxwriter::{Chart, ChartType, Workbook};
 use std::path::Path;
