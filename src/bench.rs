@@ -1,34 +1,60 @@
-//! `taizhang bench`: generates an inbox of messy ledgers (the samples' layouts)
-//! and measures rows per second for a bare calamine pass (open, visit every
-//! cell), for ingest (read, hash, sniff, calamine, header discovery, row
-//! typing: the per-file work of a run) and for the whole run. A benchmark, not
-//! a timed test: it reports figures and judges nothing.
+//! `taizhang bench`: generates an inbox that looks like a real month-end (two
+//! months, June caught up first; by default a messy one: units sending 3-4
+//! parts, revisions and 补报 files, about 2% of rows with each kind of
+//! mistake, a 100,000-project library) and measures, over the same files:
+//! a bare calamine pass (open, visit every cell), ingest (read, hash, sniff,
+//! calamine, header discovery, row typing: the per-file work of a run), a bare
+//! rust_xlsxwriter write of the same cells (the floor of any report holding
+//! every row), and the whole run as a separate process (`taizhang run`, two
+//! periods with catch-up from an empty store), with its peak RSS and each
+//! stage's time from the manifests. A benchmark, not a timed test: it reports
+//! figures and judges nothing.
 
 use rayon::prelude::*;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::model::Period;
-use crate::pipeline::{self, inbox, ingest, normalize, RunError, RunOptions, Silent};
+use crate::pipeline::{self, inbox, ingest, normalize, RunError};
+use crate::samplegen::{write_bench_inbox, BenchInboxInfo, BenchShape};
 
-/// Measured figures.
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The `taizhang` executable that runs the whole month-end as a child.
+    pub exe: PathBuf,
+    /// Ledger parts a month and data rows per part.
+    pub files: usize,
+    pub rows_per_file: usize,
+    /// Repetitions of each pass (the fastest counts).
+    pub reps: usize,
+    /// Inboxes to measure: `true` messy, `false` clean.
+    pub inboxes: Vec<bool>,
+}
+
+/// Measured figures of one inbox.
 #[derive(Debug, Clone)]
 pub struct BenchReport {
-    pub files: usize,
-    pub rows: usize,
-    pub bytes: u64,
+    pub messy: bool,
+    pub inbox: BenchInboxInfo,
     pub bare_s: f64,
     pub ingest_s: f64,
-    pub run_s: f64,
-    /// rust_xlsxwriter writing the same cells once, unformatted (the floor of
-    /// any report holding every row).
+    /// rust_xlsxwriter writing the same cells once, unformatted.
     pub bare_write_s: f64,
+    /// The whole run (child process), both periods.
+    pub run_s: f64,
+    /// Peak resident set of the whole run, bytes (`None` where the OS does not say).
+    pub peak_rss: Option<u64>,
+    /// Each stage's time summed over the periods (manifest `timings_ms`), seconds.
+    pub stages: BTreeMap<String, f64>,
+    /// Rows accepted / rejected / skipped over the periods (manifests).
+    pub accounting: [u64; 3],
 }
 
 impl BenchReport {
     pub fn rows_per_s(&self, secs: f64) -> f64 {
         if secs > 0.0 {
-            self.rows as f64 / secs
+            self.inbox.rows_all as f64 / secs
         } else {
             0.0
         }
@@ -45,46 +71,43 @@ fn best_of<F: FnMut() -> Result<(), RunError>>(reps: usize, mut f: F) -> Result<
     Ok(best)
 }
 
-/// Runs the benchmark in `work` (a scratch folder) with the project at `root`.
-pub fn run(
-    root: &Path,
-    work: &Path,
-    files: usize,
-    rows_per_file: usize,
-    reps: usize,
-) -> Result<BenchReport, RunError> {
-    // A scratch project root: the real new-infra pipeline, synthetic units and a
-    // library that knows every bench project (so the whole run accepts every row).
-    let bench_root = work.join("root");
-    let _ = std::fs::remove_dir_all(&bench_root);
-    let info = crate::samplegen::write_bench_inbox(&bench_root, files, rows_per_file, 7)
-        .map_err(|e| RunError::Usage(format!("生成测试数据失败：{e}")))?;
-    let pipelines = bench_root.join("pipelines");
-    std::fs::create_dir_all(&pipelines)
-        .and_then(|_| {
-            std::fs::copy(
-                root.join("pipelines").join("new-infra.toml"),
-                pipelines.join("new-infra.toml"),
-            )
+/// Runs the benchmark in `work` (a scratch folder) with the project at `root`:
+/// one report per inbox asked for.
+pub fn run(root: &Path, work: &Path, o: &BenchOptions) -> Result<Vec<BenchReport>, RunError> {
+    o.inboxes
+        .iter()
+        .map(|&messy| {
+            let dir = work.join(if messy { "messy" } else { "clean" });
+            one_inbox(root, &dir, o, messy)
         })
-        .map_err(|e| RunError::Write {
-            path: pipelines.clone(),
-            source: e.into(),
-        })?;
-    let inbox_dir = bench_root.join("inbox");
-    let (paths, _) = inbox::scan(&info.period_dir)?;
-    let setup = pipeline::setup(&bench_root, &[], None)?;
-    // Loaded before any timing (the loader runs in the background).
-    setup.libraries.get()?;
-    let ctx = normalize::Context {
-        specs: &setup.specs,
-        libraries: &setup.libraries,
-        units: &setup.units,
+        .collect()
+}
+
+fn one_inbox(
+    root: &Path,
+    dir: &Path,
+    o: &BenchOptions,
+    messy: bool,
+) -> Result<BenchReport, RunError> {
+    let bench_root = dir.join("root");
+    let _ = std::fs::remove_dir_all(dir);
+    let shape = BenchShape {
+        files: o.files,
+        rows_per_file: o.rows_per_file,
+        seed: 7,
+        messy,
     };
-    let bare_s = best_of(reps, || {
+    let info = write_bench_inbox(&bench_root, shape)
+        .map_err(|e| RunError::Usage(format!("生成测试数据失败：{e}")))?;
+    copy_pipeline(root, &bench_root)?;
+    let mut paths = Vec::new();
+    for d in &info.period_dirs {
+        paths.extend(inbox::scan(d)?.0.into_iter().map(|p| (d.clone(), p)));
+    }
+    let bare_s = best_of(o.reps, || {
         let cells: usize = paths
             .par_iter()
-            .map(|p| {
+            .map(|(_, p)| {
                 std::fs::read(p)
                     .map(|b| ingest::bare_cell_count(&b))
                     .unwrap_or(0)
@@ -93,11 +116,65 @@ pub fn run(
         std::hint::black_box(cells);
         Ok(())
     })?;
-    let ingest_s = best_of(reps, || {
+    let ingest_s = time_ingest(&bench_root, &paths, o.reps)?;
+    let bare_write_s = time_bare_write(&paths, o.reps)?;
+    let out = dir.join("out");
+    let mut peak_rss = None;
+    let run_s = best_of(o.reps, || {
+        let _ = std::fs::remove_dir_all(&out);
+        let rss = run_child(&o.exe, &bench_root, &info.inbox, &out)?;
+        peak_rss = peak_rss.max(rss);
+        Ok(())
+    })?;
+    let (stages, accounting) = read_manifests(&out.join("new-infra"))?;
+    Ok(BenchReport {
+        messy,
+        inbox: info,
+        bare_s,
+        ingest_s,
+        bare_write_s,
+        run_s,
+        peak_rss,
+        stages,
+        accounting,
+    })
+}
+
+/// The real new-infra pipeline into the scratch root.
+fn copy_pipeline(root: &Path, bench_root: &Path) -> Result<(), RunError> {
+    let pipelines = bench_root.join("pipelines");
+    std::fs::create_dir_all(&pipelines)
+        .and_then(|_| {
+            std::fs::copy(
+                root.join("pipelines").join("new-infra.toml"),
+                pipelines.join("new-infra.toml"),
+            )
+        })
+        .map(|_| ())
+        .map_err(|e| RunError::Write {
+            path: pipelines.clone(),
+            source: e.into(),
+        })
+}
+
+fn time_ingest(
+    bench_root: &Path,
+    paths: &[(PathBuf, PathBuf)],
+    reps: usize,
+) -> Result<f64, RunError> {
+    let setup = pipeline::setup(bench_root, &[], None)?;
+    // Loaded before any timing (the loader runs in the background).
+    setup.libraries.get()?;
+    let ctx = normalize::Context {
+        specs: &setup.specs,
+        libraries: &setup.libraries,
+        units: &setup.units,
+    };
+    best_of(reps, || {
         let rows: usize = paths
             .par_iter()
-            .map(|p| {
-                let Ok((file, bytes)) = inbox::load(&info.period_dir, p) else {
+            .map(|(dir, p)| {
+                let Ok((file, bytes)) = inbox::load(dir, p) else {
                     return 0;
                 };
                 let Ok(raw) = ingest::read(file.format, &bytes) else {
@@ -110,40 +187,132 @@ pub fn run(
             .sum();
         std::hint::black_box(rows);
         Ok(())
-    })?;
-    // The floor of writing: the cells just read, written back once with no
-    // formatting (read outside the timing).
+    })
+}
+
+/// The floor of writing: the cells just read, written back once with no
+/// formatting (read outside the timing).
+fn time_bare_write(paths: &[(PathBuf, PathBuf)], reps: usize) -> Result<f64, RunError> {
     let raws: Vec<crate::model::RawWorkbook> = paths
         .par_iter()
-        .filter_map(|p| {
-            let (file, bytes) = inbox::load(&info.period_dir, p).ok()?;
+        .filter_map(|(dir, p)| {
+            let (file, bytes) = inbox::load(dir, p).ok()?;
             ingest::read(file.format, &bytes).ok()
         })
         .collect();
     let sheets: Vec<&crate::model::RawSheet> = raws.iter().flat_map(|w| &w.sheets).collect();
-    let bare_write_s = best_of(reps, || {
+    best_of(reps, || {
         let n = crate::report::bare_write(&sheets)
             .map_err(|e| RunError::Usage(format!("写出测试失败：{e}")))?;
         std::hint::black_box(n);
         Ok(())
-    })?;
-    drop(sheets);
-    drop(raws);
-    let out = work.join("out");
-    let run_s = best_of(reps, || {
-        let _ = std::fs::remove_dir_all(&out);
-        let mut opts = RunOptions::new(bench_root.clone(), out.clone());
-        opts.inbox = inbox_dir.clone();
-        opts.period = Period::parse_period("2023-07");
-        pipeline::run(&opts, &Silent).map(|_| ())
-    })?;
-    Ok(BenchReport {
-        files: info.files,
-        rows: info.rows,
-        bytes: info.bytes,
-        bare_s,
-        ingest_s,
-        run_s,
-        bare_write_s,
     })
+}
+
+/// `taizhang run` over the bench inbox as a child process (its own peak RSS):
+/// the latest month, the earlier one caught up first from an empty store.
+fn run_child(exe: &Path, root: &Path, inbox: &Path, out: &Path) -> Result<Option<u64>, RunError> {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--root")
+        .arg(root)
+        .arg("run")
+        .arg("--quiet")
+        .arg("--inbox")
+        .arg(inbox)
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd
+        .spawn()
+        .map_err(|e| RunError::Usage(format!("无法启动 {}：{e}", exe.display())))?;
+    let (status, rss) = wait_with_rss(child)?;
+    if !status.0 {
+        return Err(RunError::Usage(format!(
+            "测试运行失败（退出码 {}）：{}",
+            status.1,
+            status.2.trim()
+        )));
+    }
+    Ok(rss)
+}
+
+/// How a child ended: success, exit code, what it printed on stderr.
+type Ended = (bool, i32, String);
+
+/// Waits for `child`; how it ended and its peak RSS in bytes.
+#[cfg(unix)]
+fn wait_with_rss(mut child: std::process::Child) -> Result<(Ended, Option<u64>), RunError> {
+    use std::io::Read;
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let pid = libc::pid_t::try_from(child.id()).unwrap_or(0);
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unwaited child; both pointers are to live locals.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r != pid {
+        let status = child
+            .wait()
+            .map_err(|e| RunError::Usage(format!("等待测试运行失败：{e}")))?;
+        return Ok(((status.success(), status.code().unwrap_or(-1), err), None));
+    }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    // ru_maxrss is in kilobytes on Linux.
+    let rss = u64::try_from(usage.ru_maxrss).ok().map(|k| k * 1024);
+    Ok(((ok, code, err), rss))
+}
+
+#[cfg(not(unix))]
+fn wait_with_rss(child: std::process::Child) -> Result<(Ended, Option<u64>), RunError> {
+    let out = child
+        .wait_with_output()
+        .map_err(|e| RunError::Usage(format!("等待测试运行失败：{e}")))?;
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    Ok((
+        (out.status.success(), out.status.code().unwrap_or(-1), err),
+        None,
+    ))
+}
+
+/// Stage times (seconds, summed over periods) and row accounting from the
+/// manifests under `program_dir/<period>/manifest.json`.
+fn read_manifests(program_dir: &Path) -> Result<(BTreeMap<String, f64>, [u64; 3]), RunError> {
+    let mut stages = BTreeMap::new();
+    let mut acc = [0u64; 3];
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(program_dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    for d in dirs {
+        let Ok(bytes) = std::fs::read(d.join("manifest.json")) else {
+            continue;
+        };
+        let m: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| RunError::Usage(format!("测试运行的 manifest.json 无法读取：{e}")))?;
+        if let Some(t) = m.get("timings_ms").and_then(|t| t.as_object()) {
+            for (k, v) in t {
+                *stages.entry(k.clone()).or_insert(0.0) += v.as_f64().unwrap_or(0.0) / 1000.0;
+            }
+        }
+        for input in m
+            .get("inputs")
+            .and_then(|i| i.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for (i, key) in ["accepted", "rejected", "skipped"].iter().enumerate() {
+                acc[i] += input.get(*key).and_then(|v| v.as_u64()).unwrap_or(0);
+            }
+        }
+    }
+    Ok((stages, acc))
 }

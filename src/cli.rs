@@ -74,9 +74,34 @@ pub enum Command {
         /// 每项重复次数（取最快一次）
         #[arg(long, default_value_t = 3)]
         reps: usize,
+        /// 测试收件箱：messy（杂乱：每单位 3-4 个文件、修订和补报、约 2% 各类错误）、clean（每单位一个无错文件）或 both（两者都测并给出比值）
+        #[arg(long, value_enum, default_value_t = BenchKind::Both)]
+        kind: BenchKind,
         /// 工作目录（指定时保留生成的收件箱和报表以便查看；默认用系统临时目录并在结束后删除）
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
+    },
+    /// 报送情况：只读取某一期收件目录，列出各项目类别每个单位的报送情况（收到的文件和时间、行数、错误、警告，未报送 / 已报送有错 / 已报送），并写出报送情况表和催报名单；不生成报表，不写历史库
+    ///
+    /// 例：
+    ///   taizhang status                               样例数据最新一期的报送情况
+    ///   taizhang status --inbox D:/台账收件 --period 2023-08
+    Status {
+        /// 期别，如 2023-08；不填则为收件目录中最新的一期
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+        /// 收件目录：其下每期一个子文件夹；默认使用随附的样例 samples/inbox
+        #[arg(long, value_name = "DIR")]
+        inbox: Option<PathBuf>,
+        /// 输出目录：报送情况表写到 输出目录/报送情况/ 下
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// 历史库目录（只读，用于与上月比对）；默认为 输出目录/history
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// 只看指定的项目类别（pipelines/ 下的 id），可重复
+        #[arg(long = "pipeline", value_name = "ID|FILE")]
+        pipelines: Vec<String>,
     },
     /// 列出历史库中保存的各期数据（项目类别、期别、行数、合计、时间、输入文件）
     History {
@@ -84,6 +109,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "out/history")]
         store: PathBuf,
     },
+}
+
+/// Which bench inboxes to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchKind {
+    Messy,
+    Clean,
+    Both,
 }
 
 #[derive(Debug, clap::Args)]

@@ -108,6 +108,7 @@ struct RawPipeline {
     lights: Option<RawLights>,
     indicators: Option<RawIndicators>,
     quarterly: Option<RawQuarterly>,
+    notice: Option<RawNotice>,
     checks: Option<RawChecks>,
     reports: RawReports,
     field: Vec<RawField>,
@@ -145,6 +146,16 @@ struct RawIndicators {
 struct RawQuarterly {
     honor_count: usize,
     shame_count: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotice {
+    title: Option<String>,
+    recipients: Option<String>,
+    office: Option<String>,
+    date_day: Option<u32>,
+    names_per_unit: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +265,27 @@ pub struct ReportNames {
     pub quarterly_title: String,
 }
 
+/// The quarterly 通报 as a Word document (`[notice]`).
+#[derive(Debug, Clone)]
+pub struct NoticeSpec {
+    /// Title and file name template (`{year}`, `{quarter_cn}`, `{name}` …); a
+    /// line break marks where the printed title turns to its second line and
+    /// is left out of the file name.
+    pub title: String,
+    /// 主送机关, ending with a full-width colon.
+    pub recipients: String,
+    /// 发文机关署名 (落款); the issuer unless set.
+    pub office: String,
+    /// 成文日期: this day of the month after the quarter.
+    pub date_day: u32,
+    /// 存在问题: lagging projects named per unit before `等N个项目`.
+    pub names_per_unit: usize,
+}
+
+/// Defaults of `[notice]` (a province sets its own in the pipeline file).
+pub const NOTICE_TITLE: &str = "关于{year}年第{quarter_cn}季度全省{name}\n推进情况的通报";
+pub const NOTICE_RECIPIENTS: &str = "各设区市、省直有关部门：";
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineSpec {
@@ -276,6 +308,7 @@ pub struct PipelineSpec {
     pub indicators: Indicators,
     pub honor_count: usize,
     pub shame_count: usize,
+    pub notice: NoticeSpec,
     pub checks: CheckParams,
     pub reports: ReportNames,
     pub fields: Vec<FieldSpec>,
@@ -443,6 +476,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
     {
         problems.push("lights: 需 0 ≤ yellow_below ≤ red_below ≤ 1".to_string());
     }
+    let notice = notice_spec(raw.notice.as_ref(), &raw.issuer, &mut problems);
     let mut severity = BTreeMap::new();
     let checks = raw.checks.unwrap_or(RawChecks {
         jump_factor: None,
@@ -550,6 +584,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         },
         honor_count: raw.quarterly.as_ref().map_or(3, |q| q.honor_count),
         shame_count: raw.quarterly.as_ref().map_or(3, |q| q.shame_count),
+        notice,
         checks: CheckParams {
             jump_factor: checks.jump_factor.unwrap_or(20.0),
             jump_min_yuan: checks.jump_min_yuan.unwrap_or(5_000_000),
@@ -566,6 +601,47 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         fields,
         source: path.to_path_buf(),
     })
+}
+
+/// `[notice]` with its defaults; problems are added to `problems`.
+fn notice_spec(raw: Option<&RawNotice>, issuer: &str, problems: &mut Vec<String>) -> NoticeSpec {
+    let get = |f: fn(&RawNotice) -> Option<&String>| raw.and_then(f).map(|v| v.trim().to_string());
+    let title = get(|n| n.title.as_ref()).unwrap_or_else(|| NOTICE_TITLE.to_string());
+    if title.trim().is_empty() || title.chars().any(|c| "/\\:*?\"<>|".contains(c)) {
+        problems.push(format!(
+            "notice.title “{title}” 不能为空，也不能含 / \\ : * ? \" < > |（它也是文件名）"
+        ));
+    }
+    let mut recipients =
+        get(|n| n.recipients.as_ref()).unwrap_or_else(|| NOTICE_RECIPIENTS.to_string());
+    if recipients.is_empty() {
+        problems.push("notice.recipients（主送机关）不能为空".to_string());
+    } else if !recipients.ends_with('：') {
+        recipients = format!("{}：", recipients.trim_end_matches([':', '：']));
+    }
+    let office = get(|n| n.office.as_ref()).unwrap_or_else(|| issuer.to_string());
+    if office.is_empty() {
+        problems.push("notice.office（发文机关署名）不能为空".to_string());
+    }
+    let date_day = raw.and_then(|n| n.date_day).unwrap_or(10);
+    if !(1..=28).contains(&date_day) {
+        problems.push(format!(
+            "notice.date_day = {date_day} 应为 1-28（成文日期为季度结束后次月的第几日）"
+        ));
+    }
+    let names_per_unit = raw.and_then(|n| n.names_per_unit).unwrap_or(2);
+    if !(1..=20).contains(&names_per_unit) {
+        problems.push(format!(
+            "notice.names_per_unit = {names_per_unit} 应为 1-20"
+        ));
+    }
+    NoticeSpec {
+        title,
+        recipients,
+        office,
+        date_day,
+        names_per_unit,
+    }
 }
 
 /// Loads every `*.toml` of a folder, sorted by file name.
@@ -706,6 +782,45 @@ mod tests {
         assert_eq!(f("所在县（区）").as_deref(), Some("county"));
         assert_eq!(f("项目名称").as_deref(), Some("name"));
         assert_eq!(f("天气"), None);
+    }
+
+    #[test]
+    fn notice_settings_have_defaults_and_are_checked() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("pipelines/new-infra.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.toml");
+        // Without [notice]: the defaults, the issuer signs.
+        let start = text.find("[notice]").unwrap();
+        let end = start + text[start..].find("[checks]").unwrap();
+        std::fs::write(&p, format!("{}{}", &text[..start], &text[end..])).unwrap();
+        let s = load_pipeline(&p, &root).unwrap();
+        assert_eq!(s.notice.title, NOTICE_TITLE);
+        assert_eq!(s.notice.recipients, NOTICE_RECIPIENTS);
+        assert_eq!(s.notice.office, s.issuer);
+        assert_eq!((s.notice.date_day, s.notice.names_per_unit), (10, 2));
+        // A 主送 line without its colon gets one; bad values are all reported.
+        let bad = text
+            .replace("date_day = 10", "date_day = 31")
+            .replace("names_per_unit = 2", "names_per_unit = 0")
+            .replace("省直有关部门：\"", "省直有关部门\"")
+            .replace("\\n推进情况的通报", "/推进情况的通报");
+        std::fs::write(&p, &bad).unwrap();
+        let err = load_pipeline(&p, &root).unwrap_err().to_string();
+        for want in [
+            "notice.date_day = 31",
+            "notice.names_per_unit = 0",
+            "notice.title",
+        ] {
+            assert!(err.contains(want), "{want}: {err}");
+        }
+        let fixed = text.replace("省直有关部门：\"", "省直有关部门\"");
+        std::fs::write(&p, &fixed).unwrap();
+        let s = load_pipeline(&p, &root).unwrap();
+        assert_eq!(
+            s.notice.recipients,
+            "各设区市发展改革委、赣江新区经发局，省直有关部门："
+        );
     }
 
     #[test]

@@ -92,6 +92,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Like [`write_atomic`], but the content is streamed by `fill` into a
+/// buffered writer on the temp file (a large store entry is never held in
+/// memory whole).
+pub fn write_atomic_with<F>(path: &Path, fill: F) -> std::io::Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = temp_path(path);
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, Budgeted(f));
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.0.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A writer that honours the test-only write fault budget.
+struct Budgeted(std::fs::File);
+
+impl Write for Budgeted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let allowed = take_budget(buf.len() as u64) as usize;
+        if allowed == 0 && !buf.is_empty() {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        self.0.write(&buf[..allowed.min(buf.len())])
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// An I/O error shown to a user: the Chinese reason and what to do, with the
 /// system's own words in brackets for IT staff.
 #[derive(Debug)]

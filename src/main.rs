@@ -11,6 +11,11 @@ use taizhang::cli::{Cli, Command, RunArgs};
 use taizhang::model::Period;
 use taizhang::pipeline::{Progress, RunError, RunOptions};
 
+/// mimalloc: a run allocates millions of short strings from several threads;
+/// glibc's per-thread arenas kept the peak RSS near twice the live heap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A panic of third-party code on bad input (a reader on a malformed file,
 /// refused as E001; the writer on a full disk) is caught and reported in
 /// Chinese by the caller, so its message is shown only with TAIZHANG_DEBUG
@@ -56,12 +61,20 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::History { store } => history(&store),
+        Command::Status {
+            period,
+            inbox,
+            out,
+            store,
+            pipelines,
+        } => status(period, inbox, out, store, pipelines, root.as_deref()),
         Command::Bench {
             files,
             rows,
             reps,
+            kind,
             work,
-        } => bench(files, rows, reps, work, root.as_deref()),
+        } => bench(files, rows, reps, kind, work, root.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -286,6 +299,7 @@ fn bench(
     files: usize,
     rows: usize,
     reps: usize,
+    kind: taizhang::cli::BenchKind,
     work: Option<PathBuf>,
     root: Option<&std::path::Path>,
 ) -> Result<(), RunError> {
@@ -295,47 +309,211 @@ fn bench(
     let work = work.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("taizhang-bench-{}", std::process::id()))
     });
+    let exe =
+        std::env::current_exe().map_err(|e| RunError::Usage(format!("找不到本程序的路径：{e}")))?;
+    let inboxes = match kind {
+        taizhang::cli::BenchKind::Messy => vec![true],
+        taizhang::cli::BenchKind::Clean => vec![false],
+        taizhang::cli::BenchKind::Both => vec![true, false],
+    };
     println!(
-        "生成 {files} 个文件 × {rows} 行的测试收件箱（样例的杂乱格式）于 {} …",
+        "生成测试收件箱（6 月、7 月两期，每期 {files} 个文件 × {rows} 行，样例的杂乱格式）于 {} …",
         work.display()
     );
-    let r = taizhang::bench::run(&root, &work, files, rows, reps)?;
+    let opts = taizhang::bench::BenchOptions {
+        exe,
+        files,
+        rows_per_file: rows,
+        reps,
+        inboxes,
+    };
+    let reports = taizhang::bench::run(&root, &work, &opts);
     if !keep {
         let _ = std::fs::remove_dir_all(&work);
     }
+    let reports = reports?;
+    for r in &reports {
+        print_bench(r, reps);
+    }
+    if let [m, c] = reports.as_slice() {
+        println!(
+            "杂乱 ÷ 干净（整批处理）= {:.2} 倍",
+            m.run_s / c.run_s.max(f64::EPSILON)
+        );
+    }
+    Ok(())
+}
+
+fn print_bench(r: &taizhang::bench::BenchReport, reps: usize) {
+    let i = &r.inbox;
+    if r.messy {
+        let planted: Vec<String> = i.planted.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!(
+            "\n【杂乱收件箱】{} 个单位，每单位 3-4 个文件，另有修订和补报；预置错误：{}",
+            i.units,
+            planted.join("，")
+        );
+    } else {
+        println!("\n【干净收件箱】{} 个单位，每单位一个文件，无错误", i.units);
+    }
     println!(
-        "文件 {}，数据行 {}，{:.1} MB；每项取 {reps} 次中最快一次",
-        r.files,
-        r.rows,
-        r.bytes as f64 / 1e6
+        "文件 {}，数据行 {}（两期共 {} 个文件、{} 行，{:.1} MB）；每项取 {reps} 次中最快一次",
+        i.files,
+        i.rows,
+        i.files_all,
+        i.rows_all,
+        i.bytes as f64 / 1e6
     );
+    let line = |name: &str, s: f64| {
+        println!(
+            "  {name:<34}{s:>8.3} 秒 {:>10.0} 行/秒  = 裸读的 {:.2} 倍",
+            r.rows_per_s(s),
+            s / r.bare_s
+        )
+    };
+    line("calamine 裸读（打开并访问每个单元格）", r.bare_s);
+    line("读取入库（含哈希、识别、表头、行解析）", r.ingest_s);
+    line("rust_xlsxwriter 裸写（同样单元格，无格式）", r.bare_write_s);
+    line("整批处理（两期，先补跑 6 月）", r.run_s);
+    let rss = r
+        .peak_rss
+        .map(|b| format!("{:.0} MB", b as f64 / 1e6))
+        .unwrap_or_else(|| "未知".to_string());
     println!(
-        "  calamine 裸读（打开并访问每个单元格）：{:>7.3} 秒  {:>10.0} 行/秒",
-        r.bare_s,
-        r.rows_per_s(r.bare_s)
-    );
-    println!(
-        "  读取入库（含哈希、识别、表头、行解析）：{:>7.3} 秒  {:>10.0} 行/秒  = 裸读的 {:.2} 倍",
-        r.ingest_s,
-        r.rows_per_s(r.ingest_s),
-        r.ingest_s / r.bare_s
-    );
-    println!(
-        "  整批处理（含校验、汇总、报表）：        {:>7.3} 秒  {:>10.0} 行/秒  = 裸读的 {:.2} 倍",
-        r.run_s,
-        r.rows_per_s(r.run_s),
-        r.run_s / r.bare_s
-    );
-    println!(
-        "  参照：rust_xlsxwriter 裸写（同样单元格写出一次，无格式）：{:>7.3} 秒  = 裸读的 {:.2} 倍",
-        r.bare_write_s,
-        r.bare_write_s / r.bare_s
-    );
-    println!(
-        "  整批处理 ÷（裸读 + 裸写）= {:.2} 倍（报表须含每个项目，整批处理不可能快于读一遍再写一遍）",
+        "  整批处理峰值内存 {rss}；整批 ÷（裸读 + 裸写）= {:.2} 倍",
         r.run_s / (r.bare_s + r.bare_write_s)
     );
+    // `report_*` are parts of `report` (monthly and feedback side by side).
+    let staged: f64 = r
+        .stages
+        .iter()
+        .filter(|(k, _)| !k.starts_with("report_"))
+        .map(|(_, s)| s)
+        .sum();
+    let stages: Vec<String> = r
+        .stages
+        .iter()
+        .map(|(k, s)| format!("{k} {s:.2}"))
+        .collect();
+    println!(
+        "  各环节（秒，两期合计，取自 manifest.json）：{}；其余（启动、发布、历史库、收尾）{:.2}",
+        stages.join("，"),
+        (r.run_s - staged).max(0.0)
+    );
+    println!(
+        "  行：采纳 {}，退回 {}，跳过 {}",
+        r.accounting[0], r.accounting[1], r.accounting[2]
+    );
+}
+
+/// `taizhang status`: the reporting window of one period.
+fn status(
+    period: Option<String>,
+    inbox: Option<PathBuf>,
+    out: PathBuf,
+    store: Option<PathBuf>,
+    pipelines: Vec<String>,
+    root: Option<&std::path::Path>,
+) -> Result<(), RunError> {
+    let root = taizhang::init::find_root(root)?;
+    let inbox = inbox.unwrap_or_else(|| root.join("samples").join("inbox"));
+    let store = taizhang::pipeline::store::Store::new(store.unwrap_or_else(|| out.join("history")));
+    let period = match period {
+        Some(p) => Period::parse_period(&p).ok_or_else(|| {
+            RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07"))
+        })?,
+        None => taizhang::pipeline::inbox::list_periods(&inbox)?
+            .last()
+            .copied()
+            .ok_or_else(|| {
+                RunError::Usage(format!(
+                    "收件目录 {} 中没有期别文件夹（如 2023-07/）",
+                    inbox.display()
+                ))
+            })?,
+    };
+    let setup = taizhang::pipeline::setup(&root, &pipelines, None)?;
+    let programs = taizhang::pipeline::status::status(
+        &setup,
+        &inbox,
+        &store,
+        period,
+        &taizhang::pipeline::Silent,
+    )?;
+    use taizhang::pipeline::status::UnitState;
+    println!(
+        "{}年{}月报送情况（收件目录 {}）",
+        period.year,
+        period.month,
+        inbox.display()
+    );
+    for p in &programs {
+        let n = |s| p.in_state(s).count();
+        println!(
+            "\n{}：{} 个单位，已报送 {}，已报送有错 {}，未报送 {}",
+            p.name,
+            p.units.len(),
+            n(UnitState::Reported),
+            n(UnitState::ReportedWithErrors),
+            n(UnitState::NotReported)
+        );
+        for u in &p.units {
+            let files: Vec<String> = u
+                .files
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}（{}，{} 行）",
+                        f.name,
+                        taizhang::report::status::arrived(f.modified),
+                        f.rows_read
+                    )
+                })
+                .collect();
+            println!(
+                "  {} {} 错误 {:>3}  警告 {:>4}  {}",
+                pad(&u.unit, 14),
+                pad(u.state.label(), 10),
+                u.errors,
+                u.warnings,
+                files.join("；")
+            );
+        }
+        for f in &p.unowned {
+            println!("  未能确定单位的文件：{}（{}）", f.name, f.note);
+        }
+    }
+    let missing: Vec<String> = programs
+        .iter()
+        .flat_map(|p| {
+            p.in_state(UnitState::NotReported)
+                .map(move |u| format!("{}·{}", p.name, u.unit))
+        })
+        .collect();
+    println!(
+        "\n催报：{}",
+        if missing.is_empty() {
+            "无（各单位均已报送）".to_string()
+        } else {
+            missing.join("、")
+        }
+    );
+    let dir = out.join("报送情况");
+    let issuer = setup
+        .specs
+        .first()
+        .map(|s| s.issuer.clone())
+        .unwrap_or_default();
+    let path = taizhang::report::status::write(&programs, period, &issuer, &dir)
+        .map_err(RunError::from)?;
+    println!("报送情况表：{}", path.display());
     Ok(())
+}
+
+/// `s` padded with spaces to `width` terminal columns (CJK counts two).
+fn pad(s: &str, width: usize) -> String {
+    let w = taizhang::text::display_width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// Parses `2023Q2` (also `2023q2`, `2023-Q2`).

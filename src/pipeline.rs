@@ -14,10 +14,12 @@ pub mod manifest;
 pub mod normalize;
 pub mod plan;
 pub mod publish;
+pub mod status;
 pub mod store;
 pub mod validate;
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,7 +28,8 @@ use crate::checks::{finding, Loc};
 use crate::config::{ConfigError, PipelineSpec};
 use crate::fsx::Why;
 use crate::model::{
-    FileStatus, Finding, Fingerprint, InboxFile, ParsedFile, Period, StoredInput, StoredPeriod,
+    FileStatus, Finding, Fingerprint, InboxFile, ParsedFile, Period, ProjectRecord, StoredInput,
+    StoredPeriod,
 };
 use crate::seeds::{Libraries, SeedError, Units};
 use normalize::Context;
@@ -309,6 +312,7 @@ fn check_output_paths(setup: &Setup, opts: &RunOptions, plan: &plan::Plan) -> Re
                     "{}.xlsx",
                     spec.fill(&spec.reports.quarterly, p.year, p.month, "")
                 ));
+                names.push(crate::report::notice::file_name(spec, p.year, p.quarter()));
             }
             for n in names {
                 let path = dir.join(n);
@@ -377,51 +381,17 @@ pub fn run_period(
     progress: &dyn Progress,
 ) -> Result<(Vec<PeriodOutcome>, usize), RunError> {
     let t0 = Instant::now();
-    let dir = inbox::period_dir(&opts.inbox, period);
-    let (paths, ignored) = inbox::scan(&dir)?;
-    progress.period_started(period, paths.len());
-    let ctx = Context {
-        specs: &setup.specs,
-        libraries: &setup.libraries,
-        units: &setup.units,
-    };
-    // Per file, in parallel: read once, hash, sniff, ingest, classify, normalize.
-    // An archive is one inbox file (one stamp) and as many parsed files as
-    // it holds ledgers.
-    let read: Vec<ReadPath> = paths
-        .par_iter()
-        .map(|p| {
-            let out = read_path(&dir, p, &ctx, &setup.unselected);
-            progress.file_done(&out.0.file);
-            out
-        })
-        .collect();
-    let mut stamps: Vec<crate::model::InboxStamp> = read.iter().map(|r| r.0.clone()).collect();
-    let parsed: Vec<(Option<usize>, ParsedFile)> = read.into_iter().flat_map(|r| r.1).collect();
+    let ReadPeriod {
+        stamps,
+        mut buckets,
+        unassigned,
+        ignored,
+    } = read_period(setup, &opts.inbox, period, progress)?;
     let t_read = t0.elapsed().as_millis();
     // The libraries were loading beside the reading; any wait left shows here.
     let t_libraries = Instant::now();
     setup.libraries.get()?;
     let t_libraries = t_libraries.elapsed().as_millis();
-    stamps.sort();
-    // A workbook split between programs is one inbox file.
-    stamps.dedup();
-    // Files move into their program's bucket; files no program could claim
-    // (rejected, no workbook kept) are listed in every program.
-    let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
-    let mut unassigned = Vec::new();
-    let mut ignored = ignored;
-    for (prog, f) in parsed {
-        match prog {
-            Some(i) => buckets[i].push(f),
-            // Files of a program not selected this run: listed as ignored only.
-            None if f.status == FileStatus::Ignored => ignored.push(crate::model::IgnoredFile {
-                name: f.file.name.clone(),
-                reason: f.error.clone().unwrap_or_default(),
-            }),
-            None => unassigned.push(f),
-        }
-    }
     let mut outcomes = Vec::new();
     for &si in programs {
         let mut files = std::mem::take(&mut buckets[si]);
@@ -446,6 +416,67 @@ pub fn run_period(
     Ok((outcomes, ignored.len()))
 }
 
+/// A period folder read: every file's stamp, the parsed files by program
+/// (indices into `setup.specs`), files no program could claim (rejected, no
+/// workbook kept: listed in every program) and the files ignored.
+pub struct ReadPeriod {
+    pub stamps: Vec<crate::model::InboxStamp>,
+    pub buckets: Vec<Vec<ParsedFile>>,
+    pub unassigned: Vec<ParsedFile>,
+    pub ignored: Vec<crate::model::IgnoredFile>,
+}
+
+/// Reads every file of a period folder once, in parallel: hash, sniff,
+/// ingest, classify, normalize. An archive is one inbox file (one stamp) and
+/// as many parsed files as it holds ledgers.
+pub fn read_period(
+    setup: &Setup,
+    inbox_dir: &Path,
+    period: Period,
+    progress: &dyn Progress,
+) -> Result<ReadPeriod, RunError> {
+    let dir = inbox::period_dir(inbox_dir, period);
+    let (paths, ignored) = inbox::scan(&dir)?;
+    progress.period_started(period, paths.len());
+    let ctx = Context {
+        specs: &setup.specs,
+        libraries: &setup.libraries,
+        units: &setup.units,
+    };
+    let read: Vec<ReadPath> = paths
+        .par_iter()
+        .map(|p| {
+            let out = read_path(&dir, p, &ctx, &setup.unselected);
+            progress.file_done(&out.0.file);
+            out
+        })
+        .collect();
+    let mut stamps: Vec<crate::model::InboxStamp> = read.iter().map(|r| r.0.clone()).collect();
+    stamps.sort();
+    // A workbook split between programs is one inbox file.
+    stamps.dedup();
+    let mut buckets: Vec<Vec<ParsedFile>> = vec![Vec::new(); setup.specs.len()];
+    let mut unassigned = Vec::new();
+    let mut ignored = ignored;
+    for (prog, f) in read.into_iter().flat_map(|r| r.1) {
+        match prog {
+            Some(i) => buckets[i].push(f),
+            // Files of a program not selected this run: listed as ignored only.
+            None if f.status == FileStatus::Ignored => ignored.push(crate::model::IgnoredFile {
+                name: f.file.name.clone(),
+                reason: f.error.clone().unwrap_or_default(),
+            }),
+            None => unassigned.push(f),
+        }
+    }
+    Ok(ReadPeriod {
+        stamps,
+        buckets,
+        unassigned,
+        ignored,
+    })
+}
+
 /// What one program's period needs besides its files.
 struct ProgramPeriod<'a> {
     setup: &'a Setup,
@@ -458,16 +489,26 @@ struct ProgramPeriod<'a> {
     timings: [(&'static str, u128); 2],
 }
 
-/// Validates, aggregates and writes one program's period: every output into
-/// a staging folder, then published, then the store entry (which marks the
-/// period done).
-fn run_program_period(
-    c: &ProgramPeriod<'_>,
-    mut files: Vec<ParsedFile>,
-) -> Result<PeriodOutcome, RunError> {
-    let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
-    let t1 = Instant::now();
-    let history = c.store.year_before(&spec.id, period)?;
+/// One program's period validated.
+pub struct Validated {
+    pub result: crate::model::PeriodResult,
+    /// Every finding, sorted (moved out of the files and rows).
+    pub findings: Vec<Finding>,
+    /// The store's earlier months of the year it was checked against.
+    pub history: Vec<StoredPeriod>,
+}
+
+/// Validates one program's files of a period against its library, the units,
+/// the waivers and the store's earlier months (read only).
+pub fn validate_files(
+    setup: &Setup,
+    si: usize,
+    store: &store::Store,
+    period: Period,
+    files: &mut [ParsedFile],
+) -> Result<Validated, RunError> {
+    let spec = &setup.specs[si];
+    let history = store.year_before(&spec.id, period)?;
     let waivers = setup.waivers.for_program(&spec.id);
     let inp = validate::Inputs {
         spec,
@@ -477,8 +518,29 @@ fn run_program_period(
         history: &history,
         waivers: &waivers,
     };
-    let mut result = validate::validate(&inp, &mut files);
-    let findings = validate::all_findings(&result, &files);
+    let mut result = validate::validate(&inp, files);
+    let findings = validate::all_findings(&mut result, files);
+    Ok(Validated {
+        result,
+        findings,
+        history,
+    })
+}
+
+/// Validates, aggregates and writes one program's period: every output into
+/// a staging folder, then published, then the store entry (which marks the
+/// period done).
+fn run_program_period(
+    c: &ProgramPeriod<'_>,
+    mut files: Vec<ParsedFile>,
+) -> Result<PeriodOutcome, RunError> {
+    let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
+    let t1 = Instant::now();
+    let Validated {
+        mut result,
+        findings,
+        history,
+    } = validate_files(setup, si, c.store, period, &mut files)?;
     let t_validate = t1.elapsed().as_millis();
 
     let mut stored = StoredPeriod {
@@ -516,11 +578,18 @@ fn run_program_period(
         .collect();
     let t2 = Instant::now();
     let summ = summarize(setup, si, period, &stored.records, &history)?;
+    // Not needed past the summary: freed before the reports are built.
+    drop_later(history);
     let t_aggregate = t2.elapsed().as_millis();
     let t3 = Instant::now();
     let findings = &stored.findings;
-    let (monthly, feedback) = rayon::join(
+    let timed = |f: &dyn Fn() -> Result<_, RunError>| {
+        let t = Instant::now();
+        (f(), t.elapsed().as_millis())
+    };
+    let ((monthly, t_monthly), (feedback, t_feedback)) = rayon::join(
         || {
+            let t = Instant::now();
             let mi = crate::report::monthly::MonthlyInput {
                 spec,
                 period,
@@ -531,26 +600,30 @@ fn run_program_period(
                 missing_units: &missing_names,
             };
             // The outgoing workbook, and the internal 数据核对 one beside it.
-            let m = crate::report::monthly::write(&mi, staging.dir())?;
-            let i = crate::report::internal::write(&mi, staging.dir())?;
-            Ok::<_, crate::report::ReportError>(vec![m, i])
+            let r = crate::report::monthly::write(&mi, staging.dir()).and_then(|m| {
+                let i = crate::report::internal::write(&mi, staging.dir())?;
+                Ok(vec![m, i])
+            });
+            (r, t.elapsed().as_millis())
         },
-        || write_feedback(spec, period, &files, findings, staging.dir(), &unit_name),
+        || timed(&|| write_feedback(spec, period, &files, findings, staging.dir(), &unit_name)),
     );
     let mut outputs = monthly?;
     outputs.extend(feedback?);
+    let t_quarterly = Instant::now();
     if period.month.is_multiple_of(3) {
-        let name = write_quarterly(
+        let names = write_quarterly(
             setup,
             si,
             c.store,
             (period.year, period.quarter()),
             staging.dir(),
-            Some(&stored),
+            Some((&stored, &summ)),
         )?;
-        outputs.extend(name);
+        outputs.extend(names);
     }
     outputs.sort();
+    let t_quarterly = t_quarterly.elapsed().as_millis();
     let t_report = t3.elapsed().as_millis();
 
     let mut timings: BTreeMap<String, u128> =
@@ -558,6 +631,10 @@ fn run_program_period(
     timings.insert("validate".to_string(), t_validate);
     timings.insert("aggregate".to_string(), t_aggregate);
     timings.insert("report".to_string(), t_report);
+    // Parts of `report` (monthly and feedback are written side by side).
+    timings.insert("report_monthly".to_string(), t_monthly);
+    timings.insert("report_feedback".to_string(), t_feedback);
+    timings.insert("report_quarterly".to_string(), t_quarterly);
     let m = manifest::build(
         &spec.id,
         &spec.name,
@@ -571,8 +648,8 @@ fn run_program_period(
         timings,
     );
     let mpath = staging.dir().join("manifest.json");
-    let json = store::to_json_lines(&m).map_err(|e| write_err(&mpath)(std::io::Error::other(e)))?;
-    crate::fsx::write_atomic(&mpath, &json).map_err(write_err(&mpath))?;
+    crate::fsx::write_atomic_with(&mpath, |w| store::write_json_lines(w, &m))
+        .map_err(write_err(&mpath))?;
 
     // Publish, then the store entry: the period is done only when both are.
     let mut all = outputs.clone();
@@ -615,7 +692,7 @@ fn run_program_period(
         out_dir,
         outputs,
     };
-    drop_later((files, stored, summ, result, history));
+    drop_later((files, stored, summ, result));
     Ok(outcome)
 }
 
@@ -645,40 +722,44 @@ pub fn summarize(
     })?)
 }
 
-/// The summary of a stored period (and its records), read from the store alone.
-fn stored_summary(
+/// A month's summary and its records.
+type MonthOfQuarter<'a> = (aggregate::Summary, Cow<'a, [ProjectRecord]>);
+
+/// The summary of a stored period (and its records), read from the store
+/// alone; `pending` is the period being written (its records and summary
+/// are borrowed, not read again nor recomputed).
+fn stored_summary<'a>(
     setup: &Setup,
     si: usize,
     store: &store::Store,
     period: Period,
-    pending: Option<&StoredPeriod>,
-) -> Result<Option<(aggregate::Summary, Vec<crate::model::ProjectRecord>)>, RunError> {
-    if let Some(sp) = pending.filter(|sp| sp.period == period.to_string()) {
-        let history = store.year_before(&setup.specs[si].id, period)?;
-        let s = summarize(setup, si, period, &sp.records, &history)?;
-        return Ok(Some((s, sp.records.clone())));
+    pending: Option<(&'a StoredPeriod, &aggregate::Summary)>,
+) -> Result<Option<MonthOfQuarter<'a>>, RunError> {
+    if let Some((sp, summ)) = pending.filter(|(sp, _)| sp.period == period.to_string()) {
+        return Ok(Some((summ.clone(), Cow::Borrowed(&sp.records))));
     }
-    let Some(sp) = store.load(&setup.specs[si].id, period)? else {
+    let Some(sp) = store.load_records(&setup.specs[si].id, period)? else {
         return Ok(None);
     };
     let history = store.year_before(&setup.specs[si].id, period)?;
     let s = summarize(setup, si, period, &sp.records, &history)?;
-    Ok(Some((s, sp.records)))
+    Ok(Some((s, Cow::Owned(sp.records))))
 }
 
-/// Writes the quarterly notification of one program from the store into `dir`;
-/// `pending` is the period being written, not yet in the store.
-/// Returns the file name, or `None` when the store holds no month of the quarter.
+/// Writes the quarterly notification of one program from the store into `dir`:
+/// the workbook and the 通报 document (its 附件 is the workbook);
+/// `pending` is the period being written, not yet in the store, with its summary.
+/// Returns the file names, none when the store holds no month of the quarter.
 pub fn write_quarterly(
     setup: &Setup,
     si: usize,
     store: &store::Store,
     (year, quarter): (i32, u32),
     dir: &Path,
-    pending: Option<&StoredPeriod>,
-) -> Result<Option<String>, RunError> {
+    pending: Option<(&StoredPeriod, &aggregate::Summary)>,
+) -> Result<Vec<String>, RunError> {
     let mut months = Vec::new();
-    let mut records = Vec::new();
+    let mut records: Cow<'_, [ProjectRecord]> = Cow::Borrowed(&[]);
     for m in (quarter - 1) * 3 + 1..=quarter * 3 {
         let p = Period { year, month: m };
         if let Some((s, r)) = stored_summary(setup, si, store, p, pending)? {
@@ -687,7 +768,7 @@ pub fn write_quarterly(
         }
     }
     if months.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let prev_end = if quarter > 1 {
         Period {
@@ -702,18 +783,19 @@ pub fn write_quarterly(
     };
     let prev = stored_summary(setup, si, store, prev_end, None)?.map(|(s, _)| s);
     std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-    let name = crate::report::quarterly::write(
-        &crate::report::quarterly::QuarterlyInput {
-            spec: &setup.specs[si],
-            year,
-            quarter,
-            months: &months,
-            prev_quarter_end: prev.as_ref(),
-            records: &records,
-        },
-        dir,
-    )?;
-    Ok((!name.is_empty()).then_some(name))
+    let input = crate::report::quarterly::QuarterlyInput {
+        spec: &setup.specs[si],
+        year,
+        quarter,
+        months: &months,
+        prev_quarter_end: prev.as_ref(),
+        records: records.as_ref(),
+    };
+    let names = [
+        crate::report::quarterly::write(&input, dir)?,
+        crate::report::notice::write(&input, dir)?,
+    ];
+    Ok(names.into_iter().filter(|n| !n.is_empty()).collect())
 }
 
 /// `taizhang quarterly`: the notifications of a quarter for the selected
@@ -733,7 +815,7 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
     let mut written = Vec::new();
     for si in 0..setup.specs.len() {
         let dir = opts.out.join(&setup.specs[si].id).join(end.to_string());
-        if let Some(name) = write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
+        for name in write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
             written.push(dir.join(name));
         }
     }

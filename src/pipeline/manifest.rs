@@ -78,8 +78,10 @@ pub struct UnitEntry {
     pub ranking: &'static str,
 }
 
+/// The manifest; findings are borrowed from the period's (a large period's
+/// findings are never copied to be written).
 #[derive(Debug, Clone, Serialize)]
-pub struct Manifest {
+pub struct Manifest<'a> {
     pub program: String,
     pub program_name: String,
     pub period: String,
@@ -88,7 +90,7 @@ pub struct Manifest {
     pub ignored: Vec<IgnoredEntry>,
     pub totals: Totals,
     pub by_unit: Vec<UnitEntry>,
-    pub findings: Vec<Finding>,
+    pub findings: &'a [Finding],
     pub findings_by_check: BTreeMap<String, usize>,
     pub outputs: Vec<String>,
     pub timings_ms: BTreeMap<String, u128>,
@@ -172,7 +174,7 @@ pub fn inputs(
 
 /// Builds the manifest.
 #[allow(clippy::too_many_arguments)]
-pub fn build(
+pub fn build<'a>(
     program: &str,
     program_name: &str,
     period: &str,
@@ -180,10 +182,10 @@ pub fn build(
     inputs: Vec<InputEntry>,
     ignored: &[IgnoredFile],
     summary: &Summary,
-    findings: &[Finding],
+    findings: &'a [Finding],
     outputs: Vec<String>,
     timings_ms: BTreeMap<String, u128>,
-) -> Manifest {
+) -> Manifest<'a> {
     let t = &summary.totals;
     let mut by_check = BTreeMap::new();
     for f in findings {
@@ -237,7 +239,7 @@ pub fn build(
                 },
             })
             .collect(),
-        findings: findings.to_vec(),
+        findings,
         findings_by_check: by_check,
         outputs,
         timings_ms,

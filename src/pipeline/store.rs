@@ -34,7 +34,7 @@ pub struct Store {
     pub dir: PathBuf,
 }
 
-pub use crate::fsx::write_atomic;
+pub use crate::fsx::{write_atomic, write_atomic_with};
 
 /// The part of a [`StoredPeriod`] that says whether it is complete and current.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -61,11 +61,7 @@ impl Store {
         let period = Period::parse_period(&sp.period)
             .unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
         let path = self.path(&sp.program, period);
-        let json = to_json_lines(sp).map_err(|e| StoreError::Corrupt {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        write_atomic(&path, &json).map_err(|e| StoreError::Write {
+        write_atomic_with(&path, |w| write_json_lines(w, sp)).map_err(|e| StoreError::Write {
             path: path.clone(),
             source: e.into(),
         })?;
@@ -138,22 +134,58 @@ impl Store {
         out
     }
 
-    /// Stored periods of the same year before `period`, oldest first.
+    /// Stored periods of the same year before `period`, oldest first, as the
+    /// checks and the aggregation read them: the records only (inputs, stamps,
+    /// outputs and findings are left empty, never held in memory), read in
+    /// parallel.
     pub fn year_before(
         &self,
         program: &str,
         period: Period,
     ) -> Result<Vec<StoredPeriod>, StoreError> {
-        let mut out = Vec::new();
-        for p in self.periods(program) {
-            if p.year == period.year && p < period {
-                if let Some(sp) = self.load(program, p)? {
-                    out.push(sp);
-                }
-            }
-        }
-        Ok(out)
+        use rayon::prelude::*;
+        let periods: Vec<Period> = self
+            .periods(program)
+            .into_iter()
+            .filter(|p| p.year == period.year && *p < period)
+            .collect();
+        let loaded: Vec<Option<StoredPeriod>> = periods
+            .par_iter()
+            .map(|p| self.load_records(program, *p))
+            .collect::<Result<_, _>>()?;
+        Ok(loaded.into_iter().flatten().collect())
     }
+
+    /// One stored period with its records alone (see [`Store::year_before`]).
+    pub fn load_records(
+        &self,
+        program: &str,
+        period: Period,
+    ) -> Result<Option<StoredPeriod>, StoreError> {
+        let h: Option<RecordsOnly> = self.read(program, period)?;
+        Ok(h.map(|h| StoredPeriod {
+            program: h.program,
+            period: h.period,
+            tool_version: h.tool_version,
+            written_at: String::new(),
+            inputs: Vec::new(),
+            inbox: Vec::new(),
+            fingerprint: None,
+            outputs: Vec::new(),
+            records: h.records,
+            findings: Vec::new(),
+        }))
+    }
+}
+
+/// A store entry read for its records alone (serde skips the other keys
+/// without building them).
+#[derive(serde::Deserialize)]
+struct RecordsOnly {
+    program: String,
+    period: String,
+    tool_version: String,
+    records: Vec<crate::model::ProjectRecord>,
 }
 
 #[cfg(test)]
@@ -220,10 +252,18 @@ mod tests {
 /// of the pretty form's size for the same document.
 pub fn to_json_lines<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, Shallow::default());
-    value.serialize(&mut ser)?;
-    out.push(b'\n');
+    write_json_lines(&mut out, value).map_err(serde_json::Error::io)?;
     Ok(out)
+}
+
+/// [`to_json_lines`] streamed into `w`.
+pub fn write_json_lines<T: serde::Serialize + ?Sized>(
+    w: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *w, Shallow::default());
+    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 /// A serde_json formatter that indents only the first two levels.

@@ -749,13 +749,15 @@ fn base_record(p: &Project) -> ProjectRecord {
 }
 
 /// Every finding of a period, file-level and row-level, sorted for output.
-pub fn all_findings(result: &PeriodResult, files: &[ParsedFile]) -> Vec<Finding> {
-    let mut out: Vec<Finding> = result.findings.clone();
+pub fn all_findings(result: &mut PeriodResult, files: &mut [ParsedFile]) -> Vec<Finding> {
+    // Moved, not copied: from here on the period's findings live in this one
+    // list (the reports and the manifest read it).
+    let mut out: Vec<Finding> = std::mem::take(&mut result.findings);
     for f in files {
-        out.extend(f.findings.iter().cloned());
-        for t in &f.tables {
-            for r in &t.rows {
-                out.extend(r.findings.iter().cloned());
+        out.append(&mut f.findings);
+        for t in &mut f.tables {
+            for r in &mut t.rows {
+                out.append(&mut r.findings);
             }
         }
     }

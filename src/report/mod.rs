@@ -7,7 +7,9 @@ pub mod feedback;
 pub mod internal;
 pub mod library;
 pub mod monthly;
+pub mod notice;
 pub mod quarterly;
+pub mod status;
 pub mod style;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
@@ -19,6 +21,8 @@ use crate::model::Period;
 pub enum ReportError {
     #[error("生成报表 {path} 失败：{source}")]
     Xlsx { path: PathBuf, source: XlsxError },
+    #[error("生成通报文档 {path} 失败：{message}")]
+    Docx { path: PathBuf, message: String },
     #[error("无法写入报表 {path}：{source}")]
     Write {
         path: PathBuf,

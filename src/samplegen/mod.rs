@@ -36,7 +36,7 @@ mod tests;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub use bench::{write_bench_inbox, BenchInboxInfo};
+pub use bench::{write_bench_inbox, BenchInboxInfo, BenchShape};
 
 use layout::{assignment, variant};
 use ledger::{write_ledger, LedgerSpec};

@@ -290,10 +290,23 @@ fn bench_inbox_is_reproducible() {
         out.sort();
         out
     };
-    let one = write_bench_inbox(&base.join("a"), 13, 7, 99).unwrap();
-    let two = write_bench_inbox(&base.join("b"), 13, 7, 99).unwrap();
+    let shape = |messy| super::BenchShape {
+        files: 13,
+        rows_per_file: 7,
+        seed: 99,
+        messy,
+    };
+    let one = write_bench_inbox(&base.join("a"), shape(false)).unwrap();
+    let two = write_bench_inbox(&base.join("b"), shape(false)).unwrap();
     assert_eq!(one.files, 13);
     assert_eq!(one.rows, 91);
-    assert_eq!(read_all(&one.period_dir), read_all(&two.period_dir));
+    assert_eq!(one.period_dirs.len(), 2);
+    for (a, b) in one.period_dirs.iter().zip(&two.period_dirs) {
+        assert_eq!(read_all(a), read_all(b));
+    }
+    // Messy: 13 parts from 4 units, plus revisions and 补报 files.
+    let m = write_bench_inbox(&base.join("m"), shape(true)).unwrap();
+    assert_eq!(m.units, 4);
+    assert!(m.files > 13, "{m:?}");
     let _ = std::fs::remove_dir_all(&base);
 }

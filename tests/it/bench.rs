@@ -13,7 +13,7 @@ fn bench_runs_every_pass_and_its_whole_run_reports_every_row() {
         .unwrap()
         .current_dir(root())
         .args([
-            "bench", "--files", "3", "--rows", "40", "--reps", "1", "--work",
+            "bench", "--files", "7", "--rows", "40", "--reps", "1", "--work",
         ])
         .arg(work.path())
         .assert()
@@ -22,22 +22,42 @@ fn bench_runs_every_pass_and_its_whole_run_reports_every_row() {
         .stdout
         .clone();
     let printed = String::from_utf8(out).unwrap();
-    assert!(printed.contains("文件 3，数据行 120"), "{printed}");
+    // Both inboxes: the messy one (2 units sending 3-4 parts, revisions,
+    // planted mistakes) and the clean one (one file a unit).
+    assert!(printed.contains("【杂乱收件箱】2 个单位"), "{printed}");
+    assert!(printed.contains("【干净收件箱】7 个单位"), "{printed}");
+    assert!(
+        printed.contains("文件 7，数据行 280（两期共 14 个文件、560 行"),
+        "{printed}"
+    );
+    assert!(printed.contains("杂乱 ÷ 干净"), "{printed}");
     for pass in [
         "calamine 裸读",
         "读取入库",
-        "整批处理",
+        "整批处理（两期",
         "rust_xlsxwriter 裸写",
     ] {
-        assert!(
+        assert_eq!(
             printed
                 .lines()
-                .any(|l| l.contains(pass) && l.contains("秒")),
+                .filter(|l| l.contains(pass) && l.contains("秒"))
+                .count(),
+            2,
             "{pass} missing:\n{printed}"
         );
     }
+    for stage in ["validate", "report_monthly", "report_feedback", "峰值内存"] {
+        assert!(printed.contains(stage), "{stage} missing:\n{printed}");
+    }
+    // The clean inbox: every row accepted in both periods.
+    assert!(printed.contains("行：采纳 560，退回 0"), "{printed}");
     // --work keeps the inbox and the whole run's reports.
-    let month = work.path().join("out").join("new-infra").join("2023-07");
+    let month = work
+        .path()
+        .join("clean")
+        .join("out")
+        .join("new-infra")
+        .join("2023-07");
     let book = std::fs::read_dir(&month)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -50,9 +70,43 @@ fn bench_runs_every_pass_and_its_whole_run_reports_every_row() {
         .map(|r| text(&cell(&d, r, 0)))
         .filter(|c| !c.is_empty() && !c.starts_with('注'))
         .collect();
-    assert_eq!(codes.len(), 120, "every generated row is a project");
+    assert_eq!(codes.len(), 280, "every generated row is a project");
     let sum: i64 = (4..4 + codes.len())
         .map(|r| yuan(&cell(&d, r, ytd_c)))
         .sum();
     assert_eq!(yuan(&cell(&d, 3, ytd_c)), sum);
+
+    // The messy inbox: every planted kind shows, and the rows of every file
+    // reconcile (revisions' and 补报 files' superseded rows skipped, never lost).
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            work.path()
+                .join("messy/out/new-infra/2023-07/manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let by_check = m["findings_by_check"].as_object().unwrap();
+    for id in ["E201", "E203", "E204", "E301", "W008", "W217"] {
+        assert!(by_check.contains_key(id), "{id} missing: {by_check:?}");
+    }
+    let inputs = m["inputs"].as_array().unwrap();
+    assert!(
+        inputs.len() > 7,
+        "revisions and 补报 files: {}",
+        inputs.len()
+    );
+    for i in inputs {
+        let n = |k: &str| i[k].as_u64().unwrap();
+        assert_eq!(
+            n("rows_read"),
+            n("accepted") + n("rejected") + n("skipped"),
+            "{i}"
+        );
+    }
+    assert!(inputs.iter().any(|i| i["skipped_reasons"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .any(|k| k.starts_with("superseded by "))));
 }

@@ -1,0 +1,179 @@
+//! `taizhang status`: the reporting window, watched day by day. Reads one
+//! period's inbox (the same reading and checks as a run, against the store's
+//! earlier months, read only) and says for every program and reporting unit
+//! what has arrived: files and when, rows, errors and warnings, and 未报送 /
+//! 已报送有错 / 已报送. Writes no report and nothing to the store.
+
+use std::collections::BTreeSet;
+
+use crate::model::{FileStatus, ParsedFile, Period, PeriodResult, Severity};
+use crate::pipeline::{read_period, store, validate_files, Progress, RunError, Setup};
+
+/// Where a unit stands in the reporting window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UnitState {
+    NotReported,
+    ReportedWithErrors,
+    Reported,
+}
+
+impl UnitState {
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitState::NotReported => "未报送",
+            UnitState::ReportedWithErrors => "已报送有错",
+            UnitState::Reported => "已报送",
+        }
+    }
+}
+
+/// One file a unit sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedFile {
+    pub name: String,
+    /// Modification time, seconds since the epoch (when it was saved or copied in).
+    pub modified: u64,
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Refused whole (the reason), or superseded by a later file of the unit.
+    pub note: String,
+}
+
+/// One reporting unit of a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitStatus {
+    pub unit: String,
+    /// `city` / `department` (units.toml).
+    pub kind: String,
+    pub state: UnitState,
+    pub files: Vec<ReceivedFile>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// One program's reporting window.
+#[derive(Debug, Clone)]
+pub struct ProgramStatus {
+    pub id: String,
+    pub name: String,
+    pub units: Vec<UnitStatus>,
+    /// Files of the program no unit could be named for (refused E007 and the like).
+    pub unowned: Vec<ReceivedFile>,
+}
+
+impl ProgramStatus {
+    /// Units in `state`.
+    pub fn in_state(&self, state: UnitState) -> impl Iterator<Item = &UnitStatus> {
+        self.units.iter().filter(move |u| u.state == state)
+    }
+}
+
+/// Reads `period` of the inbox and states every program's units.
+pub fn status(
+    setup: &Setup,
+    inbox_dir: &std::path::Path,
+    store: &store::Store,
+    period: Period,
+    progress: &dyn Progress,
+) -> Result<Vec<ProgramStatus>, RunError> {
+    let read = read_period(setup, inbox_dir, period, progress)?;
+    let libraries = setup.libraries.get()?;
+    let mut out = Vec::new();
+    for (si, bucket) in read.buckets.into_iter().enumerate() {
+        let mut files = bucket;
+        files.extend(read.unassigned.iter().cloned());
+        files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
+        let v = validate_files(setup, si, store, period, &mut files)?;
+        let units = libraries[si].unit_ids(&setup.units);
+        out.push(program_status(
+            setup,
+            si,
+            &units,
+            &files,
+            &v.result,
+            &v.findings,
+        ));
+    }
+    Ok(out)
+}
+
+fn received(f: &ParsedFile, result: &PeriodResult) -> ReceivedFile {
+    let acc = result
+        .accounts
+        .get(&f.file.name)
+        .cloned()
+        .unwrap_or_default();
+    let note = match f.status {
+        FileStatus::Ok => String::new(),
+        FileStatus::Superseded => "已被同单位较晚的文件替代".to_string(),
+        FileStatus::Rejected | FileStatus::Ignored => {
+            format!("整个文件未被采纳：{}", f.error.clone().unwrap_or_default())
+        }
+    };
+    ReceivedFile {
+        name: f.file.name.clone(),
+        modified: f.file.modified,
+        rows_read: acc.rows_read,
+        accepted: acc.accepted,
+        rejected: acc.rejected,
+        note,
+    }
+}
+
+fn program_status(
+    setup: &Setup,
+    si: usize,
+    unit_ids: &[String],
+    files: &[ParsedFile],
+    result: &PeriodResult,
+    findings: &[crate::model::Finding],
+) -> ProgramStatus {
+    let spec = &setup.specs[si];
+    let mut units = Vec::new();
+    for id in unit_ids {
+        let Some(u) = setup.units.by_id(id) else {
+            continue;
+        };
+        let own: Vec<&ParsedFile> = files
+            .iter()
+            .filter(|f| f.unit_id.as_deref() == Some(id.as_str()))
+            .collect();
+        let names: BTreeSet<&str> = own.iter().map(|f| f.file.name.as_str()).collect();
+        let mine = |f: &&crate::model::Finding| names.contains(f.file.as_str()) || f.unit == u.name;
+        let count = |sev| {
+            findings
+                .iter()
+                .filter(mine)
+                .filter(|f| f.severity == sev)
+                .count()
+        };
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        let state = if own.is_empty() {
+            UnitState::NotReported
+        } else if errors > 0 || own.iter().all(|f| f.status != FileStatus::Ok) {
+            UnitState::ReportedWithErrors
+        } else {
+            UnitState::Reported
+        };
+        units.push(UnitStatus {
+            unit: u.name.clone(),
+            kind: u.kind.clone(),
+            state,
+            files: own.iter().map(|f| received(f, result)).collect(),
+            errors,
+            warnings,
+        });
+    }
+    let unowned = files
+        .iter()
+        .filter(|f| f.unit_id.is_none() && f.program.as_deref() == Some(spec.id.as_str()))
+        .map(|f| received(f, result))
+        .collect();
+    ProgramStatus {
+        id: spec.id.clone(),
+        name: spec.name.clone(),
+        units,
+        unowned,
+    }
+}
