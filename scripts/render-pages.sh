@@ -21,6 +21,9 @@ png_dir=$2
 need=()
 command -v libreoffice >/dev/null 2>&1 || command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# Carlito has Calibri's metrics: without it LibreOffice sizes columns by a
+# wider fallback font and the pages no longer match Excel's.
+fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 if command -v dpkg-query >/dev/null 2>&1; then
     installed libreoffice-writer || need+=(libreoffice-writer)

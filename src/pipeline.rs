@@ -590,23 +590,25 @@ fn run_program_period(
     let ((monthly, t_monthly), (feedback, t_feedback)) = rayon::join(
         || {
             let t = Instant::now();
-            let r = crate::report::monthly::write(
-                &crate::report::monthly::MonthlyInput {
-                    spec,
-                    period,
-                    summary: &summ,
-                    records: &stored.records,
-                    findings,
-                    inputs: &inputs,
-                    missing_units: &missing_names,
-                },
-                staging.dir(),
-            );
+            let mi = crate::report::monthly::MonthlyInput {
+                spec,
+                period,
+                summary: &summ,
+                records: &stored.records,
+                findings,
+                inputs: &inputs,
+                missing_units: &missing_names,
+            };
+            // The outgoing workbook, and the internal 数据核对 one beside it.
+            let r = crate::report::monthly::write(&mi, staging.dir()).and_then(|m| {
+                let i = crate::report::internal::write(&mi, staging.dir())?;
+                Ok(vec![m, i])
+            });
             (r, t.elapsed().as_millis())
         },
         || timed(&|| write_feedback(spec, period, &files, findings, staging.dir(), &unit_name)),
     );
-    let mut outputs = vec![monthly?];
+    let mut outputs = monthly?;
     outputs.extend(feedback?);
     let t_quarterly = Instant::now();
     if period.month.is_multiple_of(3) {

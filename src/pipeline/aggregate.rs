@@ -165,6 +165,118 @@ pub struct Summary {
     pub departments_apart: bool,
     /// Per record: (completion rate, light, lagging, due to start and not started).
     pub project_flags: Vec<ProjectFlags>,
+    /// 重点关注: the projects the office follows up first (see [`focus`]).
+    pub focus: Focus,
+}
+
+/// Most projects on the 重点关注 list.
+pub const FOCUS_LIMIT: usize = 20;
+
+/// The 重点关注 list: 红灯, 逾期未开工, and 滞后 three months running (this
+/// month and the two before, decided from the store's records of those
+/// months), at most [`FOCUS_LIMIT`], in a fixed order: 红灯 first, then
+/// 逾期未开工, then 连续3个月滞后; within each, lowest completion rate first,
+/// then project code.
+#[derive(Debug, Clone, Default)]
+pub struct Focus {
+    pub items: Vec<FocusItem>,
+    /// Projects meeting a condition before the list was cut to the limit.
+    pub eligible: usize,
+    /// The two months before the period (latest first).
+    pub prior: Vec<Period>,
+    /// Of `prior`, the months not in the store: 连续3个月滞后 is not decided
+    /// (no project is listed for it).
+    pub missing: Vec<Period>,
+}
+
+/// One project of the 重点关注 list.
+#[derive(Debug, Clone)]
+pub struct FocusItem {
+    /// Index into the records.
+    pub index: usize,
+    pub red: bool,
+    pub overdue: bool,
+    /// 滞后 this month and in both months before.
+    pub lag_run: bool,
+}
+
+impl FocusItem {
+    /// Why the project is listed: `红灯、连续3个月滞后`.
+    pub fn reasons(&self) -> String {
+        [
+            (self.red, "红灯"),
+            (self.overdue, "逾期未开工"),
+            (self.lag_run, "连续3个月滞后"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join("、")
+    }
+}
+
+/// Decides the 重点关注 list (see [`Focus`]).
+fn focus(
+    spec: &PipelineSpec,
+    period: Period,
+    records: &[ProjectRecord],
+    fl: &[ProjectFlags],
+    history: &[StoredPeriod],
+) -> Focus {
+    let prior = vec![period.prev(), period.prev().prev()];
+    let mut lagging_then: Vec<std::collections::BTreeSet<&str>> = Vec::new();
+    let mut missing = Vec::new();
+    for &p in &prior {
+        match history
+            .iter()
+            .find(|h| Period::parse_period(&h.period) == Some(p))
+        {
+            Some(h) => lagging_then.push(
+                h.records
+                    .iter()
+                    .filter(|r| flags(spec, r, p).lagging)
+                    .map(|r| r.code.as_str())
+                    .collect(),
+            ),
+            None => missing.push(p),
+        }
+    }
+    let mut items: Vec<FocusItem> = records
+        .iter()
+        .zip(fl)
+        .enumerate()
+        .filter_map(|(index, (r, f))| {
+            let item = FocusItem {
+                index,
+                red: f.light == Light::Red,
+                overdue: f.overdue_start,
+                lag_run: missing.is_empty()
+                    && f.lagging
+                    && lagging_then.iter().all(|s| s.contains(r.code.as_str())),
+            };
+            (item.red || item.overdue || item.lag_run).then_some(item)
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        let key = |i: &FocusItem| (!i.red, !i.overdue, !i.lag_run);
+        key(a)
+            .cmp(&key(b))
+            .then(
+                fl[a.index]
+                    .completion_rate
+                    .total_cmp(&fl[b.index].completion_rate),
+            )
+            .then(records[a.index].code.cmp(&records[b.index].code))
+    });
+    let eligible = items.len();
+    items.truncate(FOCUS_LIMIT);
+    Focus {
+        items,
+        eligible,
+        prior,
+        missing,
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -525,6 +637,7 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
         .flatten();
     let prev_missing = inp.period.month > 1 && prev_month.is_none();
     trend.push(trend_point(inp.records, inp.period));
+    let focus = focus(spec, inp.period, inp.records, &project_flags, inp.history);
     Ok(Summary {
         period: inp.period,
         time_progress: tp,
@@ -543,6 +656,7 @@ pub fn summarize(inp: &AggregateInput<'_>) -> Result<Summary, AggregateError> {
         early_starts_count: spec.indicators.early_starts_count,
         departments_apart: spec.indicators.departments_apart,
         project_flags,
+        focus,
     })
 }
 
@@ -820,5 +934,101 @@ mod tests {
             rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
             vec![Some(3), Some(2), Some(1)]
         );
+    }
+
+    fn stored(period: &str, records: Vec<ProjectRecord>) -> StoredPeriod {
+        StoredPeriod {
+            program: "new-infra".into(),
+            period: period.into(),
+            tool_version: String::new(),
+            written_at: String::new(),
+            inputs: Vec::new(),
+            inbox: Vec::new(),
+            fingerprint: None,
+            outputs: Vec::new(),
+            records,
+            findings: Vec::new(),
+        }
+    }
+
+    fn focus_of(period: &str, recs: &[ProjectRecord], history: &[StoredPeriod]) -> Focus {
+        let units = Units::new(vec![]);
+        let ids = vec!["360100".to_string()];
+        let ey = Default::default();
+        summarize(&AggregateInput {
+            spec: &spec(),
+            units: &units,
+            unit_ids: &ids,
+            period: Period::parse_period(period).unwrap(),
+            records: recs,
+            end_years: &ey,
+            history,
+        })
+        .unwrap()
+        .focus
+    }
+
+    #[test]
+    fn a_project_lagging_three_months_running_is_followed_up() {
+        // Plan 1,200,000: 序时进度 of May/June/July is 41.7/50/58.3%. "y" is
+        // 20 points behind each month (黄灯, 滞后); "g" catches up in June.
+        let month = |m: i64, y_ytd: i64, g_ytd: i64| {
+            vec![
+                rec("y", "360100", 1_200_000, y_ytd, Status::UnderConstruction),
+                rec("g", "360100", 1_200_000, g_ytd, Status::UnderConstruction),
+                rec(
+                    "ok",
+                    "360100",
+                    1_200_000,
+                    m * 100_000,
+                    Status::UnderConstruction,
+                ),
+            ]
+        };
+        let may = stored("2023-05", month(5, 260_000, 260_000));
+        let june = stored("2023-06", month(6, 360_000, 600_000));
+        let july = month(7, 460_000, 460_000);
+        let f = focus_of("2023-07", &july, &[may.clone(), june.clone()]);
+        let listed: Vec<(&str, String)> = f
+            .items
+            .iter()
+            .map(|i| (july[i.index].code.as_str(), i.reasons()))
+            .collect();
+        assert_eq!(listed, vec![("y", "连续3个月滞后".to_string())]);
+        assert!(f.missing.is_empty());
+        // Without May in the store the run of three cannot be decided: no
+        // project is listed for it, and the missing month is named.
+        let f = focus_of("2023-07", &july, &[june]);
+        assert!(f.items.is_empty());
+        assert_eq!(f.missing, vec![Period::parse_period("2023-05").unwrap()]);
+    }
+
+    #[test]
+    fn the_focus_list_is_cut_at_twenty_red_first() {
+        let mut recs: Vec<ProjectRecord> = (0..30)
+            .map(|i| {
+                rec(
+                    &format!("p{i:02}"),
+                    "360100",
+                    1_000_000,
+                    i * 1_000,
+                    Status::UnderConstruction,
+                )
+            })
+            .collect();
+        // Not started though due: 逾期未开工 (and red).
+        recs[29].status = Status::NotStarted;
+        let f = focus_of("2023-07", &recs, &[]);
+        assert_eq!(f.eligible, 30);
+        assert_eq!(f.items.len(), FOCUS_LIMIT);
+        // All red: red and 逾期未开工 first, then lowest completion rate.
+        let codes: Vec<&str> = f
+            .items
+            .iter()
+            .map(|i| recs[i.index].code.as_str())
+            .collect();
+        assert_eq!(&codes[..3], ["p29", "p00", "p01"]);
+        assert_eq!(f.items[0].reasons(), "红灯、逾期未开工");
+        assert!(f.items.iter().all(|i| i.red));
     }
 }

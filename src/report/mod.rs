@@ -4,6 +4,7 @@
 //! time pinned to the period, no wall-clock data).
 
 pub mod feedback;
+pub mod internal;
 pub mod library;
 pub mod monthly;
 pub mod notice;

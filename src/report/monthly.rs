@@ -1,16 +1,18 @@
-//! The monthly monitoring workbook (月度监测表): 汇总, 分地区, 分类别,
-//! (分批次), 项目明细, 滞后项目, 未开工项目, 问题清单, 未报送, 校验问题, 数据核对.
+//! The monthly monitoring workbook (月度监测表), what leaves the office: 汇总,
+//! 趋势, 分地区, 分类别, (分批次), 重点关注, 项目明细, 滞后项目, 未开工项目,
+//! 问题清单, 未报送, 填报有误. 校验问题, 数据核对 and the derivation of each
+//! figure go to the internal workbook (`internal.rs`).
 
-use rust_xlsxwriter::{Chart, ChartMarker, ChartMarkerType, ChartType, Workbook};
+use rust_xlsxwriter::{Chart, ChartType, Workbook};
 use std::path::Path;
 
 use super::style::{
-    chart_below, chart_look, push_tables, rank_change, write_paragraph, write_table, RowStyle,
-    Styles, TableSheet, Val, FIRST_DATA_ROW,
+    chart_below, chart_look, column_format, line_look, push_tables, rank_change, write_paragraph,
+    write_table, RowStyle, Styles, TableSheet, Val, FIRST_DATA_ROW,
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
-use crate::model::{Finding, Period, ProjectRecord, Severity};
+use crate::model::{Finding, Period, ProjectRecord};
 use crate::pipeline::aggregate::{GroupRow, Light, Summary, Sums};
 use crate::pipeline::manifest::InputEntry;
 
@@ -357,34 +359,13 @@ fn group_table_rows(
     out
 }
 
-/// Writes the workbook; returns its file name.
-pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
-    let spec = inp.spec;
-    let p = inp.period;
-    let name = format!(
-        "{}.xlsx",
-        spec.fill(&spec.reports.monthly, p.year, p.month, "")
-    );
-    let path = dir.join(&name);
-    let e = xerr(&path);
-    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
-    let mut wb = Workbook::new();
-    wb.set_properties(&properties(&title, &spec.issuer, p));
-    // Streamed tables spill beside the report (a folder known to be writable)
-    // rather than into a possibly small system temp folder; the spill files
-    // are unlinked as soon as they are created.
-    let _ = wb.set_tempdir(dir);
-    let st = Styles::new();
-    let s = inp.summary;
+/// The 汇总 indicators: (指标, 数值, how the figure is derived). The
+/// outgoing workbook shows the first two; the derivations go to the internal
+/// 数据核对 workbook. 开工率 and 投产率 name what they divide in the label.
+pub fn summary_items(inp: &MonthlyInput<'_>) -> Vec<(String, Val, String)> {
+    let (spec, s, p) = (inp.spec, inp.summary, inp.period);
     let tp = s.time_progress;
-    let meta_left = format!("制表单位：{}", spec.issuer);
-    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
-    let sheet =
-        |title: &str, headers: Vec<&'a str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| {
-            TableSheet::new(title, &meta_left, &meta_mid, unit, headers, rows)
-        };
-
-    // 汇总
+    let missing = inp.missing_units.join("、");
     let t = &s.totals;
     let start_note = format!(
         "已开工{}个 ÷ 应开工{}个（续建计为已开工{}）",
@@ -400,7 +381,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "建成投产{}个 ÷ 应于本年建成{}个",
         t.in_operation, t.due_operation
     );
-    let kv: Vec<(Vec<Val>, RowStyle)> = vec![
+    let items: Vec<(&str, Val, &str)> = vec![
         ("项目总数（个）", Val::Int(t.projects), "项目库在库项目"),
         (
             "本期已报送项目（个）",
@@ -477,22 +458,168 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         (
             "未报送单位（个）",
             Val::Int(inp.missing_units.len() as i64),
-            &inp.missing_units.join("、"),
+            &missing,
         ),
-    ]
-    .into_iter()
-    .map(|(k, v, note)| {
-        (
+    ];
+    items
+        .into_iter()
+        .map(|(k, v, note)| {
+            let label = match k {
+                "开工率" => start_rate_label(t, s.early_starts_count),
+                "投产率" => format!(
+                    "投产率（建成投产{}个 ÷ 应于本年建成{}个）",
+                    t.in_operation, t.due_operation
+                ),
+                k => k.replace("1-N月", &months_span(p.month)),
+            };
+            (label, v, note.to_string())
+        })
+        .collect()
+}
+
+/// 开工率's label in the 汇总: `开工率（已开工M个 ÷ 应开工N个，含提前开工K个）`.
+fn start_rate_label(t: &Sums, early_counts: bool) -> String {
+    let mut s = format!(
+        "开工率（已开工{}个 ÷ 应开工{}个",
+        t.start_counted, t.due_start
+    );
+    if t.early_started > 0 {
+        if early_counts {
+            s.push_str(&format!("，含提前开工{}个", t.early_started));
+        } else {
+            s.push_str(&format!("；另有提前开工{}个，未计入", t.early_started));
+        }
+    }
+    s.push('）');
+    s
+}
+
+/// Rows of a table sheet.
+type Rows = Vec<(Vec<Val>, RowStyle)>;
+/// Makes a table sheet with the workbook's meta line: (title, headers, rows, unit).
+type SheetFn<'a, 'b> = dyn Fn(&str, Vec<&'a str>, Rows, &str) -> TableSheet<'a> + 'b;
+
+/// The 重点关注 sheet: the list decided in the summary, with its rule.
+fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
+    let (spec, s, p) = (inp.spec, inp.summary, inp.period);
+    let tp = s.time_progress;
+    let fo = &s.focus;
+    let rows: Vec<(Vec<Val>, RowStyle)> = fo
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.index < inp.records.len())
+        .map(|(n, it)| {
+            let r = &inp.records[it.index];
+            let f = &s.project_flags[it.index];
+            (
+                vec![
+                    Val::Int(n as i64 + 1),
+                    Val::Text(it.reasons()),
+                    Val::Text(r.code.clone()),
+                    Val::Text(listed_name(r)),
+                    Val::Text(r.unit.clone()),
+                    Val::Money(r.annual_plan),
+                    Val::Money(r.ytd_done),
+                    Val::Rate(f.completion_rate),
+                    Val::Text(lag_reason(r, f, tp)),
+                    Val::Text(r.problems.clone()),
+                ],
+                light_style(f.light),
+            )
+        })
+        .collect();
+    let month_name = |q: Period| {
+        if q.year == p.year {
+            format!("{}月", q.month)
+        } else {
+            format!("{}年{}月", q.year, q.month)
+        }
+    };
+    let prior: Vec<String> = fo.prior.iter().map(|q| month_name(*q)).collect();
+    let mut notes = vec![format!(
+        "注：列入条件：①红灯（落后序时进度{}个百分点以上）；②逾期未开工（计划开工时间在本期及以前，仍未开工）；③连续3个月滞后（{}月及{}均为滞后项目）。排序：先红灯，再逾期未开工，再连续3个月滞后；同类按完成率由低到高，再按项目代码。最多列{}个；本期符合条件的项目{}个{}。",
+        points_num(spec.lights.red_below * 100.0),
+        p.month,
+        prior.join("、"),
+        crate::pipeline::aggregate::FOCUS_LIMIT,
+        fo.eligible,
+        if fo.eligible > fo.items.len() {
+            "，其余见“滞后项目”“未开工项目”表"
+        } else {
+            ""
+        }
+    )];
+    if !fo.missing.is_empty() {
+        let missing: Vec<String> = fo.missing.iter().map(|q| month_name(*q)).collect();
+        notes.push(format!(
+            "注：历史库中未取得{}数据，无法判断是否连续3个月滞后，本期未按条件③列入项目。",
+            missing.join("、")
+        ));
+    }
+    TableSheet {
+        col_max: vec![(1, 12), (2, 15), (3, 22), (8, 16), (9, 18)],
+        notes,
+        ..sheet(
+            &format!(
+                "{}年{}{}重点关注项目（{}个）",
+                p.year,
+                months_span(p.month),
+                spec.name,
+                rows.len()
+            ),
             vec![
-                Val::Text(k.replace("1-N月", &months_span(p.month))),
-                v,
-                Val::Text(note.to_string()),
+                "序号",
+                "关注原因",
+                "项目代码",
+                "项目名称",
+                "责任单位",
+                "年度计划投资",
+                "累计完成投资",
+                "完成率",
+                "滞后情况",
+                "存在问题",
             ],
-            RowStyle::Normal,
+            rows,
+            "单位：万元",
         )
-    })
-    .collect();
-    let mut summary = sheet(&title, vec!["指标", "数值", "说明"], kv, "金额单位：万元");
+    }
+}
+
+/// Writes the workbook; returns its file name.
+pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
+    let spec = inp.spec;
+    let p = inp.period;
+    let name = format!(
+        "{}.xlsx",
+        spec.fill(&spec.reports.monthly, p.year, p.month, "")
+    );
+    let path = dir.join(&name);
+    let e = xerr(&path);
+    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(&title, &spec.issuer, p));
+    // Streamed tables spill beside the report (a folder known to be writable)
+    // rather than into a possibly small system temp folder; the spill files
+    // are unlinked as soon as they are created.
+    let _ = wb.set_tempdir(dir);
+    let st = Styles::new();
+    let s = inp.summary;
+    let tp = s.time_progress;
+    let meta_left = format!("制表单位：{}", spec.issuer);
+    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
+    let sheet =
+        |title: &str, headers: Vec<&'a str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| {
+            TableSheet::new(title, &meta_left, &meta_mid, unit, headers, rows)
+        };
+
+    // 汇总: indicators and the 通报 paragraph (derivations: internal workbook).
+    let t = &s.totals;
+    let kv: Vec<(Vec<Val>, RowStyle)> = summary_items(inp)
+        .into_iter()
+        .map(|(k, v, _)| (vec![Val::Text(k), v], RowStyle::Normal))
+        .collect();
+    let mut summary = sheet(&title, vec!["指标", "数值"], kv, "金额单位：万元");
     summary.max_width = 60;
     let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
     let lay = write_table(ws, &st, &summary).map_err(&e)?;
@@ -532,7 +659,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             "年度计划投资",
             "完成率",
             "序时进度",
-            "较序时进度(百分点)",
+            "较序时进度（百分点）",
         ],
         trend_rows,
         "单位：万元",
@@ -545,21 +672,20 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         col.add_series()
             .set_name("累计完成投资（万元）")
             .set_categories(("趋势", r0, 0, r1, 0))
-            .set_values(("趋势", r0, 2, r1, 2));
+            .set_values(("趋势", r0, 2, r1, 2))
+            .set_format(&mut column_format(0));
         let mut line = Chart::new(ChartType::Line);
-        let mut marker = ChartMarker::new();
-        marker.set_type(ChartMarkerType::Circle).set_size(5);
-        line.add_series()
-            .set_name("投资完成率")
-            .set_categories(("趋势", r0, 0, r1, 0))
-            .set_values(("趋势", r0, 4, r1, 4))
-            .set_marker(&marker)
-            .set_secondary_axis(true);
-        line.add_series()
-            .set_name("序时进度")
-            .set_categories(("趋势", r0, 0, r1, 0))
-            .set_values(("趋势", r0, 5, r1, 5))
-            .set_secondary_axis(true);
+        for (i, (name, c)) in [("投资完成率", 4), ("序时进度", 5)].into_iter().enumerate()
+        {
+            let (mut f, m) = line_look(i);
+            line.add_series()
+                .set_name(name)
+                .set_categories(("趋势", r0, 0, r1, 0))
+                .set_values(("趋势", r0, c, r1, c))
+                .set_format(&mut f)
+                .set_marker(&m)
+                .set_secondary_axis(true);
+        }
         col.combine(&line);
         chart_look(&mut col, "累计完成投资与完成率（对照序时进度）");
         col.y_axis().set_num_format("#,##0").set_name("万元");
@@ -603,7 +729,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             "累计完成投资",
             "完成率",
             "序时进度",
-            "较序时进度(百分点)",
+            "较序时进度（百分点）",
             "开工率",
             "排名",
             "排名变化",
@@ -632,12 +758,16 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         col.add_series()
             .set_name("投资完成率")
             .set_categories(("分地区", r0, 0, r1, 0))
-            .set_values(("分地区", r0, 6, r1, 6));
+            .set_values(("分地区", r0, 6, r1, 6))
+            .set_format(&mut column_format(0));
         let mut line = Chart::new(ChartType::Line);
+        let (mut f, m) = line_look(1);
         line.add_series()
             .set_name(format!("序时进度（{:.1}%）", tp * 100.0).as_str())
             .set_categories(("分地区", r0, 0, r1, 0))
-            .set_values(("分地区", r0, 7, r1, 7));
+            .set_values(("分地区", r0, 7, r1, 7))
+            .set_format(&mut f)
+            .set_marker(&m);
         col.combine(&line);
         chart_look(&mut col, "各地区投资完成率与序时进度");
         col.y_axis().set_num_format("0%").set_min(0);
@@ -653,7 +783,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "本月完成投资",
         "累计完成投资",
         "完成率",
-        "较序时进度(百分点)",
+        "较序时进度（百分点）",
         "开工率",
     ];
     let ws = wb
@@ -705,6 +835,8 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     // sheets above (a large 项目明细 is most of the report's time).
     let mut tables: Vec<(String, TableSheet)> = Vec::new();
 
+    tables.push(("重点关注".to_string(), focus_table(inp, &sheet)));
+
     // 项目明细
     let source_label = |r: &ProjectRecord| {
         if r.reported {
@@ -726,11 +858,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 Val::Text(r.code.clone()),
                 Val::Text(r.name.clone()),
                 Val::Text(r.unit.clone()),
-                Val::Text(r.county.clone()),
                 Val::Text(r.category.clone()),
                 Val::Text(r.nature.label().to_string()),
                 Val::Text(r.planned_start.clone().unwrap_or_default()),
-                Val::Money(r.total_investment),
                 Val::Money(r.annual_plan),
                 Val::Money(r.month_done),
                 Val::Money(r.ytd_done),
@@ -751,11 +881,9 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "项目代码",
         "项目名称",
         "责任单位",
-        "所在县（区）",
         "类别",
         "建设性质",
         "计划开工时间",
-        "总投资",
         "年度计划投资",
         "本月完成投资",
         "累计完成投资",
@@ -774,8 +902,6 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             Val::Blank,
             Val::Blank,
             Val::Blank,
-            Val::Blank,
-            Val::Money(sum(&|r| r.total_investment)),
             Val::Money(sum(&|r| r.annual_plan)),
             Val::Money(sum(&|r| r.month_done)),
             Val::Money(sum(&|r| r.ytd_done)),
@@ -805,10 +931,23 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "单位：万元",
     );
     dt.freeze_cols = 2;
-    // 项目名称, 存在问题 wrap; the table stays readable one page wide.
-    dt.col_max = vec![(1, 26), (3, 12), (4, 14), (15, 22)];
+    // One A4 landscape page wide at 9 pt: 项目名称 wide and wrapped, codes
+    // and short texts narrow (wrapped), amounts as wide as their figures.
+    dt.col_max = vec![
+        (0, 15),
+        (1, 19),
+        (2, 9),
+        (3, 7),
+        (6, 15),
+        (7, 13),
+        (8, 15),
+        (10, 6),
+        (11, 7),
+        (12, 8),
+        (13, 9),
+    ];
     dt.notes = vec![
-        "注：数据来源为“沿用上月”的项目本期未报送，累计数沿用上月（黄色底纹）；“填报有误”的项目所在行有错误未被采纳，见“填报有误”表。"
+        "注：数据来源为“沿用上月”的项目本期未报送，累计数沿用上月（黄色底纹）；“填报有误”的项目所在行有错误未被采纳，见“填报有误”表。项目总投资、所在县（区）见项目库。"
             .to_string(),
     ];
     tables.push(("项目明细".to_string(), dt));
@@ -841,7 +980,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     tables.push((
         "滞后项目".to_string(),
         TableSheet {
-            col_max: vec![(1, 26), (8, 26), (9, 22)],
+            col_max: vec![(0, 15), (1, 22), (8, 18), (9, 18)],
             ..sheet(
                 &format!(
                     "{}年{}{}滞后项目清单（{}个）",
@@ -900,27 +1039,30 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .collect();
     tables.push((
         "未开工项目".to_string(),
-        sheet(
-            &format!(
-                "{}年{}{}未开工项目清单（{}个）",
-                p.year,
-                months_span(p.month),
-                spec.name,
-                s.not_started.len()
-            ),
-            vec![
-                "项目代码",
-                "项目名称",
-                "责任单位",
-                "建设性质",
-                "计划开工时间",
-                "年度计划投资",
-                "开工情况",
-                "存在问题",
-            ],
-            ns_rows,
-            "单位：万元",
-        ),
+        TableSheet {
+            col_max: vec![(0, 15), (1, 22), (7, 18)],
+            ..sheet(
+                &format!(
+                    "{}年{}{}未开工项目清单（{}个）",
+                    p.year,
+                    months_span(p.month),
+                    spec.name,
+                    s.not_started.len()
+                ),
+                vec![
+                    "项目代码",
+                    "项目名称",
+                    "责任单位",
+                    "建设性质",
+                    "计划开工时间",
+                    "年度计划投资",
+                    "开工情况",
+                    "存在问题",
+                ],
+                ns_rows,
+                "单位：万元",
+            )
+        },
     ));
 
     // 问题清单
@@ -943,17 +1085,20 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .collect();
     tables.push((
         "问题清单".to_string(),
-        sheet(
-            &format!(
-                "{}年{}{}存在问题及需协调事项清单",
-                p.year,
-                months_span(p.month),
-                spec.name
-            ),
-            vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"],
-            pr_rows,
-            "",
-        ),
+        TableSheet {
+            col_max: vec![(1, 15), (2, 22), (3, 30), (4, 30)],
+            ..sheet(
+                &format!(
+                    "{}年{}{}存在问题及需协调事项清单",
+                    p.year,
+                    months_span(p.month),
+                    spec.name
+                ),
+                vec!["责任单位", "项目代码", "项目名称", "存在问题", "需协调事项"],
+                pr_rows,
+                "",
+            )
+        },
     ));
 
     // 未报送
@@ -990,12 +1135,15 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     }));
     tables.push((
         "未报送".to_string(),
-        sheet(
-            &format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name),
-            vec!["类型", "单位", "项目", "处理"],
-            nr_rows,
-            "",
-        ),
+        TableSheet {
+            col_max: vec![(2, 40)],
+            ..sheet(
+                &format!("{}年{}月{}未报送单位和项目", p.year, p.month, spec.name),
+                vec!["类型", "单位", "项目", "处理"],
+                nr_rows,
+                "",
+            )
+        },
     ));
 
     // 填报有误未采纳: rows sent but rejected — fix the cell and resend now.
@@ -1021,123 +1169,21 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         .collect();
     tables.push((
         "填报有误".to_string(),
-        sheet(
-            &format!(
-                "{}年{}月{}填报有误未采纳项目（{}个）",
-                p.year,
-                p.month,
-                spec.name,
-                s.rejected.len()
-            ),
-            vec!["责任单位", "项目代码", "项目名称", "处理"],
-            rj_rows,
-            "",
-        ),
-    ));
-
-    // 校验问题
-    let f_rows: Vec<(Vec<Val>, RowStyle)> = inp
-        .findings
-        .iter()
-        .map(|f| {
-            let rs = match (f.severity, f.waived) {
-                (_, true) => RowStyle::Green,
-                (Severity::Error, _) => RowStyle::Red,
-                (Severity::Warning, _) => RowStyle::Yellow,
-            };
-            (
-                vec![
-                    Val::Text(f.id.clone()),
-                    Val::Text(if f.waived {
-                        "已核实".into()
-                    } else {
-                        f.severity.label().into()
-                    }),
-                    Val::Text(f.unit.clone()),
-                    Val::Text(f.file.clone()),
-                    Val::Text(f.sheet.clone()),
-                    Val::Text(f.cell.clone()),
-                    Val::Text(f.project_code.clone()),
-                    Val::Text(f.message.clone()),
-                ],
-                rs,
+        TableSheet {
+            col_max: vec![(1, 15), (2, 22), (3, 36)],
+            ..sheet(
+                &format!(
+                    "{}年{}月{}填报有误未采纳项目（{}个）",
+                    p.year,
+                    p.month,
+                    spec.name,
+                    s.rejected.len()
+                ),
+                vec!["责任单位", "项目代码", "项目名称", "处理"],
+                rj_rows,
+                "",
             )
-        })
-        .collect();
-    let mut ft = sheet(
-        &format!(
-            "{}年{}月{}台账校验问题（{}条）",
-            p.year,
-            p.month,
-            spec.name,
-            inp.findings.len()
-        ),
-        vec![
-            "编号",
-            "级别",
-            "单位",
-            "文件",
-            "工作表",
-            "单元格",
-            "项目代码",
-            "说明",
-        ],
-        f_rows,
-        "",
-    );
-    ft.max_width = 80;
-    ft.col_max = vec![(3, 28), (7, 60)];
-    tables.push(("校验问题".to_string(), ft));
-
-    // 数据核对
-    let a_rows: Vec<(Vec<Val>, RowStyle)> = inp
-        .inputs
-        .iter()
-        .map(|i| {
-            let reasons = i
-                .skipped_reasons
-                .iter()
-                .map(|(k, v)| format!("{k}:{v}"))
-                .collect::<Vec<_>>()
-                .join("，");
-            (
-                vec![
-                    Val::Text(i.file.clone()),
-                    Val::Text(i.unit.clone()),
-                    Val::Text(i.status.clone()),
-                    Val::Int(i.rows_read as i64),
-                    Val::Int(i.accepted as i64),
-                    Val::Int(i.rejected as i64),
-                    Val::Int(i.skipped as i64),
-                    Val::Text(reasons),
-                    Val::Text(i.error.clone().unwrap_or_default()),
-                ],
-                if i.status == "ok" {
-                    RowStyle::Normal
-                } else {
-                    RowStyle::Yellow
-                },
-            )
-        })
-        .collect();
-    tables.push((
-        "数据核对".to_string(),
-        sheet(
-            &format!("{}年{}月{}收件与行数核对", p.year, p.month, spec.name),
-            vec![
-                "文件",
-                "单位",
-                "状态",
-                "读取行",
-                "采纳",
-                "拒收",
-                "跳过",
-                "跳过原因",
-                "说明",
-            ],
-            a_rows,
-            "读取行 = 采纳 + 拒收 + 跳过",
-        ),
+        },
     ));
 
     push_tables(&mut wb, &st, tables).map_err(&e)?;

@@ -714,6 +714,7 @@ mod tests {
             early_starts_count: true,
             departments_apart: true,
             project_flags: Vec::new(),
+            focus: Default::default(),
         }
     }
 

@@ -14,8 +14,8 @@ use super::monthly::{
     start_rate_text, start_rule_note, yi,
 };
 use super::style::{
-    chart_below, chart_look, rank_change, write_paragraph, write_table, RowStyle, Styles,
-    TableSheet, Val, FIRST_DATA_ROW,
+    chart_below, chart_look, column_format, rank_change, write_paragraph, write_table, RowStyle,
+    Styles, TableSheet, Val, FIRST_DATA_ROW,
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
@@ -279,27 +279,23 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         (
             format!("{}累计完成投资（万元）", cumulative_label(month)),
             Val::Money(t.ytd_done),
-            "季末月份项目明细之和".to_string(),
+            String::new(),
         ),
         (
             "年度计划投资（万元）".to_string(),
             Val::Money(t.annual_plan),
-            "项目库年度计划之和".to_string(),
+            String::new(),
         ),
         (
             "投资完成率".to_string(),
             rate_val(t.completion_rate_opt()),
-            "累计完成 ÷ 年度计划".to_string(),
+            String::new(),
         ),
-        (
-            "序时进度".to_string(),
-            Val::Rate(tp),
-            format!("{month} ÷ 12"),
-        ),
+        ("序时进度".to_string(), Val::Rate(tp), String::new()),
         (
             "较序时进度（百分点）".to_string(),
             Val::Points((t.completion_rate() - tp) * 100.0),
-            "正数为超序时进度".to_string(),
+            String::new(),
         ),
         (
             "开工率".to_string(),
@@ -347,7 +343,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     .collect();
     let mut tb = sheet(
         title.clone(),
-        vec!["指标", "数值", "说明"],
+        vec!["指标", "数值", "备注"],
         rows,
         "金额单位：万元",
     );
@@ -441,7 +437,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             "本季度完成投资",
             "累计完成投资",
             "完成率",
-            "较序时进度(百分点)",
+            "较序时进度（百分点）",
             "上季末排名",
             "排名变化",
             "灯号",
@@ -487,10 +483,19 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         v.extend(std::iter::repeat_n(Val::Blank, 6));
         (v, RowStyle::Total)
     };
-    hs_rows.push(section(format!("红榜（{}个）", honor.len())));
-    hs_rows.extend(honor.iter().map(|r| list_row("红榜", r)));
-    hs_rows.push(section(format!("黑榜（{}个）", shame.len())));
-    hs_rows.extend(shame.iter().map(|r| list_row("黑榜", r)));
+    // An empty board says so: one 无 row under its heading.
+    let none_row = |board: &str| -> (Vec<Val>, RowStyle) {
+        let mut v = vec![Val::Text(board.to_string()), Val::Text("无".into())];
+        v.extend(std::iter::repeat_n(Val::Blank, 5));
+        (v, RowStyle::Normal)
+    };
+    for (board, list) in [("红榜", &honor), ("黑榜", &shame)] {
+        hs_rows.push(section(format!("{board}（{}个）", list.len())));
+        if list.is_empty() {
+            hs_rows.push(none_row(board));
+        }
+        hs_rows.extend(list.iter().map(|r| list_row(board, r)));
+    }
     let mut hs = sheet(
         format!("{}年第{qcn}季度{}推进情况红黑榜", inp.year, spec.name),
         vec![
@@ -500,7 +505,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             "年度计划投资",
             "累计完成投资",
             "完成率",
-            "较序时进度(百分点)",
+            "较序时进度（百分点）",
         ],
         hs_rows,
         "单位：万元",
@@ -556,7 +561,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             "年度计划投资",
             "累计完成投资",
             "完成率",
-            "较序时进度(百分点)",
+            "较序时进度（百分点）",
             "按序时应完成投资",
             "距序时进度差额",
             "灯号",
@@ -630,7 +635,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         "单位：万元",
     );
     lt.freeze_cols = 3;
-    lt.col_max = vec![(2, 26), (8, 26), (9, 22)];
+    lt.col_max = vec![(1, 15), (2, 22), (8, 18), (9, 18)];
     lt.notes = vec![format!(
         "注：滞后项目为{month}月底完成率低于序时进度超过{:.0}个百分点，或应开工而未开工的项目。红灯：落后序时进度{:.0}个百分点以上；黄灯：落后{:.0}-{:.0}个百分点。先红灯后黄灯。",
         spec.lights.lagging_gap * 100.0,
@@ -761,7 +766,8 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
                 .add_series()
                 .set_name(format!("{}月当月完成（万元）", m.period.month).as_str())
                 .set_categories(("逐月情况", r0, 0, r1, 0))
-                .set_values(("逐月情况", r0, c, r1, c));
+                .set_values(("逐月情况", r0, c, r1, c))
+                .set_format(&mut column_format(i));
         }
         chart_look(
             &mut chart,

@@ -1,11 +1,14 @@
 //! Official look shared by every workbook: fonts, number formats, the title /
 //! 制表 / 单位 block, column widths computed for Chinese text, and print setup
-//! (A4 landscape, one page wide, header rows repeated, 第 &P 页 共 &N 页).
+//! (A4, never shrunk to fit: scale 100, or 90 for a wide table — every body
+//! font prints at 9 pt or more — portrait when the table is narrow, header
+//! rows repeated, 第 &P 页 共 &N 页).
 
 use rayon::prelude::*;
 use rust_xlsxwriter::{
-    Chart, ChartFont, ChartLegendPosition, Color, Format, FormatAlign, FormatBorder, Workbook,
-    Worksheet, XlsxError,
+    Chart, ChartFont, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker,
+    ChartMarkerType, ChartPatternFill, ChartPatternFillType, ChartSolidFill, Color, Format,
+    FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
 use crate::model::Yuan;
@@ -65,6 +68,8 @@ pub struct Styles {
     pub paragraph: Format,
     /// 注/备注 lines under a table (wrapped).
     pub note: Format,
+    /// The "无" row of an empty list (centred, bordered).
+    pub none: Format,
     /// Body formats by value kind × row style, built once (see [`Styles::cell`]).
     body: Vec<Format>,
 }
@@ -88,10 +93,19 @@ fn kind_index(v: &Val) -> usize {
     }
 }
 
+/// Font size (pt) of table bodies, headers and notes.
+pub const BODY_SIZE: f64 = 10.0;
+/// Font size (pt) of sheet titles.
+pub const TITLE_SIZE: f64 = 18.0;
+/// Font size (pt) of the 通报 paragraphs.
+pub const PARAGRAPH_SIZE: f64 = 12.0;
+/// The smallest size a reader is asked to read on paper (pt).
+pub const MIN_PRINTED_PT: f64 = 9.0;
+
 fn body_format(kind: usize, rs: RowStyle) -> Format {
     let f = Format::new()
         .set_font_name(BODY_FONT)
-        .set_font_size(10)
+        .set_font_size(BODY_SIZE)
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::VerticalCenter);
     let f = match kind {
@@ -117,22 +131,23 @@ impl Styles {
         Styles {
             title: Format::new()
                 .set_font_name(TITLE_FONT)
-                .set_font_size(18)
+                .set_font_size(TITLE_SIZE)
+                .set_text_wrap()
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
             meta_left: Format::new()
                 .set_font_name(BODY_FONT)
-                .set_font_size(10)
+                .set_font_size(BODY_SIZE)
                 .set_align(FormatAlign::Left)
                 .set_align(FormatAlign::VerticalCenter),
             meta_right: Format::new()
                 .set_font_name(BODY_FONT)
-                .set_font_size(10)
+                .set_font_size(BODY_SIZE)
                 .set_align(FormatAlign::Right)
                 .set_align(FormatAlign::VerticalCenter),
             header: Format::new()
                 .set_font_name(HEAD_FONT)
-                .set_font_size(10)
+                .set_font_size(BODY_SIZE)
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Center)
@@ -141,16 +156,22 @@ impl Styles {
                 .set_background_color(Color::RGB(0xD9E1F2)),
             paragraph: Format::new()
                 .set_font_name(BODY_FONT)
-                .set_font_size(12)
+                .set_font_size(PARAGRAPH_SIZE)
                 .set_text_wrap()
                 .set_align(FormatAlign::Left)
                 .set_align(FormatAlign::Top),
             note: Format::new()
                 .set_font_name(BODY_FONT)
-                .set_font_size(10)
+                .set_font_size(BODY_SIZE)
                 .set_text_wrap()
                 .set_align(FormatAlign::Left)
                 .set_align(FormatAlign::Top),
+            none: Format::new()
+                .set_font_name(BODY_FONT)
+                .set_font_size(BODY_SIZE)
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
             body: (0..KINDS)
                 .flat_map(|k| ROW_STYLES.iter().map(move |rs| body_format(k, *rs)))
                 .collect(),
@@ -169,6 +190,7 @@ impl Styles {
             &self.header,
             &self.paragraph,
             &self.note,
+            &self.none,
         ]
         .into_iter()
         .chain(&self.body)
@@ -356,20 +378,116 @@ pub struct Layout {
     pub widths: Vec<f64>,
     /// First free row under the table and its notes.
     pub next_row: u32,
+    /// Height (pt) of the rows written, title to notes.
+    pub height_pt: f64,
+    /// How the sheet prints.
+    pub page: Page,
 }
 
 impl Layout {
     /// Width of the table in pixels (Excel: 7 px a unit + 5 px padding).
     pub fn width_px(&self) -> u32 {
-        self.widths
-            .iter()
-            .map(|w| (w * 7.0).round() as u32 + 5)
-            .sum()
+        table_px(&self.widths)
     }
     /// Width of the table in character units.
     pub fn width_chars(&self) -> f64 {
         self.widths.iter().sum()
     }
+}
+
+fn table_px(widths: &[f64]) -> u32 {
+    widths.iter().map(|w| (w * 7.0).round() as u32 + 5).sum()
+}
+
+/// How a sheet prints on A4: orientation and a fixed scale (never fit-to-page).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Page {
+    pub landscape: bool,
+    /// Print scale in percent: 100, or 90 for a table too wide for 100
+    /// (10 pt × 90% = 9 pt, the smallest size printed).
+    pub scale: u16,
+}
+
+/// Left and right margins (inches) of every sheet.
+const SIDE_MARGIN_IN: f64 = 0.3;
+/// Top and bottom margins (inches) of every sheet.
+const TOP_MARGIN_IN: f64 = 0.6;
+/// Of the printable width, the part a table may fill: LibreOffice draws
+/// columns a few percent wider than Excel's 7 px a unit (measured on the
+/// rendered samples: a table at 94% of the page fitted, one at 99% did not).
+const WIDTH_SAFETY: f64 = 0.93;
+
+impl Page {
+    /// Printable width in pixels (96 per inch) at this scale's sheet size.
+    pub fn width_px(self) -> f64 {
+        let paper = if self.landscape { 11.69 } else { 8.27 };
+        (paper - 2.0 * SIDE_MARGIN_IN) * 96.0 * 100.0 / f64::from(self.scale)
+    }
+    /// Printable height in points at this scale's sheet size.
+    pub fn height_pt(self) -> f64 {
+        let paper = if self.landscape { 8.27 } else { 11.69 };
+        (paper - 2.0 * TOP_MARGIN_IN) * 72.0 * 100.0 / f64::from(self.scale)
+    }
+    /// The page for a table `px` wide: portrait at 100 when it fits, else
+    /// landscape at 100, else landscape at 90; wider still, the columns go on
+    /// to the next page across (see [`print_setup_for`]).
+    pub fn for_width(px: u32) -> Page {
+        let fits = |p: Page| f64::from(px) <= p.width_px() * WIDTH_SAFETY;
+        [
+            Page {
+                landscape: false,
+                scale: 100,
+            },
+            Page {
+                landscape: true,
+                scale: 100,
+            },
+        ]
+        .into_iter()
+        .find(|p| fits(*p))
+        .unwrap_or(Page {
+            landscape: true,
+            scale: 90,
+        })
+    }
+    /// Whether a table `px` wide fits one page across.
+    pub fn fits(self, px: u32) -> bool {
+        f64::from(px) <= self.width_px() * WIDTH_SAFETY
+    }
+}
+
+/// The widest a table is made to fit its title (character units): the
+/// landscape page at 100%.
+fn max_table_units(ncols: usize) -> f64 {
+    let p = Page {
+        landscape: true,
+        scale: 100,
+    };
+    ((p.width_px() * WIDTH_SAFETY - 5.0 * ncols as f64) / 7.0).floor()
+}
+
+/// Character units a `size`-point CJK glyph takes (a glyph is `size` × 4/3 px,
+/// a unit 7 px).
+fn glyph_units(size: f64) -> f64 {
+    size * 4.0 / 3.0 / 7.0
+}
+
+/// Widens `widths` in proportion until `title` (in the title font) fits in
+/// one line, up to the landscape page's width. Returns the title's lines at
+/// the final width.
+fn fit_title(widths: &mut [f64], title: &str) -> usize {
+    let need = display_width(title) as f64 / 2.0 * glyph_units(TITLE_SIZE) + 2.0;
+    let have: f64 = widths.iter().sum();
+    let cap = max_table_units(widths.len()).max(have);
+    let target = need.min(cap);
+    if have < target && have > 0.0 {
+        let k = target / have;
+        for w in widths.iter_mut() {
+            *w = (*w * k * 10.0).ceil() / 10.0;
+        }
+    }
+    let width: f64 = widths.iter().sum();
+    (need / width.max(1.0)).ceil().max(1.0) as usize
 }
 
 /// Tables longer than this are streamed: rust_xlsxwriter's constant-memory
@@ -449,6 +567,7 @@ pub fn write_table(
 /// Writes the table strictly top to bottom (title, meta line, header, rows,
 /// notes), so a streamed (constant-memory) sheet can take it: its cells carry
 /// their formats; otherwise formats are applied afterwards per run of rows.
+/// A table without rows prints its title block whole and one "无" row.
 fn write_table_rows(
     ws: &mut Worksheet,
     st: &Styles,
@@ -457,43 +576,44 @@ fn write_table_rows(
 ) -> Result<Layout, XlsxError> {
     let ncols = t.headers.len().max(1) as u16;
     let last = ncols - 1;
-    let mut widths: Vec<usize> = t
-        .headers
-        .iter()
-        .map(|h| display_width(h).div_ceil(2).max(4) + 2)
-        .collect();
-    widths.resize(ncols as usize, 6);
-    for (vals, _) in &t.rows {
-        for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            widths[c] = widths[c].max(shown_width(v) + 2);
-        }
-    }
-    let widths: Vec<f64> = widths
-        .iter()
-        .enumerate()
-        .map(|(c, w)| {
-            let max = t
-                .col_max
-                .iter()
-                .find(|(cc, _)| *cc == c)
-                .map_or(t.max_width, |(_, m)| *m);
-            (*w).min(max).max(6) as f64
-        })
-        .collect();
+    let mut widths = column_widths(t, ncols as usize);
+    let title_lines = fit_title(&mut widths, &t.title);
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    ws.set_row_height(0, 36)?;
+    let mut height = 0.0;
+    let row_h = |ws: &mut Worksheet, r: u32, h: f64, acc: &mut f64| {
+        *acc += h;
+        ws.set_row_height(r, h).map(|_| ())
+    };
+    row_h(
+        ws,
+        0,
+        (title_lines as f64 * TITLE_SIZE * 1.3 + 12.0).max(36.0),
+        &mut height,
+    )?;
     if last > 0 {
         ws.merge_range(0, 0, 0, last, &t.title, &st.title)?;
     } else {
         ws.write_string_with_format(0, 0, &t.title, &st.title)?;
     }
-    ws.set_row_height(1, 20)?;
+    row_h(ws, 1, 20.0, &mut height)?;
     write_meta_line(ws, st, t, &widths)?;
-    ws.set_row_height(2, 32)?;
-    for (c, h) in t.headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &st.header)?;
+    let head_lines = t
+        .headers
+        .iter()
+        .zip(&widths)
+        .map(|(h, w)| header_text(h, *w).lines().count())
+        .max()
+        .unwrap_or(1);
+    row_h(
+        ws,
+        2,
+        (head_lines as f64 * 13.5 + 5.0).max(32.0),
+        &mut height,
+    )?;
+    for (c, (h, w)) in t.headers.iter().zip(&widths).enumerate() {
+        ws.write_string_with_format(2, c as u16, header_text(h, *w), &st.header)?;
     }
     for (i, (vals, rs)) in t.rows.iter().enumerate() {
         let r = FIRST_DATA_ROW + i as u32;
@@ -510,20 +630,28 @@ fn write_table_rows(
             .max()
             .unwrap_or(1);
         if lines > 1 {
-            ws.set_row_height(r, lines as f64 * 13.5 + 2.0)?;
+            row_h(ws, r, lines as f64 * 13.5 + 2.0, &mut height)?;
+        } else {
+            height += 15.0;
         }
         for (c, v) in vals.iter().enumerate().take(ncols as usize) {
             write_val(ws, r, c as u16, v, stream.then(|| st.cell(v, *rs)))?;
         }
     }
-    if !stream {
+    let empty = t.rows.is_empty();
+    if empty {
+        // An empty list says so: one 无 row across the table.
+        row_h(ws, FIRST_DATA_ROW, 20.0, &mut height)?;
+        write_span(ws, FIRST_DATA_ROW, 0, last, "无", &st.none)?;
+    } else if !stream {
         format_runs(ws, st, &t.rows, ncols as usize)?;
     }
     let total: f64 = widths.iter().sum();
-    let after = FIRST_DATA_ROW + t.rows.len() as u32 + 1;
+    let after = FIRST_DATA_ROW + t.rows.len().max(usize::from(empty)) as u32 + 1;
+    height += 15.0;
     for (i, n) in t.notes.iter().enumerate() {
         let r = after + i as u32;
-        ws.set_row_height(r, text_height(n, total, 10.0))?;
+        row_h(ws, r, text_height(n, total, BODY_SIZE), &mut height)?;
         write_span(ws, r, 0, last, n, &st.note)?;
     }
     if stream {
@@ -534,11 +662,102 @@ fn write_table_rows(
         ws.write_blank(after + t.notes.len() as u32, 0, &st.note)?;
     }
     ws.set_freeze_panes(FIRST_DATA_ROW, t.freeze_cols)?;
-    print_setup(ws, 2, 2)?;
+    let page = print_setup_for(ws, 2, 2, table_px(&widths), t.freeze_cols)?;
     Ok(Layout {
         widths,
         next_row: after + t.notes.len() as u32 + 1,
+        height_pt: height,
+        page,
     })
+}
+
+/// A header that does not fit its column on one line, broken into lines of
+/// even length ("计划开\n工时间", not "计划开工时\n间"): before a full-width
+/// bracket when both parts fit ("较序时进度\n（百分点）"), else at the middle
+/// by display width, never inside a run of digits and `-` nor between it and
+/// the 月 that follows.
+pub fn header_text(h: &str, width: f64) -> String {
+    // A bold 10 pt glyph is 1.9 units; the cell keeps about 0.3 unit padding.
+    let lines_of = |s: &str| {
+        s.lines()
+            .map(|l| {
+                ((display_width(l) as f64 * 0.95 / (width - 0.3).max(1.0)).ceil() as usize).max(1)
+            })
+            .sum::<usize>()
+    };
+    let lines = lines_of(h);
+    if h.contains('\n') || lines <= 1 {
+        return h.to_string();
+    }
+    // Natural breaks: before a bracket, after 月 (1-2月 / 累计完成); the most
+    // even one where both parts fit.
+    let natural = h
+        .char_indices()
+        .filter_map(|(i, c)| match c {
+            '（' if i > 0 => Some(i),
+            '月' => Some(i + c.len_utf8()),
+            _ => None,
+        })
+        .filter(|&at| at < h.len())
+        .filter(|&at| lines_of(&h[..at]) == 1 && lines_of(&h[at..]) == 1)
+        .min_by_key(|&at| display_width(&h[..at]).abs_diff(display_width(&h[at..])));
+    if let (2, Some(at)) = (lines, natural) {
+        return format!("{}\n{}", &h[..at], &h[at..]);
+    }
+    let total = display_width(h);
+    let per = total.div_ceil(lines).next_multiple_of(2);
+    let chars: Vec<char> = h.chars().collect();
+    let glued = |a: char, b: char| {
+        (a.is_ascii_alphanumeric() || a == '-')
+            && (b.is_ascii_alphanumeric() || b == '-' || b == '月')
+    };
+    let mut out = String::new();
+    let mut run = 0;
+    for (i, ch) in chars.iter().enumerate() {
+        let w = display_width(&ch.to_string());
+        if run + w > per && run > 0 && !glued(chars[i - 1], *ch) {
+            out.push('\n');
+            run = 0;
+        }
+        out.push(*ch);
+        run += w;
+    }
+    out
+}
+
+/// Column widths (character units): each column as wide as its header and
+/// its values, within `max_width` / `col_max` (longer text wraps), at least 6.
+fn column_widths(t: &TableSheet<'_>, ncols: usize) -> Vec<f64> {
+    let mut widths: Vec<usize> = t
+        .headers
+        .iter()
+        .map(|h| {
+            h.lines()
+                .map(|l| display_width(l).div_ceil(2))
+                .max()
+                .unwrap_or(0)
+                .max(4)
+                + 2
+        })
+        .collect();
+    widths.resize(ncols, 6);
+    for (vals, _) in &t.rows {
+        for (c, v) in vals.iter().enumerate().take(ncols) {
+            widths[c] = widths[c].max(shown_width(v) + 2);
+        }
+    }
+    widths
+        .iter()
+        .enumerate()
+        .map(|(c, w)| {
+            let max = t
+                .col_max
+                .iter()
+                .find(|(cc, _)| *cc == c)
+                .map_or(t.max_width, |(_, m)| *m);
+            (*w).min(max).max(6) as f64
+        })
+        .collect()
 }
 
 /// Lines a 10-point text needs in a column `width` units wide: a CJK glyph
@@ -564,8 +783,14 @@ pub fn text_height(text: &str, width: f64, size: f64) -> f64 {
     (lines * size * 1.45 + 6.0).round()
 }
 
-/// Writes a paragraph merged across the table's columns at `row`, with a row
-/// height that shows every line; returns the next free row.
+/// The tallest row a paragraph is given (pt): Excel's limit is 409, and a
+/// row taller than a page cannot print whole.
+const MAX_PARAGRAPH_ROW_PT: f64 = 360.0;
+
+/// Writes a paragraph merged across the table's columns from `row`, each row
+/// as high as its lines need; a paragraph too long for one row goes on over
+/// several rows, split after a sentence (。；) so no line is ever cut off.
+/// Returns the next free row (one blank row after the paragraph).
 pub fn write_paragraph(
     ws: &mut Worksheet,
     st: &Styles,
@@ -574,9 +799,52 @@ pub fn write_paragraph(
     text: &str,
 ) -> Result<u32, XlsxError> {
     let last = layout.widths.len().max(1) as u16 - 1;
-    write_span(ws, row, 0, last, text, &st.paragraph)?;
-    ws.set_row_height(row, text_height(text, layout.width_chars(), 12.0))?;
-    Ok(row + 2)
+    let width = layout.width_chars();
+    let mut r = row;
+    for part in paragraph_parts(text, width) {
+        write_span(ws, r, 0, last, &part, &st.paragraph)?;
+        ws.set_row_height(r, text_height(&part, width, PARAGRAPH_SIZE))?;
+        r += 1;
+    }
+    Ok(r + 1)
+}
+
+/// `text` cut after sentences into parts each short enough for one row.
+pub fn paragraph_parts(text: &str, width: f64) -> Vec<String> {
+    let fits = |s: &str| text_height(s, width, PARAGRAPH_SIZE) <= MAX_PARAGRAPH_ROW_PT;
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut sentence = String::new();
+    for ch in text.chars() {
+        sentence.push(ch);
+        if matches!(ch, '。' | '；' | '\n') {
+            let joined = format!("{cur}{sentence}");
+            if fits(&joined) || cur.is_empty() {
+                cur = joined;
+            } else {
+                parts.push(std::mem::take(&mut cur));
+                cur = std::mem::take(&mut sentence);
+                continue;
+            }
+            sentence.clear();
+        }
+    }
+    if !sentence.is_empty() {
+        let joined = format!("{cur}{sentence}");
+        if fits(&joined) || cur.is_empty() {
+            cur = joined;
+        } else {
+            parts.push(std::mem::take(&mut cur));
+            cur = sentence;
+        }
+    }
+    if !cur.is_empty() || parts.is_empty() {
+        parts.push(cur);
+    }
+    parts
+        .into_iter()
+        .map(|p| p.trim_end_matches('\n').to_string())
+        .collect()
 }
 
 /// Chart fonts: titles 黑体, axes and legend 仿宋_GB2312.
@@ -588,7 +856,7 @@ pub fn chart_look(chart: &mut Chart, title: &str) {
             .set_bold(),
     );
     let mut body = ChartFont::new();
-    body.set_name(BODY_FONT).set_size(9);
+    body.set_name(BODY_FONT).set_size(BODY_SIZE);
     chart.x_axis().set_font(&body);
     chart.y_axis().set_font(&body);
     chart.y2_axis().set_font(&body);
@@ -598,9 +866,70 @@ pub fn chart_look(chart: &mut Chart, title: &str) {
         .set_font(&body);
 }
 
+/// Series colours of the charts (dark blue, orange, grey, green).
+const SERIES_COLORS: [u32; 4] = [0x1F4E79, 0xC55A11, 0x595959, 0x548235];
+
+/// The fill of column series `i`: solid, diagonal stripes, dots, grid — so
+/// the series are told apart in black-and-white print too, not by colour alone.
+pub fn column_format(i: usize) -> ChartFormat {
+    let color = Color::RGB(SERIES_COLORS[i % SERIES_COLORS.len()]);
+    let mut f = ChartFormat::new();
+    f.set_border(ChartLine::new().set_color(color).set_width(0.75));
+    let pattern = match i % 4 {
+        0 => None,
+        1 => Some(ChartPatternFillType::DiagonalStripesWideUpwards),
+        2 => Some(ChartPatternFillType::Dotted50Percent),
+        _ => Some(ChartPatternFillType::LargeGrid),
+    };
+    match pattern {
+        None => f.set_solid_fill(ChartSolidFill::new().set_color(color)),
+        Some(p) => f.set_pattern_fill(
+            ChartPatternFill::new()
+                .set_pattern(p)
+                .set_foreground_color(color)
+                .set_background_color(Color::White),
+        ),
+    };
+    f
+}
+
+/// Line series `i`: its own marker shape (circle, diamond, triangle, square)
+/// and dash (solid, dashed, …), so lines are told apart without colour.
+pub fn line_look(i: usize) -> (ChartFormat, ChartMarker) {
+    let color = Color::RGB(SERIES_COLORS[(i + 1) % SERIES_COLORS.len()]);
+    let dash = [
+        ChartLineDashType::Solid,
+        ChartLineDashType::Dash,
+        ChartLineDashType::RoundDot,
+        ChartLineDashType::LongDash,
+    ][i % 4];
+    let mut f = ChartFormat::new();
+    f.set_line(
+        ChartLine::new()
+            .set_color(color)
+            .set_width(2.0)
+            .set_dash_type(dash),
+    );
+    let kind = [
+        ChartMarkerType::Circle,
+        ChartMarkerType::Diamond,
+        ChartMarkerType::Triangle,
+        ChartMarkerType::Square,
+    ][i % 4];
+    let mut m = ChartMarker::new();
+    m.set_type(kind).set_size(6).set_format(
+        ChartFormat::new()
+            .set_solid_fill(ChartSolidFill::new().set_color(color))
+            .set_border(ChartLine::new().set_color(color)),
+    );
+    (f, m)
+}
+
 /// Inserts `chart` under a table (at `row`, column A), as wide as the table
-/// (480-1000 px), `height` px high, so it never covers cells with data.
-/// Returns the first row under the chart.
+/// (480-1000 px, within the printed page), `height` px high, so it never
+/// covers cells with data. A chart that would not fit on the page under the
+/// table starts a new page (a chart is never split). Returns the first row
+/// under the chart.
 pub fn chart_below(
     ws: &mut Worksheet,
     layout: &Layout,
@@ -608,12 +937,21 @@ pub fn chart_below(
     chart: &mut Chart,
     height: u32,
 ) -> Result<u32, XlsxError> {
-    let width = layout.width_px().clamp(480, 1000);
+    // Ends a little inside the table's last column (it starts 4 px in), so
+    // the chart never reaches a column the page does not hold.
+    let page_px = (layout.page.width_px() * WIDTH_SAFETY) as u32;
+    let width = layout
+        .width_px()
+        .saturating_sub(12)
+        .clamp(480, 1000)
+        .min(page_px);
     chart.set_width(width).set_height(height);
     ws.insert_chart_with_offset(row, 0, chart, 4, 4)?;
-    // A short table and its chart print on one page: a chart is never split.
-    if row < 45 {
-        ws.set_print_fit_to_pages(1, 1);
+    let chart_pt = f64::from(height + 8) * 0.75;
+    if layout.height_pt < layout.page.height_pt()
+        && layout.height_pt + chart_pt > layout.page.height_pt()
+    {
+        ws.set_page_breaks(&[row])?;
     }
     // Rows are 20 px by default (15 pt).
     Ok(row + height.div_ceil(20) + 1)
@@ -677,6 +1015,14 @@ fn write_meta_line(
         } else {
             format!("{}    {}", t.meta_left, t.meta_mid)
         };
+        let left_room: f64 = widths[..rs].iter().sum();
+        let right_room: f64 = widths[rs..].iter().sum();
+        let with_right = format!("{}    {}", t.meta_mid, t.meta_right);
+        if need(&joined) > left_room && need(&with_right) <= right_room {
+            // The date goes with the unit on the right rather than be clipped.
+            write_span(ws, 1, 0, rs as u16 - 1, &t.meta_left, &st.meta_left)?;
+            return write_span(ws, 1, rs as u16, last as u16, &with_right, &st.meta_right);
+        }
         write_span(ws, 1, 0, rs as u16 - 1, &joined, &st.meta_left)?;
     } else if !t.meta_left.is_empty() || !t.meta_mid.is_empty() {
         // No room to split (one narrow column): the three parts on one line.
@@ -707,17 +1053,65 @@ fn write_span(
     Ok(())
 }
 
-/// A4 landscape, one page wide, header rows repeated, centred, page footer.
+/// A4 landscape at 100% (never shrunk to fit), header rows repeated,
+/// centred, page footer. Kept for callers that set their own page; tables
+/// use [`print_setup_for`].
 pub fn print_setup(
     ws: &mut Worksheet,
     repeat_first: u32,
     repeat_last: u32,
 ) -> Result<(), XlsxError> {
+    let page = Page {
+        landscape: true,
+        scale: 100,
+    };
+    page_setup(ws, page, repeat_first, repeat_last)
+}
+
+/// Print setup for a table `width_px` wide: the [`Page`] it fits (portrait,
+/// landscape, landscape at 90%); a table wider than that goes on across
+/// pages, its first `repeat_cols` columns repeated on each, page by page
+/// across before down so a row's two halves print one after the other.
+pub fn print_setup_for(
+    ws: &mut Worksheet,
+    repeat_first: u32,
+    repeat_last: u32,
+    width_px: u32,
+    repeat_cols: u16,
+) -> Result<Page, XlsxError> {
+    let page = Page::for_width(width_px);
+    page_setup(ws, page, repeat_first, repeat_last)?;
+    if !page.fits(width_px) {
+        if repeat_cols > 0 {
+            ws.set_repeat_columns(0, repeat_cols - 1)?;
+        }
+        ws.set_page_order(false);
+    }
+    Ok(page)
+}
+
+fn page_setup(
+    ws: &mut Worksheet,
+    page: Page,
+    repeat_first: u32,
+    repeat_last: u32,
+) -> Result<(), XlsxError> {
     ws.set_paper_size(9);
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    if page.landscape {
+        ws.set_landscape();
+    } else {
+        ws.set_portrait();
+    }
+    ws.set_print_scale(page.scale);
     ws.set_print_center_horizontally(true);
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_margins(
+        SIDE_MARGIN_IN,
+        SIDE_MARGIN_IN,
+        TOP_MARGIN_IN,
+        TOP_MARGIN_IN,
+        0.3,
+        0.3,
+    );
     ws.set_repeat_rows(repeat_first, repeat_last)?;
     ws.set_footer("&C第 &P 页 共 &N 页");
     Ok(())
@@ -755,6 +1149,47 @@ mod tests {
             sst.contains("制表单位：测试    截至2023年7月底    单位：个"),
             "{sst}"
         );
+    }
+
+    #[test]
+    fn headers_break_evenly_and_at_natural_points() {
+        assert_eq!(header_text("计划开工时间", 9.0), "计划开\n工时间");
+        assert_eq!(
+            header_text("较序时进度（百分点）", 12.0),
+            "较序时进度\n（百分点）"
+        );
+        assert_eq!(header_text("1-2月累计完成", 9.0), "1-2月\n累计完成");
+        assert_eq!(header_text("上季末排名", 6.0), "上季末\n排名");
+        // Fits: unchanged.
+        assert_eq!(header_text("年度计划投资", 14.0), "年度计划投资");
+    }
+
+    #[test]
+    fn a_long_paragraph_goes_on_over_rows_split_after_sentences() {
+        let sentence = "全省项目累计完成投资较上月增长，完成率较上月提高，各地区推进有力。";
+        let text = sentence.repeat(40);
+        let parts = paragraph_parts(&text, 40.0);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), text);
+        for p in &parts {
+            assert!(p.ends_with('。'));
+            assert!(text_height(p, 40.0, PARAGRAPH_SIZE) <= MAX_PARAGRAPH_ROW_PT);
+        }
+        assert_eq!(paragraph_parts("短。", 40.0), vec!["短。".to_string()]);
+    }
+
+    #[test]
+    fn pages_never_shrink_below_nine_points() {
+        for px in [300, 700, 900, 1100, 5000] {
+            let p = Page::for_width(px);
+            assert!(
+                f64::from(p.scale) / 100.0 * BODY_SIZE >= MIN_PRINTED_PT,
+                "{px}"
+            );
+        }
+        assert!(!Page::for_width(400).landscape);
+        assert_eq!(Page::for_width(900).scale, 100);
+        assert_eq!(Page::for_width(1100).scale, 90);
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn num(d: &Data) -> f64 {
 /// Column index of a header text in row 3 (0-based 2).
 pub fn col(r: &calamine::Range<Data>, header: &str) -> usize {
     (0..r.width())
-        .find(|&c| text(&cell(r, 2, c)) == header)
+        .find(|&c| text(&cell(r, 2, c)).replace('\n', "") == header)
         .unwrap_or_else(|| panic!("no column {header}"))
 }
 

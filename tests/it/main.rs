@@ -13,6 +13,7 @@ mod feedback;
 mod hostile;
 mod ingest_edge;
 mod notice;
+mod pages;
 mod reports;
 mod rules;
 mod samples_run;

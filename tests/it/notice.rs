@@ -342,8 +342,10 @@ fn every_figure_the_notice_quotes_is_the_quarterly_workbooks() {
             let board_sheet = sheet(&qpath, "红黑榜");
             let regions = section(&ps, "二、分地区情况");
             for board in ["红榜", "黑榜"] {
+                // An empty board prints one 无 row under its heading.
                 let rows: Vec<(String, f64)> = (3..board_sheet.height())
                     .filter(|&r| text(&cell(&board_sheet, r, 0)) == board)
+                    .filter(|&r| text(&cell(&board_sheet, r, 1)) != "无")
                     .map(|r| {
                         (
                             text(&cell(&board_sheet, r, 1)),

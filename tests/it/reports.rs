@@ -215,14 +215,15 @@ fn print_setup_of_every_sheet_is_official() {
                 .nth(1)
                 .and_then(|s| s.split("/>").next())
                 .unwrap_or_else(|| panic!("{what}: no pageSetup"));
-            assert!(setup.contains("orientation=\"landscape\""), "{what}");
-            assert!(setup.contains("paperSize=\"9\""), "{what}");
-            // fitToWidth defaults to 1 when absent.
             assert!(
-                !setup.contains("fitToWidth") || setup.contains("fitToWidth=\"1\""),
-                "{what}: {setup}"
+                setup.contains("orientation=\"landscape\"")
+                    || setup.contains("orientation=\"portrait\""),
+                "{what}"
             );
-            assert!(xml.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{what}");
+            assert!(setup.contains("paperSize=\"9\""), "{what}");
+            // Never shrunk to fit (issue 11: pages anyone can read).
+            assert!(!setup.contains("fitTo"), "{what}: {setup}");
+            assert!(!xml.contains("fitToPage"), "{what}");
             assert!(
                 xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
                 "{what}: footer"
@@ -263,7 +264,7 @@ fn every_figure_of_fendiqu_is_recomputed_from_the_detail() {
                 c("累计完成投资"),
                 c("完成率"),
                 c("序时进度"),
-                c("较序时进度(百分点)"),
+                c("较序时进度（百分点）"),
                 c("开工率"),
                 c("排名"),
                 c("排名变化"),
@@ -382,7 +383,7 @@ fn quarterly_ranking_and_boards_are_recomputed_from_the_monthly_details() {
                 c("本季度完成投资"),
                 c("累计完成投资"),
                 c("完成率"),
-                c("较序时进度(百分点)"),
+                c("较序时进度（百分点）"),
                 c("上季末排名"),
                 c("排名变化"),
                 c("灯号"),
@@ -493,9 +494,11 @@ fn quarterly_ranking_and_boards_are_recomputed_from_the_monthly_details() {
                 .collect();
             let b = sheet(&path, "红黑榜");
             let listed = |board: &str| -> Vec<String> {
+                // An empty board prints one 无 row under its heading.
                 (3..b.height())
                     .filter(|&r| text(&cell(&b, r, 0)) == board)
                     .map(|r| text(&cell(&b, r, 1)))
+                    .filter(|k| k != "无")
                     .collect()
             };
             assert_eq!(listed("红榜"), honor, "{what} 红榜");
@@ -623,7 +626,6 @@ struct Proj {
     category: String,
     nature: String,
     planned: String,
-    total: i64,
     plan: i64,
     month: i64,
     ytd: i64,
@@ -714,7 +716,6 @@ fn detail(path: &Path) -> (Vec<Data>, Vec<Proj>) {
                 category: t("类别"),
                 nature: t("建设性质"),
                 planned: t("计划开工时间"),
-                total: y("总投资"),
                 plan: y("年度计划投资"),
                 month: y("本月完成投资"),
                 ytd: y("累计完成投资"),
@@ -926,9 +927,14 @@ fn yi(y: i64) -> String {
 }
 
 /// Value and note of the 指标 row `label` of a 指标/数值/说明 sheet.
+/// (数值, 说明) of the row labelled `label` — or `label（…）`, a label that
+/// names what the figure divides (开工率（已开工M个 ÷ 应开工N个）).
 fn kv(r: &calamine::Range<Data>, label: &str) -> (Data, String) {
     let row = (3..r.height())
-        .find(|&i| text(&cell(r, i, 0)) == label)
+        .find(|&i| {
+            let t = text(&cell(r, i, 0));
+            t == label || t.starts_with(&format!("{label}（"))
+        })
         .unwrap_or_else(|| panic!("no row {label}"));
     (cell(r, row, 1), text(&cell(r, row, 2)))
 }
@@ -993,12 +999,6 @@ fn check_detail(m: &Month, what: &str) {
         format!("{}个项目", m.projects.len()),
         "{what}"
     );
-    let sum = |f: fn(&Proj) -> i64| m.projects.iter().map(f).sum::<i64>();
-    assert_eq!(
-        yuan(&tr[c("总投资")]),
-        sum(|p| p.total),
-        "{what} 合计总投资"
-    );
     assert_eq!(yuan(&tr[c("年度计划投资")]), m.all.plan, "{what} 合计计划");
     assert_eq!(yuan(&tr[c("本月完成投资")]), m.all.month, "{what} 合计本月");
     assert_eq!(yuan(&tr[c("累计完成投资")]), m.all.ytd, "{what} 合计累计");
@@ -1038,6 +1038,16 @@ fn huizong_and_its_paragraph_are_recomputed_from_the_detail() {
             let a = &m.all;
             let tp = m.tp();
             let s = sheet(&m.path, "汇总");
+            // How each figure is derived: the internal workbook beside it.
+            let internal = m.path.with_file_name(
+                m.path
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .replace("月度监测表", "数据核对"),
+            );
+            let si = sheet(&internal, "指标说明");
             let int = |label: &str| num(&kv(&s, label).0) as i64;
             let money = |label: &str| yuan(&kv(&s, label).0);
             let rt = |label: &str| num(&kv(&s, label).0);
@@ -1050,7 +1060,7 @@ fn huizong_and_its_paragraph_are_recomputed_from_the_detail() {
                 sp.target_yuan,
                 "{what} 年度目标"
             );
-            assert_eq!(kv(&s, "年度投资目标（万元）").1, sp.target_text, "{what}");
+            assert_eq!(kv(&si, "年度投资目标（万元）").1, sp.target_text, "{what}");
             assert_eq!(money("本月完成投资（万元）"), a.month, "{what} 本月");
             assert_eq!(
                 money(&if month == 1 {
@@ -1086,8 +1096,26 @@ fn huizong_and_its_paragraph_are_recomputed_from_the_detail() {
                 0.0005,
                 &format!("{what} 开工率"),
             );
+            let start_label = (3..s.height())
+                .map(|r| text(&cell(&s, r, 0)))
+                .find(|t| t.starts_with("开工率"))
+                .unwrap();
             assert_eq!(
-                kv(&s, "开工率").1,
+                start_label,
+                format!(
+                    "开工率（已开工{}个 ÷ 应开工{}个{}）",
+                    a.started,
+                    a.due_start,
+                    if a.early > 0 {
+                        format!("，含提前开工{}个", a.early)
+                    } else {
+                        String::new()
+                    }
+                ),
+                "{what} 开工率 states what it divides"
+            );
+            assert_eq!(
+                kv(&si, "开工率").1,
                 format!(
                     "已开工{}个 ÷ 应开工{}个（续建计为已开工{}）",
                     a.started,
@@ -1124,7 +1152,7 @@ fn huizong_and_its_paragraph_are_recomputed_from_the_detail() {
                 missing.len() as i64,
                 "{what} 未报送单位"
             );
-            assert_eq!(kv(&s, "未报送单位（个）").1, missing.join("、"), "{what}");
+            assert_eq!(kv(&si, "未报送单位（个）").1, missing.join("、"), "{what}");
             for u in &missing {
                 assert_eq!(m.unit(u).reported, 0, "{what}: {u} sent nothing");
             }
@@ -1237,7 +1265,7 @@ fn trend_rows_equal_each_months_detail() {
                     &format!("{w} 序时"),
                 );
                 close(
-                    num(&cell(&t, r, c("较序时进度(百分点)"))),
+                    num(&cell(&t, r, c("较序时进度（百分点）"))),
                     (e.all.rate() - e.tp()) * 100.0,
                     0.05,
                     &format!("{w} 较序时"),
@@ -1297,7 +1325,7 @@ fn category_and_batch_sheets_are_recomputed_from_the_detail() {
                         &format!("{w} 完成率"),
                     );
                     close(
-                        num(&cell(&s, r, c("较序时进度(百分点)"))),
+                        num(&cell(&s, r, c("较序时进度（百分点）"))),
                         (a.rate() - m.tp()) * 100.0,
                         0.05,
                         &format!("{w} 较序时"),
@@ -1453,8 +1481,9 @@ fn project_lists_are_exactly_the_projects_the_definitions_give() {
                         ]
                     }),
             );
+            // An empty list prints one 无 row (issue 11).
             let got: Vec<[String; 4]> = (3..s.height())
-                .filter(|&r| !text(&cell(&s, r, 0)).is_empty())
+                .filter(|&r| !text(&cell(&s, r, 0)).is_empty() && text(&cell(&s, r, 0)) != "无")
                 .map(|r| std::array::from_fn(|i| text(&cell(&s, r, i))))
                 .collect();
             assert_eq!(got, want, "{pre} 未报送");
@@ -1680,6 +1709,9 @@ fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
                     continue;
                 }
                 let k = text(&cell(&b, r, c("地区")));
+                if k == "无" {
+                    continue; // an empty board's 无 row
+                }
                 let u = e.unit(&k);
                 let w = format!("{what} {board} {k}");
                 assert_eq!(num(&cell(&b, r, c("排名"))) as usize, rk[&k], "{w} 排名");
@@ -1687,7 +1719,7 @@ fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
                 assert_eq!(yuan(&cell(&b, r, c("累计完成投资"))), u.ytd, "{w}");
                 close(num(&cell(&b, r, c("完成率"))), u.rate(), 0.0005, &w);
                 close(
-                    num(&cell(&b, r, c("较序时进度(百分点)"))),
+                    num(&cell(&b, r, c("较序时进度（百分点）"))),
                     (u.rate() - tp) * 100.0,
                     0.05,
                     &w,
@@ -1705,7 +1737,7 @@ fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
             behind.sort_by_key(|(k, _)| std::cmp::Reverse(rk[k]));
             let listed: Vec<String> = (3..s.height())
                 .map(|r| text(&cell(&s, r, 0)))
-                .take_while(|k| !k.is_empty())
+                .take_while(|k| !k.is_empty() && k != "无")
                 .collect();
             assert_eq!(
                 listed,
@@ -1724,7 +1756,7 @@ fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
                 assert_eq!(yuan(&cell(&s, r, c("累计完成投资"))), u.ytd, "{w}");
                 close(num(&cell(&s, r, c("完成率"))), u.rate(), 0.0005, &w);
                 close(
-                    num(&cell(&s, r, c("较序时进度(百分点)"))),
+                    num(&cell(&s, r, c("较序时进度（百分点）"))),
                     (u.rate() - tp) * 100.0,
                     0.05,
                     &format!("{w} 差距"),
@@ -1755,7 +1787,7 @@ fn quarterly_notice_lists_and_months_are_recomputed_from_the_monthly_details() {
                         text(&cell(&s, r, c("项目代码"))),
                     )
                 })
-                .take_while(|(l, _)| !l.is_empty() && !l.starts_with("注"))
+                .take_while(|(l, _)| !l.is_empty() && !l.starts_with("注") && l != "无")
                 .collect();
             assert_eq!(
                 got,

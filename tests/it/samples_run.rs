@@ -26,6 +26,14 @@ fn workbook_path(out: &Path, program: &str, name: &str, period: &str) -> PathBuf
         .join(format!("{name}月度监测表-{y}年{m}月.xlsx"))
 }
 
+/// The internal 数据核对 workbook beside the monthly one (校验问题 is there).
+fn internal_path(out: &Path, program: &str, name: &str, period: &str) -> PathBuf {
+    let (y, m) = period.split_once('-').unwrap();
+    out.join(program)
+        .join(period)
+        .join(format!("{name}数据核对-{y}年{m}月.xlsx"))
+}
+
 #[test]
 fn every_workbook_opens_and_totals_add_up_to_the_yuan() {
     let out = run_once();
@@ -192,7 +200,7 @@ fn every_planted_mistake_is_reported_at_its_cell() {
             "planted {check} at {file} {cell} ({program} {period}) not in manifest findings"
         );
         let s = sheet(
-            &workbook_path(out, program, names[program], period),
+            &internal_path(out, program, names[program], period),
             "校验问题",
         );
         let (ci, fi, celli) = (col(&s, "编号"), col(&s, "文件"), col(&s, "单元格"));
@@ -359,7 +367,7 @@ fn a_waived_warning_is_shown_as_confirmed_and_sends_no_feedback() {
         .expect("W210 still listed");
     assert_eq!(f["waived"], true);
     let s = sheet(
-        &workbook_path(&out, "digital-economy", "数字经济重点项目", period),
+        &internal_path(&out, "digital-economy", "数字经济重点项目", period),
         "校验问题",
     );
     let (ci, li) = (col(&s, "编号"), col(&s, "级别"));
