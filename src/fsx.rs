@@ -234,6 +234,15 @@ fn is_old_temp(name: &str) -> bool {
         .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Frees a large value (a period's files, records, a rendered workbook) on a
+/// helper thread, so the run does not wait for the allocator. Dropped in place
+/// if no thread can be started.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("taizhang-free".to_string())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

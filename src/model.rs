@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub mod status;
+pub mod summary;
+
 pub use crate::parse::{MoneyUnit, Nature, Status, YearMonth, Yuan};
 
 /// A reporting period (one month).
@@ -488,4 +491,40 @@ pub struct Fingerprint {
     pub units: String,
     /// `INBOX/waivers.toml` ("" when absent).
     pub waivers: String,
+}
+
+/// One input file in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputEntry {
+    pub file: String,
+    pub sha256: String,
+    pub size: u64,
+    pub format: String,
+    pub unit: String,
+    /// Ledger sheets read, joined by `, `.
+    pub sheet: String,
+    pub rows_read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub skipped_reasons: BTreeMap<String, usize>,
+    pub status: String,
+    pub error: Option<String>,
+    /// Sheets passed over, with why.
+    pub skipped_sheets: Vec<String>,
+    /// How each ledger sheet's columns were read: field, column, header as
+    /// written, money unit and where it came from (表头 / 单位行 / 默认).
+    pub columns: Vec<ColumnEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnEntry {
+    pub sheet: String,
+    pub field: String,
+    pub column: String,
+    pub header: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::parse::MoneyUnit>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub unit_from: String,
 }

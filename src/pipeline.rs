@@ -360,14 +360,7 @@ fn lock_and_prepare(
     Ok(locks)
 }
 
-/// Frees a large value (a period's files, records, a rendered workbook) on a
-/// helper thread, so the run does not wait for the allocator. Dropped in place
-/// if no thread can be started.
-pub fn drop_later<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("taizhang-free".to_string())
-        .spawn(move || drop(value));
-}
+pub use crate::fsx::drop_later;
 
 /// Reads, checks and reports one period for the programs listed (indices
 /// into `setup.specs`; the files of every program are read, so that each file

@@ -12,9 +12,9 @@ use super::style::{
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
+use crate::model::summary::{GroupRow, Light, Summary, Sums};
+use crate::model::InputEntry;
 use crate::model::{Finding, Period, ProjectRecord};
-use crate::pipeline::aggregate::{GroupRow, Light, Summary, Sums};
-use crate::pipeline::manifest::InputEntry;
 
 /// What the monthly workbook shows.
 pub struct MonthlyInput<'a> {
@@ -146,11 +146,7 @@ pub fn start_rule_note(early_counts: bool) -> String {
 }
 
 /// Why a project lags: an overdue start, or its gap to 序时进度.
-pub fn lag_reason(
-    r: &ProjectRecord,
-    f: &crate::pipeline::aggregate::ProjectFlags,
-    tp: f64,
-) -> String {
+pub fn lag_reason(r: &ProjectRecord, f: &crate::model::summary::ProjectFlags, tp: f64) -> String {
     if f.overdue_start {
         format!(
             "逾期未开工（计划{}开工）",
@@ -193,7 +189,7 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
     // 环比: this month's 当月完成 and 完成率 against last month's.
     if let Some(pm) = &s.prev_month {
         let m = period.prev().month;
-        match crate::pipeline::aggregate::ratio_opt(t.month_done - pm.month_done, pm.month_done) {
+        match crate::model::summary::ratio_opt(t.month_done - pm.month_done, pm.month_done) {
             Some(g) if g >= 0.0 => p.push_str(&format!(
                 "，较{m}月（{}亿元）增长{:.1}%",
                 yi(pm.month_done),
@@ -219,7 +215,7 @@ pub fn paragraph(spec: &PipelineSpec, s: &Summary, period: Period) -> String {
         ));
     }
     p.push('。');
-    let target_rate = crate::pipeline::aggregate::ratio(t.ytd_done, spec.annual_target_yuan);
+    let target_rate = crate::model::summary::ratio(t.ytd_done, spec.annual_target_yuan);
     p.push_str(&format!(
         "年度目标{}，已完成{:.1}%。",
         spec.annual_target_text,
@@ -422,7 +418,7 @@ pub fn summary_items(inp: &MonthlyInput<'_>) -> Vec<(String, Val, String)> {
         ),
         (
             "目标完成率",
-            Val::Rate(crate::pipeline::aggregate::ratio(
+            Val::Rate(crate::model::summary::ratio(
                 t.ytd_done,
                 spec.annual_target_yuan,
             )),
@@ -542,7 +538,7 @@ fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShee
         points_num(spec.lights.red_below * 100.0),
         p.month,
         prior.join("、"),
-        crate::pipeline::aggregate::FOCUS_LIMIT,
+        crate::model::summary::FOCUS_LIMIT,
         fo.eligible,
         if fo.eligible > fo.items.len() {
             "，其余见“滞后项目”“未开工项目”表"
@@ -1188,7 +1184,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
 
     push_tables(&mut wb, &st, tables).map_err(&e)?;
     save(&mut wb, &path)?;
-    crate::pipeline::drop_later(wb);
+    crate::fsx::drop_later(wb);
     Ok(name)
 }
 

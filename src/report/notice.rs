@@ -36,7 +36,7 @@ use super::quarterly::{cumulative_label, honor_and_shame, QuarterlyInput};
 use super::style::{BODY_FONT, HEAD_FONT, TITLE_FONT};
 use super::ReportError;
 use crate::config::PipelineSpec;
-use crate::pipeline::aggregate::{quarter_done, GroupRow, Light, Summary};
+use crate::model::summary::{quarter_done, GroupRow, Light, Summary};
 
 /// A4 portrait, twips.
 pub const PAGE_W: u32 = 11906;
@@ -205,7 +205,7 @@ fn overall(inp: &QuarterlyInput<'_>, end: &Summary) -> Vec<String> {
             yi(qd.partial)
         )),
     }
-    let target = crate::pipeline::aggregate::ratio_opt(t.ytd_done, spec.annual_target_yuan);
+    let target = crate::model::summary::ratio_opt(t.ytd_done, spec.annual_target_yuan);
     p.push_str(&format!(
         "年度目标{}，已完成{}。",
         spec.annual_target_text,
@@ -404,7 +404,7 @@ fn lagging_by_unit(
         .map(|(unit, mut idx)| {
             idx.sort_by(|&a, &b| {
                 let (fa, fb) = (&end.project_flags[a], &end.project_flags[b]);
-                let red = |f: &crate::pipeline::aggregate::ProjectFlags| f.light != Light::Red;
+                let red = |f: &crate::model::summary::ProjectFlags| f.light != Light::Red;
                 red(fa)
                     .cmp(&red(fb))
                     .then(fa.completion_rate.total_cmp(&fb.completion_rate))
@@ -660,8 +660,8 @@ fn repack(bytes: &[u8], (y, m, d): (i32, u32, u32)) -> zip::result::ZipResult<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::summary::Sums;
     use crate::model::Period;
-    use crate::pipeline::aggregate::Sums;
 
     fn spec() -> PipelineSpec {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));

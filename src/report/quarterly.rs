@@ -19,8 +19,8 @@ use super::style::{
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
+use crate::model::summary::{quarter_done, GroupRow, Light, QuarterDone, Summary};
 use crate::model::{Period, ProjectRecord, Yuan};
-use crate::pipeline::aggregate::{quarter_done, GroupRow, Light, QuarterDone, Summary};
 
 /// What the quarterly notification shows. Everything comes from the store.
 pub struct QuarterlyInput<'a> {
@@ -647,7 +647,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     write_table(ws, &st, &lt).map_err(&e)?;
 
     // 开工投产
-    let so_line = |name: &str, s: &crate::pipeline::aggregate::Sums, rs| {
+    let so_line = |name: &str, s: &crate::model::summary::Sums, rs| {
         (
             vec![
                 Val::Text(name.to_string()),

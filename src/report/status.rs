@@ -8,8 +8,8 @@ use rust_xlsxwriter::Workbook;
 
 use super::style::{push_tables, RowStyle, Styles, TableSheet, Val};
 use super::{properties, save, xerr, ReportError};
+use crate::model::status::{ProgramStatus, ReceivedFile, UnitState};
 use crate::model::Period;
-use crate::pipeline::status::{ProgramStatus, ReceivedFile, UnitState};
 
 /// `报送情况-2023年07月.xlsx`.
 pub fn file_name(period: Period) -> String {
