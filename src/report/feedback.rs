@@ -644,7 +644,9 @@ impl Summary<'_> {
                 "错误 {n_err} 条（所在行或文件未被采纳，不计入本期数据，请改正后立即重新报送）"
             ));
         }
-        if n_warn > 0 {
+        if n_warn > 0 && self.files.is_empty() {
+            counted.push(format!("警告 {n_warn} 条（未收到台账，没有数据被采纳）"));
+        } else if n_warn > 0 {
             counted.push(format!(
                 "警告 {n_warn} 条（请核实，如有误请改正；是否已采纳见下表“采纳情况”）"
             ));
