@@ -16,4 +16,5 @@ mod reports;
 mod rules;
 mod samples_run;
 mod sheets;
+mod shuffle;
 mod units;
