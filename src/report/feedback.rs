@@ -171,7 +171,10 @@ impl<'a> Rejections<'a> {
     fn new(all: &'a [Finding], files: &[&'a ParsedFile]) -> Rejections<'a> {
         let mut rows = HashSet::new();
         let mut sheets = HashSet::new();
-        for f in all.iter().filter(|f| f.severity == Severity::Error && !f.waived) {
+        for f in all
+            .iter()
+            .filter(|f| f.severity == Severity::Error && !f.waived)
+        {
             match row_of(f) {
                 Some(rk) => {
                     rows.insert(rk);
@@ -233,10 +236,7 @@ fn effect_of(fs: &[&Finding], rej: &Rejections<'_>) -> String {
         .iter()
         .map(|(e, n)| format!("{} {n} 条", e.short()))
         .collect();
-    format!(
-        "其中{}；逐条见“三、问题明细”的“采纳情况”",
-        parts.join("，")
-    )
+    format!("其中{}；逐条见“三、问题明细”的“采纳情况”", parts.join("，"))
 }
 
 fn check_title(id: &str) -> &'static str {
@@ -599,7 +599,13 @@ impl Summary<'_> {
         g.span(1, 0, 2, &issuer, &st.meta_left)?;
         let when = format!("报送期：{}年{}月", inp.period.year, inp.period.month);
         g.span(1, 3, 5, &when, &st.meta_left)?;
-        g.span(1, 6, LAST, &format!("共 {} 条问题", all.len()), &st.meta_right)?;
+        g.span(
+            1,
+            6,
+            LAST,
+            &format!("共 {} 条问题", all.len()),
+            &st.meta_right,
+        )?;
         g.end(1, 20.0)?;
         g.paragraph(2, &self.intro(), &st.paragraph)?;
         let mut row = g.paragraph(3, &self.deadline(), &st.paragraph.clone().set_bold())?;
@@ -673,10 +679,12 @@ impl Summary<'_> {
         let when = by.as_deref().unwrap_or("请尽快");
         if effects.contains(&Effect::NothingSent) {
             format!("{when}报送本期台账。")
-        } else if effects
-            .iter()
-            .any(|e| matches!(e, Effect::Rejected | Effect::RowRejected | Effect::NotReported))
-        {
+        } else if effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Rejected | Effect::RowRejected | Effect::NotReported
+            )
+        }) {
             format!("{when}修改后重新报送（先改“二、先改这些”所列的错误）。")
         } else if effects.contains(&Effect::Accepted) {
             format!("{when}核实下列警告；如有误，修改后重新报送。")
@@ -686,7 +694,12 @@ impl Summary<'_> {
     }
 
     /// 一、问题统计: by check id and severity.
-    fn counts(&self, g: &mut Grid<'_>, fm: &SummaryFormats, mut row: u32) -> Result<u32, XlsxError> {
+    fn counts(
+        &self,
+        g: &mut Grid<'_>,
+        fm: &SummaryFormats,
+        mut row: u32,
+    ) -> Result<u32, XlsxError> {
         let (st, all) = (self.st, self.inp.findings);
         g.span(row, 0, LAST, "一、问题统计（按检查项）", &fm.section)?;
         row = g.end(row, 22.0)?;
@@ -698,7 +711,10 @@ impl Summary<'_> {
         row = g.end(row, 0.0)?;
         let mut counts: BTreeMap<(&str, Severity), Vec<&Finding>> = BTreeMap::new();
         for f in all {
-            counts.entry((f.id.as_str(), f.severity)).or_default().push(f);
+            counts
+                .entry((f.id.as_str(), f.severity))
+                .or_default()
+                .push(f);
         }
         for ((id, sev), fs) in &counts {
             let (n, w) = (fs.len(), fs.iter().filter(|f| f.waived).count());
@@ -727,7 +743,12 @@ impl Summary<'_> {
         let total = fm.num.clone().set_bold();
         g.put(row, 0, "合计", &fm.center.clone().set_bold())?;
         g.put(row, 1, "", &fm.body)?;
-        g.put(row, 2, &format!("错误 {n_err} 条，警告 {n_warn} 条"), &fm.body)?;
+        g.put(
+            row,
+            2,
+            &format!("错误 {n_err} 条，警告 {n_warn} 条"),
+            &fm.body,
+        )?;
         g.num(row, 3, all.len(), &total)?;
         g.num(row, 4, n_waived, &total)?;
         g.num(row, 5, all.len() - n_waived, &total)?;
@@ -746,7 +767,13 @@ impl Summary<'_> {
     /// 二、先改这些: errors first, then by check id; waived ones left out.
     fn todo(&self, g: &mut Grid<'_>, fm: &SummaryFormats, mut row: u32) -> Result<u32, XlsxError> {
         let st = self.st;
-        g.span(row, 0, LAST, "二、先改这些（错误在前，按编号）", &fm.section)?;
+        g.span(
+            row,
+            0,
+            LAST,
+            "二、先改这些（错误在前，按编号）",
+            &fm.section,
+        )?;
         row = g.end(row, 22.0)?;
         for (c, h) in ["编号", "级别", "问题", "条数"].iter().enumerate() {
             g.put(row, c as u16, h, &st.header)?;
@@ -950,7 +977,9 @@ struct FormatCache<'f> {
 
 impl<'f> FormatCache<'f> {
     fn get(&mut self, k: Look<'f>) -> &Format {
-        self.formats.entry(k.clone()).or_insert_with(|| cell_format(&k))
+        self.formats
+            .entry(k.clone())
+            .or_insert_with(|| cell_format(&k))
     }
 }
 
@@ -1134,9 +1163,11 @@ fn shown_number_width(x: f64, code: &str) -> usize {
     } else {
         0
     };
-    let decimals = first
-        .split_once('.')
-        .map_or(0, |(_, d)| d.chars().take_while(|c| matches!(c, '0' | '#' | '?')).count());
+    let decimals = first.split_once('.').map_or(0, |(_, d)| {
+        d.chars()
+            .take_while(|c| matches!(c, '0' | '#' | '?'))
+            .count()
+    });
     int_digits
         + commas
         + if decimals > 0 { decimals + 1 } else { 0 }
@@ -1242,7 +1273,11 @@ fn write_sheet(
             let wide = merge.is_some_and(|m| m.last_col > m.first_col);
             let role = reg.role(r, c, wide);
             let mark = mark_at(r, c);
-            if matches!(cell, Cell::Empty) && mark.is_none() && role == Role::Plain && merge.is_none() {
+            if matches!(cell, Cell::Empty)
+                && mark.is_none()
+                && role == Role::Plain
+                && merge.is_none()
+            {
                 continue;
             }
             let text = match cell {
@@ -1265,7 +1300,17 @@ fn write_sheet(
                     .or(matches!(cell, Cell::Date(_)).then_some("yyyy-mm-dd")),
                 _ => None,
             };
-            line.push((c, cell, merge, Look { role, mark, num, wrap }));
+            line.push((
+                c,
+                cell,
+                merge,
+                Look {
+                    role,
+                    mark,
+                    num,
+                    wrap,
+                },
+            ));
         }
         if lines > 1 {
             ws.set_row_height(r, (lines as f64 * 13.5 + 4.0).min(409.0))?;
@@ -1301,12 +1346,16 @@ fn write_sheet(
     // A streamed sheet's last row is written twice when it has options
     // (rust_xlsxwriter 0.102): an invisible blank row ends the sheet.
     if last_row < MAX_ROW {
-        ws.write_blank(last_row + 1, 0, cache.get(Look {
-            role: Role::Plain,
-            mark: None,
-            num: None,
-            wrap: false,
-        }))?;
+        ws.write_blank(
+            last_row + 1,
+            0,
+            cache.get(Look {
+                role: Role::Plain,
+                mark: None,
+                num: None,
+                wrap: false,
+            }),
+        )?;
     }
     let worst = by_cell
         .values()
@@ -1333,7 +1382,13 @@ fn write_sheet(
     Ok(())
 }
 
-fn insert_note(ws: &mut Worksheet, r: u32, c: u32, text: &str, issuer: &str) -> Result<(), XlsxError> {
+fn insert_note(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u32,
+    text: &str,
+    issuer: &str,
+) -> Result<(), XlsxError> {
     let lines: usize = text
         .lines()
         .map(|l| display_width(l).div_ceil(44).max(1))

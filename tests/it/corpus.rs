@@ -364,7 +364,11 @@ fn catkins_key_project_ledgers_map_their_columns() {
             };
             // Excel row numbers (1-based), as a person reads them.
             let of = |k: taizhang::model::SkipReason| -> Vec<u32> {
-                t.skipped.iter().filter(|s| s.1 == k).map(|s| s.0 + 1).collect()
+                t.skipped
+                    .iter()
+                    .filter(|s| s.1 == k)
+                    .map(|s| s.0 + 1)
+                    .collect()
             };
             let data: Vec<u32> = t.rows.iter().map(|r| r.row + 1).collect();
             let got = format!(
@@ -391,7 +395,11 @@ fn catkins_key_project_ledgers_map_their_columns() {
         }
         return;
     }
-    let want: Vec<&str> = CATKINS_EXPECTED.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let want: Vec<&str> = CATKINS_EXPECTED
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     for w in &want {
         if !found.iter().any(|f| f == w) {
             failures.push(format!("expected: {w}"));

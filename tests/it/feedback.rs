@@ -570,7 +570,9 @@ fn feedback_no_cell_is_both_rejected_and_accepted() {
             .collect();
         let head = rows
             .iter()
-            .position(|r| r.first().map(String::as_str) == Some("编号") && r.len() >= 9 && r[8] == "采纳情况")
+            .position(|r| {
+                r.first().map(String::as_str) == Some("编号") && r.len() >= 9 && r[8] == "采纳情况"
+            })
             .unwrap_or_else(|| panic!("{}: no 问题明细 header", path.display()));
         let mut by_cell: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
         for r in rows[head + 1..].iter().take_while(|r| !r[0].is_empty()) {
@@ -588,7 +590,11 @@ fn feedback_no_cell_is_both_rejected_and_accepted() {
             cells_seen += 1;
             let rejected = effects.iter().any(|e| e.contains("未被采纳"));
             let accepted = effects.iter().any(|e| e.contains("数据已采纳"));
-            assert!(!(rejected && accepted), "{}: {k:?} {effects:?}", path.display());
+            assert!(
+                !(rejected && accepted),
+                "{}: {k:?} {effects:?}",
+                path.display()
+            );
         }
         for (name, _) in sheet_parts(path).iter().skip(1) {
             for (cell, note) in notes_of(path, name) {
@@ -626,7 +632,11 @@ fn feedback_deadline_and_contact_match_the_snapshot() {
     ] {
         let s = range(&feedback_path(out, program, period, unit), SUMMARY);
         let got: Vec<String> = (0..5u32)
-            .map(|r| s.get_value((r, 0)).map(|d| d.to_string()).unwrap_or_default())
+            .map(|r| {
+                s.get_value((r, 0))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            })
             .collect();
         let got = got.join("\n");
         let p = dir.join(format!("feedback-{program}-{period}-{unit}.txt"));
@@ -650,7 +660,11 @@ fn feedback_prints_at_full_size() {
         let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
         for (name, part) in sheet_parts(path) {
             let xml = zip_text(&mut zip, &part).unwrap();
-            assert!(!xml.contains("fitToPage"), "{} {name}: fit to page", path.display());
+            assert!(
+                !xml.contains("fitToPage"),
+                "{} {name}: fit to page",
+                path.display()
+            );
             let setup = xml
                 .split("<pageSetup ")
                 .nth(1)
@@ -747,7 +761,11 @@ mod formats {
             .skip(1)
             .find(|t| attr(t, "r").as_deref() == Some(cell))?;
         let s: usize = attr(tag, "s")?.parse().unwrap();
-        let xfs = styles.split("<cellXfs").nth(1)?.split("</cellXfs>").next()?;
+        let xfs = styles
+            .split("<cellXfs")
+            .nth(1)?
+            .split("</cellXfs>")
+            .next()?;
         let xf = xfs.split("<xf ").nth(s + 1)?;
         let id = attr(xf, "numFmtId")?;
         match id.as_str() {
@@ -784,7 +802,8 @@ mod formats {
                 ws.write_string(1, c as u16, *h).unwrap();
             }
             ws.write_string(2, 0, "测试项目").unwrap();
-            ws.write_number_with_format(2, 1, 1234567.5, &money).unwrap();
+            ws.write_number_with_format(2, 1, 1234567.5, &money)
+                .unwrap();
             ws.write_number_with_format(2, 2, 0.12345, &rate).unwrap();
             ws.write_number(3, 1, 42.0).unwrap();
             wb.save(inbox_dir.path().join(name)).unwrap();
@@ -859,13 +878,22 @@ mod formats {
             );
             assert_eq!(r.get_value((2 + i, 1)), Some(&Data::String("约300".into())));
         }
-        assert_eq!(notes_of(&path, "台账").len(), taizhang::report::feedback::MAX_NOTES);
+        assert_eq!(
+            notes_of(&path, "台账").len(),
+            taizhang::report::feedback::MAX_NOTES
+        );
         let s = range(&path, SUMMARY);
-        let listed = s.rows().filter(|row| row[0].to_string() == "E206").count();
+        let listed = s
+            .rows()
+            .filter(|row| row[0] == Data::String("E206".into()))
+            .count();
         assert_eq!(listed, n as usize + 2, "detail rows + count + to-do");
         // Same bytes again.
         let out2 = tempfile::tempdir().unwrap();
         let again = feedback(out2.path(), &[&pf], &findings);
-        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
     }
 }

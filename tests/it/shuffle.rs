@@ -36,21 +36,49 @@ fn inbox() -> Vec<(String, Ledger, u64)> {
     gj_b.push(clean(nc[5]));
     vec![
         // Full ledger and a later 补报 of one project.
-        ("南昌市新基建台账.xlsx".into(), Ledger::of("南昌市", 3, all(&nc)), base),
+        (
+            "南昌市新基建台账.xlsx".into(),
+            Ledger::of("南昌市", 3, all(&nc)),
+            base,
+        ),
         (
             "南昌市补报1个项目.xlsx".into(),
             Ledger::of("南昌市", 5, vec![corrected(nc[1])]),
             base + 600,
         ),
         // Two disjoint parts.
-        ("九江市续建项目.xlsx".into(), Ledger::of("九江市", 3, all(&jj[..3])), base + 60),
-        ("九江市新开工项目.xlsx".into(), Ledger::of("九江市", 3, all(&jj[3..])), base + 120),
+        (
+            "九江市续建项目.xlsx".into(),
+            Ledger::of("九江市", 3, all(&jj[..3])),
+            base + 60,
+        ),
+        (
+            "九江市新开工项目.xlsx".into(),
+            Ledger::of("九江市", 3, all(&jj[3..])),
+            base + 120,
+        ),
         // A ledger and its full revision, the same 填报时间: file time decides.
-        ("赣州市台账.xlsx".into(), Ledger::of("赣州市", 4, all(&gz)), base + 180),
-        ("赣州市台账（修订）.xlsx".into(), Ledger::of("赣州市", 4, revised), base + 900),
+        (
+            "赣州市台账.xlsx".into(),
+            Ledger::of("赣州市", 4, all(&gz)),
+            base + 180,
+        ),
+        (
+            "赣州市台账（修订）.xlsx".into(),
+            Ledger::of("赣州市", 4, revised),
+            base + 900,
+        ),
         // Same 填报时间, same file time: only the names order them.
-        ("赣江新区台账A.xlsx".into(), Ledger::of("赣江新区", 3, all(&gj)), base + 300),
-        ("赣江新区台账B.xlsx".into(), Ledger::of("赣江新区", 3, gj_b), base + 300),
+        (
+            "赣江新区台账A.xlsx".into(),
+            Ledger::of("赣江新区", 3, all(&gj)),
+            base + 300,
+        ),
+        (
+            "赣江新区台账B.xlsx".into(),
+            Ledger::of("赣江新区", 3, gj_b),
+            base + 300,
+        ),
     ]
 }
 
@@ -121,7 +149,10 @@ fn run_in_order(work: &Path, sources: &Path, names: &[(String, u64)], order: &[u
     let manifest_bytes = files.remove("manifest.json").unwrap();
     let mut manifest: Value = serde_json::from_slice(&manifest_bytes).unwrap();
     manifest.as_object_mut().unwrap().remove("timings_ms");
-    let entry = out.join("history").join("new-infra").join(format!("{JULY}.json"));
+    let entry = out
+        .join("history")
+        .join("new-infra")
+        .join(format!("{JULY}.json"));
     let mut store: Value = serde_json::from_slice(&std::fs::read(entry).unwrap()).unwrap();
     store.as_object_mut().unwrap().remove("written_at");
     Outputs {
@@ -154,7 +185,11 @@ fn shuffled_inbox_gives_identical_outputs() {
     for id in ["W008", "W217", "E204"] {
         assert!(ids.contains(&id), "no {id} in {ids:?}");
     }
-    let feedback = first.files.keys().filter(|k| k.starts_with("feedback/")).count();
+    let feedback = first
+        .files
+        .keys()
+        .filter(|k| k.starts_with("feedback/"))
+        .count();
     assert!(feedback >= 3, "{:?}", first.files.keys());
     let mut orders: Vec<Vec<usize>> = vec![(0..n).rev().collect()];
     orders.extend((1..=3u64).map(|seed| permutation(n, seed)));

@@ -84,7 +84,12 @@ fn parse(bytes: &[u8]) -> Option<Formats> {
         };
         let mut cells = HashMap::new();
         let mut rd = Reader::from_reader(BufReader::new(entry.take(PART_BYTES)));
-        sheet_cells(&mut rd, &xf_code, &mut cells, MAX_CELLS.saturating_sub(kept));
+        sheet_cells(
+            &mut rd,
+            &xf_code,
+            &mut cells,
+            MAX_CELLS.saturating_sub(kept),
+        );
         kept += cells.len();
         out.cells.insert(name, cells);
     }
@@ -108,11 +113,7 @@ fn for_each_tag<R: BufRead>(rd: &mut Reader<R>, mut f: impl FnMut(&str, &BytesSt
     let mut buf = Vec::new();
     loop {
         match rd.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
-                if !f(e.local_name().as_ref(), &e) {
-                    return;
-                }
-            }
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if !f(e.local_name().as_ref(), &e) => return,
             Ok(Event::Eof) | Err(_) => return,
             _ => {}
         }
@@ -225,7 +226,11 @@ fn styles(zip: &mut Zip<'_>) -> Option<(Vec<String>, Vec<Option<u32>>)> {
                 }
                 "cellXfs" => in_xfs = true,
                 "xf" if in_xfs && xf_ids.len() < 100_000 => {
-                    xf_ids.push(attr(&e, "numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0));
+                    xf_ids.push(
+                        attr(&e, "numFmtId")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0),
+                    );
                 }
                 _ => {}
             },
