@@ -288,13 +288,20 @@ fn sheet_cells<R: BufRead>(
                 col = 0;
             }
             "c" => {
-                let at = attr(e, "r").and_then(|r| a1(&r)).unwrap_or((row, col));
+                // `r` and `s` carry no entities: read in place, no allocation.
+                let (mut at, mut style) = (None, None);
+                for a in e.attributes().with_checks(false).flatten() {
+                    let v: &str = a.value.as_ref();
+                    match a.key.local_name().as_ref() {
+                        "r" => at = a1(v),
+                        "s" => style = v.parse::<usize>().ok(),
+                        _ => {}
+                    }
+                }
+                let at = at.unwrap_or((row, col));
                 row = at.0;
                 col = at.1 + 1;
-                let code = attr(e, "s")
-                    .and_then(|s| s.parse::<usize>().ok())
-                    .and_then(|s| xf_code.get(s).copied().flatten());
-                if let Some(code) = code {
+                if let Some(code) = style.and_then(|s| xf_code.get(s).copied().flatten()) {
                     out.insert(at, code);
                 }
             }
