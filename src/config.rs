@@ -111,7 +111,15 @@ struct RawPipeline {
     notice: Option<RawNotice>,
     checks: Option<RawChecks>,
     reports: RawReports,
+    feedback: Option<RawFeedback>,
     field: Vec<RawField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeedback {
+    deadline_day: Option<u32>,
+    contact: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,6 +294,15 @@ pub struct NoticeSpec {
 pub const NOTICE_TITLE: &str = "关于{year}年第{quarter_cn}季度全省{name}\n推进情况的通报";
 pub const NOTICE_RECIPIENTS: &str = "各设区市、省直有关部门：";
 
+/// What the feedback workbook (退回修改) tells a unit besides its findings.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackSettings {
+    /// Resubmit by this day of the month after the period (1-28), if set.
+    pub deadline_day: Option<u32>,
+    /// Who to call (office, person, telephone); empty when not set.
+    pub contact: String,
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineSpec {
@@ -311,6 +328,7 @@ pub struct PipelineSpec {
     pub notice: NoticeSpec,
     pub checks: CheckParams,
     pub reports: ReportNames,
+    pub feedback: FeedbackSettings,
     pub fields: Vec<FieldSpec>,
     /// The file it was read from.
     pub source: PathBuf,
@@ -502,6 +520,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             )),
         }
     }
+    let feedback = feedback_settings(raw.feedback, &mut problems);
     let mut fields = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for f in raw.field {
@@ -598,6 +617,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             monthly_title: raw.reports.monthly_title,
             quarterly_title: raw.reports.quarterly_title,
         },
+        feedback,
         fields,
         source: path.to_path_buf(),
     })
@@ -641,6 +661,31 @@ fn notice_spec(raw: Option<&RawNotice>, issuer: &str, problems: &mut Vec<String>
         office,
         date_day,
         names_per_unit,
+    }
+}
+
+/// `[feedback]`: a deadline day that exists in every month, a contact line
+/// that is one line.
+fn feedback_settings(raw: Option<RawFeedback>, problems: &mut Vec<String>) -> FeedbackSettings {
+    let Some(raw) = raw else {
+        return FeedbackSettings::default();
+    };
+    let deadline_day = raw.deadline_day.filter(|d| {
+        let ok = (1..=28).contains(d);
+        if !ok {
+            problems.push(format!(
+                "feedback.deadline_day = {d} 应为 1 到 28 之间的日期（期别次月的几号）"
+            ));
+        }
+        ok
+    });
+    let contact = raw.contact.unwrap_or_default().trim().to_string();
+    if contact.contains(['\n', '\r']) || contact.chars().count() > 200 {
+        problems.push("feedback.contact 应为一行文字（200 字以内）".to_string());
+    }
+    FeedbackSettings {
+        deadline_day,
+        contact,
     }
 }
 
@@ -821,6 +866,25 @@ mod tests {
             s.notice.recipients,
             "各设区市发展改革委、赣江新区经发局，省直有关部门："
         );
+    }
+
+    #[test]
+    fn feedback_settings_are_read_and_checked() {
+        let all = load_all(&root().join("pipelines"), &root()).unwrap();
+        for s in &all {
+            assert_eq!(s.feedback.deadline_day, Some(8), "{}", s.id);
+            assert!(!s.feedback.contact.is_empty(), "{}", s.id);
+        }
+        let good = std::fs::read_to_string(root().join("pipelines/new-infra.toml")).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.toml");
+        let bad = good
+            .replace("deadline_day = 8", "deadline_day = 31")
+            .replace("contact = \"", "contact = \"两行\\n");
+        std::fs::write(&p, bad).unwrap();
+        let err = load_pipeline(&p, &root()).unwrap_err().to_string();
+        assert!(err.contains("feedback.deadline_day = 31"), "{err}");
+        assert!(err.contains("feedback.contact"), "{err}");
     }
 
     #[test]

@@ -260,6 +260,15 @@ pub fn locate(sheet: &RawSheet, spec: &PipelineSpec, min_score: u32) -> Option<T
             _ => break,
         }
     }
+    // Extend downwards over a sub-header row (`月完成情况` over `月计划投资额 |
+    // 旬完成投资额`): the next row holds text only, some of it under a parent
+    // merged across columns that ends on the block's last row.
+    while best.bottom - best.top < 2 && is_sub_header(sheet, best.bottom, width) {
+        match evaluate(spec, &grid, best.top, best.bottom + 1, width) {
+            Some(c) if c.score >= best.score => best = c,
+            _ => break,
+        }
+    }
     Some(TableLayout {
         header_top: best.top,
         header_bottom: best.bottom,
@@ -269,6 +278,33 @@ pub fn locate(sheet: &RawSheet, spec: &PipelineSpec, min_score: u32) -> Option<T
         score: best.score,
         ambiguous,
     })
+}
+
+/// Whether the row below `bottom` continues a header block: no numbers, and
+/// text under a parent cell merged across columns that ends on `bottom`.
+fn is_sub_header(sheet: &RawSheet, bottom: u32, width: u32) -> bool {
+    let next = bottom + 1;
+    let Some(cells) = sheet.rows.get(next as usize) else {
+        return false;
+    };
+    let mut under_parent = false;
+    for (c, cell) in cells.iter().enumerate().take(width as usize) {
+        match cell {
+            Cell::Text(t) if !t.trim().is_empty() => {
+                let c = c as u32;
+                under_parent |= sheet.merges.iter().any(|m| {
+                    m.last_row == bottom
+                        && m.first_col <= c
+                        && c <= m.last_col
+                        && m.last_col > m.first_col
+                });
+            }
+            Cell::Empty => {}
+            Cell::Text(_) => {}
+            _ => return false,
+        }
+    }
+    under_parent
 }
 
 /// The unit a line such as `单位：万元` / `计量单位：亿元` / `金额单位:元` names.

@@ -805,6 +805,15 @@ fn parse_table(
             ));
         }
         if row.code.is_none() && row.name.is_none() {
+            // A template's empty line: no identity, every figure zero.
+            let zeros_only = row_cells.iter().all(|c| match c {
+                Cell::Number(x) => *x == 0.0,
+                c => c.is_blank(),
+            });
+            if zeros_only {
+                table.skipped.push((r, SkipReason::Blank));
+                continue;
+            }
             // Neither identity nor a recognisable total/group: a stray note line.
             if row_cells.iter().filter(|c| !c.is_blank()).count() <= 2
                 && row.ytd_done.is_none()

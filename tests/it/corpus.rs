@@ -310,3 +310,153 @@ fn corpus_never_panics_and_is_bounded() {
         "files that abort the process, not run: {known_aborts:?}"
     );
 }
+
+/// The key-project ledgers of another province (`cn-catkins10-cms`, names
+/// `*keyproject*`), read in place: no codes, ★ names, `合计13个`,
+/// `2010年1-7月完成投资`, 县区合计 rows. Each goes through the run's own
+/// path (inbox load → ingest → normalize with the new-infra pipeline); every
+/// ledger-like sheet must map the columns listed here (0-based column of
+/// name, total investment, annual plan, ytd done; `None` = the sheet has no
+/// such column) and classify its rows as listed (data rows, 合计-like rows).
+/// `CATKINS_DUMP=1` prints what was found instead of asserting.
+#[test]
+fn catkins_key_project_ledgers_map_their_columns() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(CORPUS)
+        .join("cn-catkins10-cms");
+    if !dir.is_dir() {
+        println!("note: corpus folder {} not found; skipping", dir.display());
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let setup = taizhang::pipeline::setup(&root, &["new-infra".to_string()], None).unwrap();
+    let ctx = Context {
+        specs: &setup.specs,
+        libraries: &setup.libraries,
+        units: &setup.units,
+    };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("keyproject"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 16, "{names:?}");
+    let dump = std::env::var_os("CATKINS_DUMP").is_some();
+    let mut failures = Vec::new();
+    let mut found = Vec::new();
+    for path in &names {
+        let (file, bytes) = inbox::load(&dir, path).unwrap();
+        let short = file
+            .name
+            .rsplit("template__")
+            .next()
+            .unwrap_or(&file.name)
+            .to_string();
+        let raw = ingest::read(file.format, &bytes).unwrap();
+        let pf = normalize::parse_file(file, raw, 0, &ctx);
+        for t in &pf.tables {
+            let col = |k: &str| {
+                t.columns
+                    .iter()
+                    .find(|c| c.field == k)
+                    .map_or("—".to_string(), |c| taizhang::text::col_letters(c.col))
+            };
+            // Excel row numbers (1-based), as a person reads them.
+            let of = |k: taizhang::model::SkipReason| -> Vec<u32> {
+                t.skipped
+                    .iter()
+                    .filter(|s| s.1 == k)
+                    .map(|s| s.0 + 1)
+                    .collect()
+            };
+            let data: Vec<u32> = t.rows.iter().map(|r| r.row + 1).collect();
+            let got = format!(
+                "{short} | {} | header {}-{} | name {} total {} plan {} ytd {} | data {data:?} 合计 {:?} 分组 {:?}",
+                t.sheet,
+                t.header_rows.0 + 1,
+                t.header_rows.1 + 1,
+                col("name"),
+                col("total_investment"),
+                col("annual_plan"),
+                col("ytd_done"),
+                of(taizhang::model::SkipReason::Total),
+                of(taizhang::model::SkipReason::Group),
+            );
+            found.push(got);
+        }
+        if pf.tables.is_empty() {
+            found.push(format!("{short} | (no ledger table)"));
+        }
+    }
+    if dump {
+        for f in &found {
+            println!("{f}");
+        }
+        return;
+    }
+    let want: Vec<&str> = CATKINS_EXPECTED
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    for w in &want {
+        if !found.iter().any(|f| f == w) {
+            failures.push(format!("expected: {w}"));
+        }
+    }
+    for f in &found {
+        if !want.contains(&f.as_str()) {
+            failures.push(format!("found:    {f}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What each keyproject ledger maps, looked at file by file (dumped with
+/// xlrd; rows are Excel's 1-based numbers; columns by letter):
+/// - 明细表 / 附表 / 竣工投产 / 加速开工: `合计 | 13个` on row 4 is the total,
+///   the ★ project on row 5 the only data row; 总投资 F, `2010年计划投资` H,
+///   `2010年1-7月完成投资` I (the `YYYY年1-N月完成投资` synonym).
+/// - 按地区: `合计37个` and `龙海市合计14个` (a 县区合计) totals, `一 | 工业`
+///   a group with figures, one data row; 按行业: `总计 131个`, `（一）工业项目82个`.
+/// - 加速报批: 总投资 only (signed-up projects have no plan or completion yet);
+///   加速签约 (not listed): its 项目名称 header cell is blank, so no ledger.
+/// - 旬报表: header rows 3-4 (`月完成情况` over `月计划投资额 …`), a `合  计`
+///   row and a template line of zeros (blank): header mapped, 0 data rows;
+///   `至 旬完成投资额` is month-to-date, not the year's cumulative.
+/// - 十二五: `“十二五”规划投资` is a five-year figure, not an annual plan.
+/// - 重点项目月报表: `其中：在建重点项目（90项）` and its continuation, `一、市本级`,
+///   `（一）在建` are groups; 分级管理（在建） / 分行业（在建） are summaries by
+///   category with no project names.
+/// - 在建、新开工项目台账 / 项目前期工作台账: one project per form (label | value),
+///   not a table; 项目参建单位汇总表: contracts, no investment figures;
+///   项目资金拼盘及到位汇总表: one row per funding source of a project (the
+///   source rows carry no name), not a project ledger.
+const CATKINS_EXPECTED: &str = "
+    zzfet.bak__年度项目明细表.xls | 明细表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet.bak__年度项目明细表.xls | 按地区 | header 2-3 | name B total F plan H ytd I | data [7] 合计 [4, 5] 分组 [6]
+    zzfet.bak__年度项目明细表.xls | 按行业 | header 2-3 | name B total F plan H ytd I | data [6] 合计 [4] 分组 [5]
+    zzfet.bak__战役项目.xls | 明细表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet.bak__重大支撑项目表.xls | 附表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet.bak__项目目标责任制表.xls | 竣工投产 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet.bak__项目目标责任制表.xls | 加速开工 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet.bak__项目目标责任制表.xls | 加速报批 | header 2-3 | name B total D plan — ytd — | data [5] 合计 [4] 分组 []
+    zzfet__在建、新开工项目台账.xls | (no ledger table)
+    zzfet__年度项目明细表.xls | 明细表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet__年度项目明细表.xls | 按地区 | header 2-3 | name B total F plan H ytd I | data [7] 合计 [4, 5] 分组 [6]
+    zzfet__年度项目明细表.xls | 按行业 | header 2-3 | name B total F plan H ytd I | data [6] 合计 [4] 分组 [5]
+    zzfet__战役项目.xls | 明细表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet__旬报表.xls | 旬报表 | header 3-4 | name B total E plan F ytd — | data [] 合计 [5] 分组 []
+    zzfet__重大支撑项目表.xls | 附表 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet__项目前期工作台账.xls | (no ledger table)
+    zzfet__项目目标责任制表.xls | 竣工投产 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet__项目目标责任制表.xls | 加速开工 | header 2-3 | name B total F plan H ytd I | data [5] 合计 [4] 分组 []
+    zzfet__项目目标责任制表.xls | 加速报批 | header 2-3 | name B total D plan — ytd — | data [5] 合计 [4] 分组 []
+    “十二五”规划重点项目报表.xls | 十二五 | header 2-2 | name B total E plan — ytd — | data [5, 6] 合计 [3] 分组 [4]
+    年度目标及形象进度完成情况汇总表.xls | Sheet1 | header 2-3 | name B total F plan H ytd J | data [6, 7] 合计 [4] 分组 [5]
+    重点项目月报表(在建、筹建).xls | 分级管理 | header 2-3 | name B total C plan E ytd F | data [10, 11] 合计 [5] 分组 [6, 7, 8, 9]
+    重点项目月报表(在建、筹建).xls | 分行业 | header 2-3 | name B total C plan E ytd F | data [10, 11] 合计 [5] 分组 [6, 7, 8, 9]
+    项目参建单位汇总表.xls | (no ledger table)
+    项目资金拼盘及到位汇总表.xls | (no ledger table)
+";

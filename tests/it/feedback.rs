@@ -516,3 +516,384 @@ mod edge {
         assert!(cells.iter().any(|c| c.contains("未报送台账文件")));
     }
 }
+
+/// Every feedback workbook of the samples run.
+fn all_feedback(out: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for program in ["new-infra", "digital-economy"] {
+        for m in 1..=7 {
+            let d = feedback_dir(out, program, &format!("2023-{m:02}"));
+            if let Ok(rd) = std::fs::read_dir(&d) {
+                v.extend(rd.map(|e| e.unwrap().path()));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+/// The sheet names of a workbook and their parts (`xl/worksheets/sheetN.xml`).
+fn sheet_parts(path: &Path) -> Vec<(String, String)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let workbook = zip_text(&mut zip, "xl/workbook.xml").unwrap();
+    let rels = zip_text(&mut zip, "xl/_rels/workbook.xml.rels").unwrap();
+    workbook
+        .split("<sheet ")
+        .skip(1)
+        .map(|t| {
+            let rid = attr(t, "r:id").unwrap();
+            let target = rels
+                .split("<Relationship ")
+                .skip(1)
+                .find(|r| attr(r, "Id").as_deref() == Some(rid.as_str()))
+                .and_then(|r| attr(r, "Target"))
+                .unwrap();
+            (attr(t, "name").unwrap(), format!("xl/{target}"))
+        })
+        .collect()
+}
+
+/// One cell of a unit's feedback never reads both 未被采纳 and 数据已采纳 (the
+/// 问题明细 rows of a cell, and its note), and a unit that sent nothing never
+/// reads 数据已采纳 anywhere.
+#[test]
+fn feedback_no_cell_is_both_rejected_and_accepted() {
+    let out = run_once();
+    let all = all_feedback(out);
+    assert!(all.len() >= 5, "{all:?}");
+    let mut cells_seen = 0;
+    for path in &all {
+        let s = range(path, SUMMARY);
+        let rows: Vec<Vec<String>> = s
+            .rows()
+            .map(|r| r.iter().map(|d| d.to_string()).collect())
+            .collect();
+        let head = rows
+            .iter()
+            .position(|r| {
+                r.first().map(String::as_str) == Some("编号") && r.len() >= 9 && r[8] == "采纳情况"
+            })
+            .unwrap_or_else(|| panic!("{}: no 问题明细 header", path.display()));
+        let mut by_cell: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+        for r in rows[head + 1..].iter().take_while(|r| !r[0].is_empty()) {
+            if r[0] == "W402" || r[0] == "W401" {
+                assert!(!r[8].contains("数据已采纳"), "{}: {r:?}", path.display());
+            }
+            if !r[4].is_empty() {
+                by_cell
+                    .entry((r[2].clone(), r[3].clone(), r[4].clone()))
+                    .or_default()
+                    .push(r[8].clone());
+            }
+        }
+        for (k, effects) in &by_cell {
+            cells_seen += 1;
+            let rejected = effects.iter().any(|e| e.contains("未被采纳"));
+            let accepted = effects.iter().any(|e| e.contains("数据已采纳"));
+            assert!(
+                !(rejected && accepted),
+                "{}: {k:?} {effects:?}",
+                path.display()
+            );
+        }
+        for (name, _) in sheet_parts(path).iter().skip(1) {
+            for (cell, note) in notes_of(path, name) {
+                let both = note.contains("未被采纳") && note.contains("数据已采纳");
+                assert!(!both, "{} {name}!{cell}: {note}", path.display());
+                // The rejecting findings come first.
+                if let (Some(e), Some(w)) = (note.find(" 错误】"), note.find(" 警告】")) {
+                    assert!(e < w, "{} {name}!{cell}: {note}", path.display());
+                }
+            }
+        }
+        let sent_nothing = rows[2][0].contains("未报送台账文件");
+        if sent_nothing {
+            let texts = all_cells_text(&s);
+            assert!(
+                !texts.iter().any(|t| t.contains("数据已采纳")),
+                "{} sent nothing",
+                path.display()
+            );
+        }
+    }
+    assert!(cells_seen >= 4, "{cells_seen}");
+}
+
+/// The first lines of the feedback (what was sent, by when, whom to call),
+/// for a unit with a rejected row and for one that sent nothing.
+#[test]
+fn feedback_deadline_and_contact_match_the_snapshot() {
+    let out = run_once();
+    let dir = root().join("tests/it/snapshots");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    for (program, period, unit) in [
+        ("new-infra", "2023-06", "赣江新区"),
+        ("digital-economy", "2023-05", "萍乡市"),
+    ] {
+        let s = range(&feedback_path(out, program, period, unit), SUMMARY);
+        let got: Vec<String> = (0..5u32)
+            .map(|r| {
+                s.get_value((r, 0))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let got = got.join("\n");
+        let p = dir.join(format!("feedback-{program}-{period}-{unit}.txt"));
+        if update {
+            std::fs::write(&p, format!("{got}\n")).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(want.trim_end(), got, "{}", p.display());
+    }
+}
+
+/// Every sheet of every feedback workbook prints on A4 at 100% (the body
+/// stays 10 pt, never below 9): no fit-to-page, no scale below 90.
+#[test]
+fn feedback_prints_at_full_size() {
+    let out = run_once();
+    let all = all_feedback(out);
+    assert!(!all.is_empty());
+    for path in &all {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        for (name, part) in sheet_parts(path) {
+            let xml = zip_text(&mut zip, &part).unwrap();
+            assert!(
+                !xml.contains("fitToPage"),
+                "{} {name}: fit to page",
+                path.display()
+            );
+            let setup = xml
+                .split("<pageSetup ")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{} {name}: no pageSetup", path.display()));
+            assert_eq!(attr(setup, "paperSize").as_deref(), Some("9"), "{name}");
+            let scale: u32 = attr(setup, "scale").map_or(100, |s| s.parse().unwrap());
+            assert!(scale >= 90, "{} {name}: scale {scale}", path.display());
+            assert!(!setup.contains("fitToWidth"), "{name}");
+        }
+    }
+}
+
+mod formats {
+    //! The copied unit sheet keeps the unit's number formats (an xlsx fixture
+    //! built here), and a unit with thousands of faulty rows gets a streamed
+    //! sheet holding every cell at its address.
+
+    use super::*;
+    use taizhang::model::{FileStatus, Finding, ParsedFile, Severity, SheetTable, YearMonth};
+    use taizhang::pipeline::{inbox, ingest};
+    use taizhang::report::feedback::{write, FeedbackInput};
+
+    fn spec() -> taizhang::config::PipelineSpec {
+        taizhang::config::load_pipeline(&root().join("pipelines/new-infra.toml"), &root()).unwrap()
+    }
+
+    fn finding(id: &str, sev: Severity, file: &str, cell: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            severity: sev,
+            file: file.into(),
+            sheet: "台账".into(),
+            cell: cell.into(),
+            project_code: String::new(),
+            unit: "测试市".into(),
+            message: format!("{id} at {cell}"),
+            value: "v".into(),
+            expected: String::new(),
+            help: "改".into(),
+            waived: false,
+        }
+    }
+
+    /// A unit's file read the way the run reads it (inbox load + ingest).
+    fn parsed(dir: &Path, name: &str) -> ParsedFile {
+        let (file, bytes) = inbox::load(dir, &dir.join(name)).unwrap();
+        let raw = ingest::read(file.format, &bytes).unwrap();
+        let tables = vec![SheetTable {
+            sheet: "台账".into(),
+            header_rows: (1, 1),
+            ..Default::default()
+        }];
+        ParsedFile {
+            file,
+            program: Some("new-infra".into()),
+            unit_id: Some("test".into()),
+            declared_period: None,
+            filled_on: None,
+            tables,
+            findings: Vec::new(),
+            status: FileStatus::Ok,
+            error: None,
+            skipped_sheets: Vec::new(),
+            raw: Some(raw),
+        }
+    }
+
+    fn feedback(out: &Path, files: &[&ParsedFile], findings: &[Finding]) -> PathBuf {
+        let spec = spec();
+        let name = write(
+            &FeedbackInput {
+                spec: &spec,
+                period: YearMonth {
+                    year: 2023,
+                    month: 7,
+                },
+                unit: "测试市",
+                files,
+                findings,
+            },
+            out,
+        )
+        .unwrap();
+        out.join(name)
+    }
+
+    /// The number format code of `cell` on sheet part `part` of a written workbook.
+    fn num_format(path: &Path, part: &str, cell: &str) -> Option<String> {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let styles = zip_text(&mut zip, "xl/styles.xml").unwrap();
+        let sheet = zip_text(&mut zip, part).unwrap();
+        let tag = sheet
+            .split("<c ")
+            .skip(1)
+            .find(|t| attr(t, "r").as_deref() == Some(cell))?;
+        let s: usize = attr(tag, "s")?.parse().unwrap();
+        let xfs = styles
+            .split("<cellXfs")
+            .nth(1)?
+            .split("</cellXfs>")
+            .next()?;
+        let xf = xfs.split("<xf ").nth(s + 1)?;
+        let id = attr(xf, "numFmtId")?;
+        match id.as_str() {
+            "0" => None,
+            "4" => Some("#,##0.00".into()),
+            _ => styles
+                .split("<numFmt ")
+                .skip(1)
+                .find(|t| attr(t, "numFmtId").as_deref() == Some(id.as_str()))
+                .and_then(|t| attr(t, "formatCode")),
+        }
+    }
+
+    #[test]
+    fn feedback_copied_sheet_keeps_the_units_number_formats() {
+        let inbox_dir = tempfile::tempdir().unwrap();
+        let name = "测试市新基建台账.xlsx";
+        {
+            use rust_xlsxwriter::{Format, Workbook};
+            let mut wb = Workbook::new();
+            wb.set_properties(&taizhang::report::properties(
+                "t",
+                "t",
+                YearMonth {
+                    year: 2023,
+                    month: 7,
+                },
+            ));
+            let ws = wb.add_worksheet().set_name("台账").unwrap();
+            let money = Format::new().set_num_format("#,##0.00");
+            let rate = Format::new().set_num_format("0.0000");
+            ws.write_string(0, 0, "测试市新基建项目台账").unwrap();
+            for (c, h) in ["项目名称", "总投资", "完成率"].iter().enumerate() {
+                ws.write_string(1, c as u16, *h).unwrap();
+            }
+            ws.write_string(2, 0, "测试项目").unwrap();
+            ws.write_number_with_format(2, 1, 1234567.5, &money)
+                .unwrap();
+            ws.write_number_with_format(2, 2, 0.12345, &rate).unwrap();
+            ws.write_number(3, 1, 42.0).unwrap();
+            wb.save(inbox_dir.path().join(name)).unwrap();
+        }
+        let pf = parsed(inbox_dir.path(), name);
+        let out = tempfile::tempdir().unwrap();
+        let findings = vec![
+            finding("W303", Severity::Warning, name, "B3"),
+            finding("E206", Severity::Error, name, "C3"),
+        ];
+        let path = feedback(out.path(), &[&pf], &findings);
+        let parts = sheet_parts(&path);
+        assert_eq!(parts[1].0, "台账");
+        let part = &parts[1].1;
+        // Marked (filled) or not, the unit's formats are kept.
+        assert_eq!(num_format(&path, part, "B3").as_deref(), Some("#,##0.00"));
+        assert_eq!(num_format(&path, part, "C3").as_deref(), Some("0.0000"));
+        assert_eq!(num_format(&path, part, "B4"), None);
+        let r = range(&path, "台账");
+        assert_eq!(r.get_value((2, 1)), Some(&Data::Float(1234567.5)));
+        // A file changed since it was read: its formats are not trusted.
+        std::fs::write(inbox_dir.path().join(name), b"changed").unwrap();
+        let out2 = tempfile::tempdir().unwrap();
+        let path2 = feedback(out2.path(), &[&pf], &findings);
+        assert_eq!(num_format(&path2, &sheet_parts(&path2)[1].1, "B3"), None);
+    }
+
+    /// 6,000 faulty rows: the copied sheet and the summary are streamed
+    /// (inline strings), every value stays at its address, notes are capped.
+    #[test]
+    fn feedback_with_thousands_of_findings_is_streamed() {
+        let inbox_dir = tempfile::tempdir().unwrap();
+        let name = "测试市大台账.xlsx";
+        let n = 6_000u32;
+        {
+            use rust_xlsxwriter::Workbook;
+            let mut wb = Workbook::new();
+            wb.set_properties(&taizhang::report::properties(
+                "t",
+                "t",
+                YearMonth {
+                    year: 2023,
+                    month: 7,
+                },
+            ));
+            let ws = wb.add_worksheet().set_name("台账").unwrap();
+            ws.write_string(0, 0, "台账").unwrap();
+            ws.write_string(1, 0, "项目名称").unwrap();
+            ws.write_string(1, 1, "总投资").unwrap();
+            for i in 0..n {
+                ws.write_string(2 + i, 0, format!("项目{i}")).unwrap();
+                ws.write_string(2 + i, 1, "约300").unwrap();
+            }
+            wb.save(inbox_dir.path().join(name)).unwrap();
+        }
+        let pf = parsed(inbox_dir.path(), name);
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| finding("E206", Severity::Error, name, &format!("B{}", i + 3)))
+            .collect();
+        let out = tempfile::tempdir().unwrap();
+        let path = feedback(out.path(), &[&pf], &findings);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        for (sheet, part) in sheet_parts(&path) {
+            let xml = zip_text(&mut zip, &part).unwrap();
+            assert!(xml.contains("t=\"inlineStr\""), "{sheet} not streamed");
+        }
+        let r = range(&path, "台账");
+        for i in [0, 1, n / 2, n - 1] {
+            assert_eq!(
+                r.get_value((2 + i, 0)),
+                Some(&Data::String(format!("项目{i}")))
+            );
+            assert_eq!(r.get_value((2 + i, 1)), Some(&Data::String("约300".into())));
+        }
+        assert_eq!(
+            notes_of(&path, "台账").len(),
+            taizhang::report::feedback::MAX_NOTES
+        );
+        let s = range(&path, SUMMARY);
+        let listed = s
+            .rows()
+            .filter(|row| row[0] == Data::String("E206".into()))
+            .count();
+        assert_eq!(listed, n as usize + 2, "detail rows + count + to-do");
+        // Same bytes again.
+        let out2 = tempfile::tempdir().unwrap();
+        let again = feedback(out2.path(), &[&pf], &findings);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
+    }
+}

@@ -18,5 +18,6 @@ mod reports;
 mod rules;
 mod samples_run;
 mod sheets;
+mod shuffle;
 mod status;
 mod units;

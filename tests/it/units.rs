@@ -33,7 +33,7 @@ use super::common::root;
 
 const JULY: &str = "2023-07";
 
-fn library() -> &'static [Project] {
+pub(crate) fn library() -> &'static [Project] {
     static LIB: OnceLock<Vec<Project>> = OnceLock::new();
     LIB.get_or_init(|| {
         let setup = taizhang::pipeline::setup(&root(), &["new-infra".to_string()], None)
@@ -43,7 +43,7 @@ fn library() -> &'static [Project] {
 }
 
 /// The library projects of one unit, in library order.
-fn of(unit: &str) -> Vec<&'static Project> {
+pub(crate) fn of(unit: &str) -> Vec<&'static Project> {
     let v: Vec<&Project> = library().iter().filter(|p| p.unit == unit).collect();
     assert!(v.len() >= 6, "{unit} owns only {} projects", v.len());
     v
@@ -56,14 +56,14 @@ fn month(p: &Project) -> i64 {
 
 /// A project's row in a ledger: month and cumulative (元).
 #[derive(Debug, Clone, Copy)]
-struct Row {
+pub(crate) struct Row {
     p: &'static Project,
     month: i64,
     ytd: i64,
 }
 
 /// The clean row of a project (cumulative = 7 × month).
-fn clean(p: &'static Project) -> Row {
+pub(crate) fn clean(p: &'static Project) -> Row {
     Row {
         p,
         month: month(p),
@@ -72,7 +72,7 @@ fn clean(p: &'static Project) -> Row {
 }
 
 /// The same project with other figures (1万 more this month and cumulative).
-fn corrected(p: &'static Project) -> Row {
+pub(crate) fn corrected(p: &'static Project) -> Row {
     Row {
         p,
         month: month(p) + 10_000,
@@ -81,7 +81,7 @@ fn corrected(p: &'static Project) -> Row {
 }
 
 /// A ledger: title, 填报单位 line (None: the row names no unit), 填报时间.
-struct Ledger {
+pub(crate) struct Ledger {
     title: String,
     fill_unit: Option<String>,
     filled_on: String,
@@ -90,7 +90,7 @@ struct Ledger {
 
 impl Ledger {
     /// A unit's ledger filed on 2023-08-`day`.
-    fn of(unit: &str, day: u32, rows: Vec<Row>) -> Ledger {
+    pub(crate) fn of(unit: &str, day: u32, rows: Vec<Row>) -> Ledger {
         Ledger {
             title: "2023年1-7月全省新基建项目推进情况调度表".to_string(),
             fill_unit: Some(format!("{unit}发展和改革委员会")),
@@ -107,7 +107,7 @@ impl Ledger {
         }
     }
 
-    fn write(&self, path: &Path) {
+    pub(crate) fn write(&self, path: &Path) {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
         ws.set_name("调度表").unwrap();
