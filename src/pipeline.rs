@@ -840,7 +840,7 @@ fn write_feedback(
     files: &[ParsedFile],
     findings: &[Finding],
     out_dir: &Path,
-    unit_name: &dyn Fn(Option<&str>) -> String,
+    unit_name: &(dyn Fn(Option<&str>) -> String + Sync),
 ) -> Result<Vec<String>, RunError> {
     let dir = out_dir.join("feedback");
     let units: std::collections::BTreeSet<&str> = findings
@@ -848,33 +848,41 @@ fn write_feedback(
         .filter(|f| !f.waived && !f.unit.is_empty())
         .map(|f| f.unit.as_str())
         .collect();
-    let mut out = Vec::new();
-    for unit in units {
-        let ufiles: Vec<&ParsedFile> = files
-            .iter()
-            .filter(|f| unit_name(f.unit_id.as_deref()) == unit)
-            .collect();
-        let ufindings: Vec<Finding> = findings
-            .iter()
-            .filter(|f| f.unit == unit)
-            .cloned()
-            .collect();
+    if !units.is_empty() {
         std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
-        let name = crate::report::feedback::write(
-            &crate::report::feedback::FeedbackInput {
-                spec,
-                period,
-                unit,
-                files: &ufiles,
-                findings: &ufindings,
-            },
-            &dir,
-        )?;
-        if !name.is_empty() {
-            out.push(format!("feedback/{name}"));
-        }
     }
-    Ok(out)
+    // One workbook per unit, on the thread pool: beside the monthly workbook,
+    // the feedback of a messy inbox is the larger half of the reports.
+    let units: Vec<&str> = units.into_iter().collect();
+    let names = units
+        .par_iter()
+        .map(|unit| {
+            let ufiles: Vec<&ParsedFile> = files
+                .iter()
+                .filter(|f| unit_name(f.unit_id.as_deref()) == *unit)
+                .collect();
+            let ufindings: Vec<Finding> = findings
+                .iter()
+                .filter(|f| f.unit == *unit)
+                .cloned()
+                .collect();
+            crate::report::feedback::write(
+                &crate::report::feedback::FeedbackInput {
+                    spec,
+                    period,
+                    unit,
+                    files: &ufiles,
+                    findings: &ufindings,
+                },
+                &dir,
+            )
+        })
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(names
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("feedback/{n}"))
+        .collect())
 }
 
 /// One file of a period folder as read: its stamp and its parsed files (one,
