@@ -3,7 +3,10 @@
 //! 问题清单, 未报送, 填报有误. 校验问题, 数据核对 and the derivation of each
 //! figure go to the internal workbook (`internal.rs`).
 
-use rust_xlsxwriter::{Chart, ChartType, Workbook};
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartPatternFill, ChartPatternFillType, ChartPoint, ChartType, Color,
+    Workbook,
+};
 use std::path::Path;
 
 use super::style::{
@@ -751,11 +754,32 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
     if n_units > 0 {
         let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
         let mut col = Chart::new(ChartType::Column);
+        // A unit not ranked (no accepted data) shows last month's carried
+        // figures: its bar is grey and hatched, and the title says why.
+        let unranked: Vec<bool> = main_units.iter().map(|r| r.rank.is_none()).collect();
+        let points: Vec<ChartPoint> = unranked
+            .iter()
+            .map(|&u| {
+                if u {
+                    ChartPoint::new().set_format(
+                        ChartFormat::new().set_pattern_fill(
+                            ChartPatternFill::new()
+                                .set_pattern(ChartPatternFillType::DiagonalStripesWideUpwards)
+                                .set_foreground_color(Color::RGB(0x80_80_80))
+                                .set_background_color(Color::White),
+                        ),
+                    )
+                } else {
+                    ChartPoint::new()
+                }
+            })
+            .collect();
         col.add_series()
             .set_name("投资完成率")
             .set_categories(("分地区", r0, 0, r1, 0))
             .set_values(("分地区", r0, 6, r1, 6))
-            .set_format(&mut column_format(0));
+            .set_format(&mut column_format(0))
+            .set_points(&points);
         let mut line = Chart::new(ChartType::Line);
         let (mut f, m) = line_look(1);
         line.add_series()
@@ -765,7 +789,12 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             .set_format(&mut f)
             .set_marker(&m);
         col.combine(&line);
-        chart_look(&mut col, "各地区投资完成率与序时进度");
+        let chart_title = if unranked.contains(&true) {
+            "各地区投资完成率与序时进度（灰色斜线柱：本期未报送，为沿用上月数据，不参加排名）"
+        } else {
+            "各地区投资完成率与序时进度"
+        };
+        chart_look(&mut col, chart_title);
         col.y_axis().set_num_format("0%").set_min(0);
         chart_below(ws, &lay, lay.next_row, &mut col, 320).map_err(&e)?;
     }

@@ -474,3 +474,29 @@ fn charts_tell_series_apart_without_colour() {
     let xml = part(&mut z, "xl/charts/chart1.xml");
     assert_eq!(xml.matches("<c:ser>").count(), 3);
 }
+
+/// 2023-05 数字经济: 萍乡市 sent nothing, so its bar in the 分地区 chart (last
+/// month's carried figures) is hatched grey and the title says why; a month
+/// where every unit reported has no such bar.
+#[test]
+fn an_unranked_units_bar_is_marked_in_the_region_chart() {
+    let out = run_once();
+    let charts = |month: u32| {
+        let book = monthly_path(out, "digital-economy", "数字经济重点项目", month);
+        let mut z = parts(&book);
+        chart_parts(&mut z)
+            .into_iter()
+            .map(|name| part(&mut z, &name))
+            .find(|xml| xml.contains("各地区投资完成率"))
+            .expect("region chart")
+    };
+    let may = charts(5);
+    assert!(may.contains("不参加排名"), "{may}");
+    assert_eq!(may.matches("<c:dPt>").count(), 1, "one marked bar");
+    assert!(
+        may.contains("<c:idx val=\"2\"/>"),
+        "萍乡市 is the third unit"
+    );
+    let june = charts(6);
+    assert!(!june.contains("<c:dPt>") && !june.contains("不参加排名"));
+}
