@@ -585,284 +585,12 @@ fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShee
     }
 }
 
-/// Writes the workbook; returns its file name.
-pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
+/// The 项目明细 sheet.
+fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
     let spec = inp.spec;
-    let p = inp.period;
-    let name = format!(
-        "{}.xlsx",
-        spec.fill(&spec.reports.monthly, p.year, p.month, "")
-    );
-    let path = dir.join(&name);
-    let e = xerr(&path);
-    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
-    let mut wb = Workbook::new();
-    wb.set_properties(&properties(&title, &spec.issuer, p));
-    // Streamed tables spill beside the report (a folder known to be writable)
-    // rather than into a possibly small system temp folder; the spill files
-    // are unlinked as soon as they are created.
-    let _ = wb.set_tempdir(dir);
-    let st = Styles::new();
     let s = inp.summary;
-    let tp = s.time_progress;
-    let meta_left = format!("制表单位：{}", spec.issuer);
-    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
-    let sheet =
-        |title: &str, headers: Vec<&'a str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| {
-            TableSheet::new(title, &meta_left, &meta_mid, unit, headers, rows)
-        };
-
-    // 汇总: indicators and the 通报 paragraph (derivations: internal workbook).
-    let t = &s.totals;
-    let kv: Vec<(Vec<Val>, RowStyle)> = summary_items(inp)
-        .into_iter()
-        .map(|(k, v, _)| (vec![Val::Text(k), v], RowStyle::Normal))
-        .collect();
-    let mut summary = sheet(&title, vec!["指标", "数值"], kv, "金额单位：万元");
-    summary.max_width = 60;
-    let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
-    let lay = write_table(ws, &st, &summary).map_err(&e)?;
-    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(spec, s, p)).map_err(&e)?;
-
-    // 趋势
-    let trend_rows: Vec<(Vec<Val>, RowStyle)> = s
-        .trend
-        .iter()
-        .map(|tpnt| {
-            let label = crate::model::Period::parse_period(&tpnt.period)
-                .map_or(tpnt.period.clone(), |q| {
-                    format!("{}年{}", q.year, months_span(q.month))
-                });
-            (
-                vec![
-                    Val::Text(label),
-                    Val::Money(tpnt.month_done),
-                    Val::Money(tpnt.ytd_done),
-                    Val::Money(tpnt.annual_plan),
-                    Val::Rate(tpnt.completion_rate),
-                    Val::Rate(tpnt.time_progress),
-                    Val::Points((tpnt.completion_rate - tpnt.time_progress) * 100.0),
-                ],
-                RowStyle::Normal,
-            )
-        })
-        .collect();
-    let n_trend = trend_rows.len() as u32;
-    let ws = wb.add_worksheet().set_name("趋势").map_err(&e)?;
-    let mut tt = sheet(
-        &format!("{}年{}逐月推进情况", p.year, spec.name),
-        vec![
-            "期别",
-            "当月完成投资",
-            "累计完成投资",
-            "年度计划投资",
-            "完成率",
-            "序时进度",
-            "较序时进度（百分点）",
-        ],
-        trend_rows,
-        "单位：万元",
-    );
-    tt.notes = vec!["注：各月数据取自历史库中该月的采纳数据；序时进度 = 月份 ÷ 12。".to_string()];
-    let lay = write_table(ws, &st, &tt).map_err(&e)?;
-    if n_trend > 0 {
-        let (r0, r1) = (FIRST_DATA_ROW, FIRST_DATA_ROW + n_trend - 1);
-        let mut col = Chart::new(ChartType::Column);
-        col.add_series()
-            .set_name("累计完成投资（万元）")
-            .set_categories(("趋势", r0, 0, r1, 0))
-            .set_values(("趋势", r0, 2, r1, 2))
-            .set_format(&mut column_format(0));
-        let mut line = Chart::new(ChartType::Line);
-        for (i, (name, c)) in [("投资完成率", 4), ("序时进度", 5)].into_iter().enumerate()
-        {
-            let (mut f, m) = line_look(i);
-            line.add_series()
-                .set_name(name)
-                .set_categories(("趋势", r0, 0, r1, 0))
-                .set_values(("趋势", r0, c, r1, c))
-                .set_format(&mut f)
-                .set_marker(&m)
-                .set_secondary_axis(true);
-        }
-        col.combine(&line);
-        chart_look(&mut col, "累计完成投资与完成率（对照序时进度）");
-        col.y_axis().set_num_format("#,##0").set_name("万元");
-        col.y2_axis().set_num_format("0%").set_min(0);
-        chart_below(ws, &lay, lay.next_row, &mut col, 340).map_err(&e)?;
-    }
-
-    // 分地区: the main ranking (设区市 and 赣江新区), then the departments
-    // ranked in their own block when the pipeline keeps them apart.
-    let main_units: Vec<&GroupRow> = s.by_unit.iter().filter(|r| s.in_main_table(r)).collect();
-    let dept_units: Vec<&GroupRow> = s
-        .by_unit
-        .iter()
-        .filter(|r| !s.in_main_table(r) && r.sums.projects > 0)
-        .collect();
-    let mut unit_rows = group_table_rows(&main_units, t, tp, true);
-    if !dept_units.is_empty() {
-        let mut head = vec![Val::Text("省直部门（单独排名）".into())];
-        head.extend(std::iter::repeat_n(Val::Blank, 12));
-        unit_rows.push((head, RowStyle::Total));
-        unit_rows.extend(
-            group_table_rows(&dept_units, t, tp, true)
-                .into_iter()
-                .skip(1),
-        );
-    }
-    let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
-    let mut t1 = sheet(
-        &format!(
-            "{}年{}各地区{}推进情况",
-            p.year,
-            months_span(p.month),
-            spec.name
-        ),
-        vec![
-            "地区",
-            "项目数",
-            "已报送",
-            "年度计划投资",
-            "本月完成投资",
-            "累计完成投资",
-            "完成率",
-            "序时进度",
-            "较序时进度（百分点）",
-            "开工率",
-            "排名",
-            "排名变化",
-            "灯号",
-        ],
-        unit_rows,
-        "单位：万元",
-    );
-    t1.notes = vec![format!(
-        "注：排名按投资完成率，完成率相同按累计完成投资；本期无被采纳数据的单位不参加排名，排名记“—”，灯号记“未报送”{}。灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
-        if s.departments_apart {
-            "；省直部门（类型为部门的单位）单独排名，不与设区市同榜"
-        } else {
-            ""
-        },
-        spec.lights.yellow_below * 100.0,
-        spec.lights.yellow_below * 100.0,
-        spec.lights.red_below * 100.0,
-        spec.lights.red_below * 100.0
-    ), format!("注：{}", start_rule_note(s.early_starts_count))];
-    let lay = write_table(ws, &st, &t1).map_err(&e)?;
-    let n_units = main_units.len() as u32;
-    if n_units > 0 {
-        let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
-        let mut col = Chart::new(ChartType::Column);
-        // A unit not ranked (no accepted data) shows last month's carried
-        // figures: its bar is grey and hatched, and the title says why.
-        let unranked: Vec<bool> = main_units.iter().map(|r| r.rank.is_none()).collect();
-        let points: Vec<ChartPoint> = unranked
-            .iter()
-            .map(|&u| {
-                if u {
-                    ChartPoint::new().set_format(
-                        ChartFormat::new().set_pattern_fill(
-                            ChartPatternFill::new()
-                                .set_pattern(ChartPatternFillType::DiagonalStripesWideUpwards)
-                                .set_foreground_color(Color::RGB(0x80_80_80))
-                                .set_background_color(Color::White),
-                        ),
-                    )
-                } else {
-                    ChartPoint::new()
-                }
-            })
-            .collect();
-        col.add_series()
-            .set_name("投资完成率")
-            .set_categories(("分地区", r0, 0, r1, 0))
-            .set_values(("分地区", r0, 6, r1, 6))
-            .set_format(&mut column_format(0))
-            .set_points(&points);
-        let mut line = Chart::new(ChartType::Line);
-        let (mut f, m) = line_look(1);
-        line.add_series()
-            .set_name(format!("序时进度（{:.1}%）", tp * 100.0).as_str())
-            .set_categories(("分地区", r0, 0, r1, 0))
-            .set_values(("分地区", r0, 7, r1, 7))
-            .set_format(&mut f)
-            .set_marker(&m);
-        col.combine(&line);
-        let chart_title = if unranked.contains(&true) {
-            "各地区投资完成率与序时进度（灰色斜线柱：本期未报送，为沿用上月数据，不参加排名）"
-        } else {
-            "各地区投资完成率与序时进度"
-        };
-        chart_look(&mut col, chart_title);
-        col.y_axis().set_num_format("0%").set_min(0);
-        chart_below(ws, &lay, lay.next_row, &mut col, 320).map_err(&e)?;
-    }
-
-    // 分类别 / 分批次
-    let cat_headers = vec![
-        "类别",
-        "项目数",
-        "已报送",
-        "年度计划投资",
-        "本月完成投资",
-        "累计完成投资",
-        "完成率",
-        "较序时进度（百分点）",
-        "开工率",
-    ];
-    let ws = wb
-        .add_worksheet()
-        .set_name(format!("分{}", spec.category_label))
-        .map_err(&e)?;
-    let mut h = cat_headers.clone();
-    h[0] = spec.category_label.as_str();
-    write_table(
-        ws,
-        &st,
-        &sheet(
-            &format!(
-                "{}年{}{}分{}推进情况",
-                p.year,
-                months_span(p.month),
-                spec.name,
-                spec.category_label
-            ),
-            h,
-            group_table_rows(&s.by_category.iter().collect::<Vec<_>>(), t, tp, false),
-            "单位：万元",
-        ),
-    )
-    .map_err(&e)?;
-    if let Some(gl) = &spec.group_label {
-        let ws = wb.add_worksheet().set_name(format!("分{gl}")).map_err(&e)?;
-        let mut h = cat_headers.clone();
-        h[0] = gl.as_str();
-        write_table(
-            ws,
-            &st,
-            &sheet(
-                &format!(
-                    "{}年{}{}分{gl}推进情况",
-                    p.year,
-                    months_span(p.month),
-                    spec.name
-                ),
-                h,
-                group_table_rows(&s.by_group.iter().collect::<Vec<_>>(), t, tp, false),
-                "单位：万元",
-            ),
-        )
-        .map_err(&e)?;
-    }
-
-    // The tables below are rendered in parallel, in this order, after the
-    // sheets above (a large 项目明细 is most of the report's time).
-    let mut tables: Vec<(String, TableSheet)> = Vec::new();
-
-    tables.push(("重点关注".to_string(), focus_table(inp, &sheet)));
-
-    // 项目明细
+    let p = inp.period;
+    let t = &inp.summary.totals;
     let source_label = |r: &ProjectRecord| {
         if r.reported {
             "已报送"
@@ -975,9 +703,15 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         "注：数据来源为“沿用上月”的项目本期未报送，累计数沿用上月（黄色底纹）；“填报有误”的项目所在行有错误未被采纳，见“填报有误”表。项目总投资、所在县（区）见项目库。"
             .to_string(),
     ];
-    tables.push(("项目明细".to_string(), dt));
+    dt
+}
 
-    // 滞后项目
+/// The 滞后项目 sheet.
+fn lagging_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
+    let tp = inp.summary.time_progress;
     let lag_rows: Vec<(Vec<Val>, RowStyle)> = s
         .lagging
         .iter()
@@ -1002,7 +736,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    tables.push((
+    (
         "滞后项目".to_string(),
         TableSheet {
             col_max: vec![(0, 15), (1, 22), (8, 18), (9, 18)],
@@ -1030,9 +764,17 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "单位：万元",
             )
         },
-    ));
+    )
+}
 
-    // 未开工项目
+/// The 未开工项目 sheet.
+fn not_started_table<'a>(
+    inp: &MonthlyInput<'_>,
+    sheet: &SheetFn<'a, '_>,
+) -> (String, TableSheet<'a>) {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
     let ns_rows: Vec<(Vec<Val>, RowStyle)> = s
         .not_started
         .iter()
@@ -1062,7 +804,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    tables.push((
+    (
         "未开工项目".to_string(),
         TableSheet {
             col_max: vec![(0, 15), (1, 22), (7, 18)],
@@ -1088,9 +830,14 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "单位：万元",
             )
         },
-    ));
+    )
+}
 
-    // 问题清单
+/// The 问题清单 sheet.
+fn problems_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
     let pr_rows: Vec<(Vec<Val>, RowStyle)> = s
         .problems
         .iter()
@@ -1108,7 +855,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    tables.push((
+    (
         "问题清单".to_string(),
         TableSheet {
             col_max: vec![(1, 15), (2, 22), (3, 30), (4, 30)],
@@ -1124,9 +871,17 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "",
             )
         },
-    ));
+    )
+}
 
-    // 未报送
+/// The 未报送 sheet.
+fn not_reported_table<'a>(
+    inp: &MonthlyInput<'_>,
+    sheet: &SheetFn<'a, '_>,
+) -> (String, TableSheet<'a>) {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
     let mut nr_rows: Vec<(Vec<Val>, RowStyle)> = inp
         .missing_units
         .iter()
@@ -1158,7 +913,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             RowStyle::Normal,
         )
     }));
-    tables.push((
+    (
         "未报送".to_string(),
         TableSheet {
             col_max: vec![(2, 40)],
@@ -1169,9 +924,14 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "",
             )
         },
-    ));
+    )
+}
 
-    // 填报有误未采纳: rows sent but rejected — fix the cell and resend now.
+/// The 填报有误 sheet: rows sent but rejected — fix the cell and resend now.
+fn rejected_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
     let rj_rows: Vec<(Vec<Val>, RowStyle)> = s
         .rejected
         .iter()
@@ -1192,7 +952,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
             )
         })
         .collect();
-    tables.push((
+    (
         "填报有误".to_string(),
         TableSheet {
             col_max: vec![(1, 15), (2, 22), (3, 36)],
@@ -1209,7 +969,332 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
                 "",
             )
         },
-    ));
+    )
+}
+
+/// Writes the 趋势 sheet: the months of the year so far, with its chart.
+fn write_trend<'a>(
+    wb: &mut Workbook,
+    st: &Styles,
+    inp: &MonthlyInput<'a>,
+    sheet: &SheetFn<'a, '_>,
+    e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
+) -> Result<(), ReportError> {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
+    let trend_rows: Vec<(Vec<Val>, RowStyle)> = s
+        .trend
+        .iter()
+        .map(|tpnt| {
+            let label = crate::model::Period::parse_period(&tpnt.period)
+                .map_or(tpnt.period.clone(), |q| {
+                    format!("{}年{}", q.year, months_span(q.month))
+                });
+            (
+                vec![
+                    Val::Text(label),
+                    Val::Money(tpnt.month_done),
+                    Val::Money(tpnt.ytd_done),
+                    Val::Money(tpnt.annual_plan),
+                    Val::Rate(tpnt.completion_rate),
+                    Val::Rate(tpnt.time_progress),
+                    Val::Points((tpnt.completion_rate - tpnt.time_progress) * 100.0),
+                ],
+                RowStyle::Normal,
+            )
+        })
+        .collect();
+    let n_trend = trend_rows.len() as u32;
+    let ws = wb.add_worksheet().set_name("趋势").map_err(&e)?;
+    let mut tt = sheet(
+        &format!("{}年{}逐月推进情况", p.year, spec.name),
+        vec![
+            "期别",
+            "当月完成投资",
+            "累计完成投资",
+            "年度计划投资",
+            "完成率",
+            "序时进度",
+            "较序时进度（百分点）",
+        ],
+        trend_rows,
+        "单位：万元",
+    );
+    tt.notes = vec!["注：各月数据取自历史库中该月的采纳数据；序时进度 = 月份 ÷ 12。".to_string()];
+    let lay = write_table(ws, st, &tt).map_err(&e)?;
+    if n_trend > 0 {
+        let (r0, r1) = (FIRST_DATA_ROW, FIRST_DATA_ROW + n_trend - 1);
+        let mut col = Chart::new(ChartType::Column);
+        col.add_series()
+            .set_name("累计完成投资（万元）")
+            .set_categories(("趋势", r0, 0, r1, 0))
+            .set_values(("趋势", r0, 2, r1, 2))
+            .set_format(&mut column_format(0));
+        let mut line = Chart::new(ChartType::Line);
+        for (i, (name, c)) in [("投资完成率", 4), ("序时进度", 5)].into_iter().enumerate()
+        {
+            let (mut f, m) = line_look(i);
+            line.add_series()
+                .set_name(name)
+                .set_categories(("趋势", r0, 0, r1, 0))
+                .set_values(("趋势", r0, c, r1, c))
+                .set_format(&mut f)
+                .set_marker(&m)
+                .set_secondary_axis(true);
+        }
+        col.combine(&line);
+        chart_look(&mut col, "累计完成投资与完成率（对照序时进度）");
+        col.y_axis().set_num_format("#,##0").set_name("万元");
+        col.y2_axis().set_num_format("0%").set_min(0);
+        chart_below(ws, &lay, lay.next_row, &mut col, 340).map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// Writes the 分地区 sheet: the main ranking (设区市 and 赣江新区), then the departments ranked in their own block when the pipeline keeps them apart; its chart.
+fn write_regions<'a>(
+    wb: &mut Workbook,
+    st: &Styles,
+    inp: &MonthlyInput<'a>,
+    sheet: &SheetFn<'a, '_>,
+    e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
+) -> Result<(), ReportError> {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
+    let tp = inp.summary.time_progress;
+    let t = &inp.summary.totals;
+    let main_units: Vec<&GroupRow> = s.by_unit.iter().filter(|r| s.in_main_table(r)).collect();
+    let dept_units: Vec<&GroupRow> = s
+        .by_unit
+        .iter()
+        .filter(|r| !s.in_main_table(r) && r.sums.projects > 0)
+        .collect();
+    let mut unit_rows = group_table_rows(&main_units, t, tp, true);
+    if !dept_units.is_empty() {
+        let mut head = vec![Val::Text("省直部门（单独排名）".into())];
+        head.extend(std::iter::repeat_n(Val::Blank, 12));
+        unit_rows.push((head, RowStyle::Total));
+        unit_rows.extend(
+            group_table_rows(&dept_units, t, tp, true)
+                .into_iter()
+                .skip(1),
+        );
+    }
+    let ws = wb.add_worksheet().set_name("分地区").map_err(&e)?;
+    let mut t1 = sheet(
+        &format!(
+            "{}年{}各地区{}推进情况",
+            p.year,
+            months_span(p.month),
+            spec.name
+        ),
+        vec![
+            "地区",
+            "项目数",
+            "已报送",
+            "年度计划投资",
+            "本月完成投资",
+            "累计完成投资",
+            "完成率",
+            "序时进度",
+            "较序时进度（百分点）",
+            "开工率",
+            "排名",
+            "排名变化",
+            "灯号",
+        ],
+        unit_rows,
+        "单位：万元",
+    );
+    t1.notes = vec![format!(
+        "注：排名按投资完成率，完成率相同按累计完成投资；本期无被采纳数据的单位不参加排名，排名记“—”，灯号记“未报送”{}。灯号：落后序时进度不超过{:.0}个百分点（含超序时进度）为绿灯，落后{:.0}-{:.0}个百分点为黄灯，落后{:.0}个百分点以上为红灯。",
+        if s.departments_apart {
+            "；省直部门（类型为部门的单位）单独排名，不与设区市同榜"
+        } else {
+            ""
+        },
+        spec.lights.yellow_below * 100.0,
+        spec.lights.yellow_below * 100.0,
+        spec.lights.red_below * 100.0,
+        spec.lights.red_below * 100.0
+    ), format!("注：{}", start_rule_note(s.early_starts_count))];
+    let lay = write_table(ws, st, &t1).map_err(&e)?;
+    let n_units = main_units.len() as u32;
+    if n_units > 0 {
+        let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
+        let mut col = Chart::new(ChartType::Column);
+        // A unit not ranked (no accepted data) shows last month's carried
+        // figures: its bar is grey and hatched, and the title says why.
+        let unranked: Vec<bool> = main_units.iter().map(|r| r.rank.is_none()).collect();
+        let points: Vec<ChartPoint> = unranked
+            .iter()
+            .map(|&u| {
+                if u {
+                    ChartPoint::new().set_format(
+                        ChartFormat::new().set_pattern_fill(
+                            ChartPatternFill::new()
+                                .set_pattern(ChartPatternFillType::DiagonalStripesWideUpwards)
+                                .set_foreground_color(Color::RGB(0x80_80_80))
+                                .set_background_color(Color::White),
+                        ),
+                    )
+                } else {
+                    ChartPoint::new()
+                }
+            })
+            .collect();
+        col.add_series()
+            .set_name("投资完成率")
+            .set_categories(("分地区", r0, 0, r1, 0))
+            .set_values(("分地区", r0, 6, r1, 6))
+            .set_format(&mut column_format(0))
+            .set_points(&points);
+        let mut line = Chart::new(ChartType::Line);
+        let (mut f, m) = line_look(1);
+        line.add_series()
+            .set_name(format!("序时进度（{:.1}%）", tp * 100.0).as_str())
+            .set_categories(("分地区", r0, 0, r1, 0))
+            .set_values(("分地区", r0, 7, r1, 7))
+            .set_format(&mut f)
+            .set_marker(&m);
+        col.combine(&line);
+        let chart_title = if unranked.contains(&true) {
+            "各地区投资完成率与序时进度（灰色斜线柱：本期未报送，为沿用上月数据，不参加排名）"
+        } else {
+            "各地区投资完成率与序时进度"
+        };
+        chart_look(&mut col, chart_title);
+        col.y_axis().set_num_format("0%").set_min(0);
+        chart_below(ws, &lay, lay.next_row, &mut col, 320).map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// Writes the 分类别 sheet, and 分批次 where the pipeline has groups.
+fn write_categories<'a>(
+    wb: &mut Workbook,
+    st: &Styles,
+    inp: &MonthlyInput<'a>,
+    sheet: &SheetFn<'a, '_>,
+    e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
+) -> Result<(), ReportError> {
+    let spec = inp.spec;
+    let s = inp.summary;
+    let p = inp.period;
+    let tp = inp.summary.time_progress;
+    let t = &inp.summary.totals;
+    let cat_headers = vec![
+        "类别",
+        "项目数",
+        "已报送",
+        "年度计划投资",
+        "本月完成投资",
+        "累计完成投资",
+        "完成率",
+        "较序时进度（百分点）",
+        "开工率",
+    ];
+    let ws = wb
+        .add_worksheet()
+        .set_name(format!("分{}", spec.category_label))
+        .map_err(&e)?;
+    let mut h = cat_headers.clone();
+    h[0] = spec.category_label.as_str();
+    write_table(
+        ws,
+        st,
+        &sheet(
+            &format!(
+                "{}年{}{}分{}推进情况",
+                p.year,
+                months_span(p.month),
+                spec.name,
+                spec.category_label
+            ),
+            h,
+            group_table_rows(&s.by_category.iter().collect::<Vec<_>>(), t, tp, false),
+            "单位：万元",
+        ),
+    )
+    .map_err(&e)?;
+    if let Some(gl) = &spec.group_label {
+        let ws = wb.add_worksheet().set_name(format!("分{gl}")).map_err(&e)?;
+        let mut h = cat_headers.clone();
+        h[0] = gl.as_str();
+        write_table(
+            ws,
+            st,
+            &sheet(
+                &format!(
+                    "{}年{}{}分{gl}推进情况",
+                    p.year,
+                    months_span(p.month),
+                    spec.name
+                ),
+                h,
+                group_table_rows(&s.by_group.iter().collect::<Vec<_>>(), t, tp, false),
+                "单位：万元",
+            ),
+        )
+        .map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// Writes the workbook; returns its file name.
+pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
+    let spec = inp.spec;
+    let p = inp.period;
+    let name = format!(
+        "{}.xlsx",
+        spec.fill(&spec.reports.monthly, p.year, p.month, "")
+    );
+    let path = dir.join(&name);
+    let e = xerr(&path);
+    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(&title, &spec.issuer, p));
+    // Streamed tables spill beside the report (a folder known to be writable)
+    // rather than into a possibly small system temp folder; the spill files
+    // are unlinked as soon as they are created.
+    let _ = wb.set_tempdir(dir);
+    let st = Styles::new();
+    let s = inp.summary;
+    let meta_left = format!("制表单位：{}", spec.issuer);
+    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
+    let sheet =
+        |title: &str, headers: Vec<&'a str>, rows: Vec<(Vec<Val>, RowStyle)>, unit: &str| {
+            TableSheet::new(title, &meta_left, &meta_mid, unit, headers, rows)
+        };
+
+    // 汇总: indicators and the 通报 paragraph (derivations: internal workbook).
+    let kv: Vec<(Vec<Val>, RowStyle)> = summary_items(inp)
+        .into_iter()
+        .map(|(k, v, _)| (vec![Val::Text(k), v], RowStyle::Normal))
+        .collect();
+    let mut summary = sheet(&title, vec!["指标", "数值"], kv, "金额单位：万元");
+    summary.max_width = 60;
+    let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
+    let lay = write_table(ws, &st, &summary).map_err(&e)?;
+    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(spec, s, p)).map_err(&e)?;
+
+    write_trend(&mut wb, &st, inp, &sheet, &e)?;
+    write_regions(&mut wb, &st, inp, &sheet, &e)?;
+    write_categories(&mut wb, &st, inp, &sheet, &e)?;
+
+    // The tables below are rendered in parallel, in this order, after the
+    // sheets above (a large 项目明细 is most of the report's time).
+    let tables: Vec<(String, TableSheet)> = vec![
+        ("重点关注".to_string(), focus_table(inp, &sheet)),
+        ("项目明细".to_string(), detail_table(inp, &sheet)),
+        lagging_table(inp, &sheet),
+        not_started_table(inp, &sheet),
+        problems_table(inp, &sheet),
+        not_reported_table(inp, &sheet),
+        rejected_table(inp, &sheet),
+    ];
 
     push_tables(&mut wb, &st, tables).map_err(&e)?;
     save(&mut wb, &path)?;
