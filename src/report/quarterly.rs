@@ -214,62 +214,50 @@ pub fn paragraph(inp: &QuarterlyInput<'_>, end: &Summary) -> String {
     p
 }
 
-/// Writes the workbook into `dir`; returns its file name (empty when the
-/// quarter has no stored month).
-pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
-    let Some(end) = inp.months.last() else {
-        return Ok(String::new());
-    };
-    let spec = inp.spec;
-    let q = inp.quarter.clamp(1, 4);
-    let qcn = QUARTER_CN[q as usize - 1];
-    let name = format!(
-        "{}.xlsx",
-        spec.fill(&spec.reports.quarterly, inp.year, q * 3, "")
-    );
-    let path = dir.join(&name);
-    let e = xerr(&path);
-    let title = spec.fill(&spec.reports.quarterly_title, inp.year, q * 3, "");
-    let mut wb = Workbook::new();
-    wb.set_properties(&properties(
-        &title,
-        &spec.issuer,
-        Period {
-            year: inp.year,
-            month: q * 3,
-        },
-    ));
-    let st = Styles::new();
-    let month = end.period.month;
-    let tp = end.time_progress;
-    let t = &end.totals;
-    let meta_left = format!("制表单位：{}", spec.issuer);
-    let meta_mid = format!("截至{}年{}月底", end.period.year, month);
-    let sheet = |title: String, headers: Vec<&'static str>, rows, unit: &str| {
-        TableSheet::new(&title, &meta_left, &meta_mid, unit, headers, rows)
-    };
-    let months_text = inp
-        .months
-        .iter()
-        .map(|m| format!("{}月", m.period.month))
-        .collect::<Vec<_>>()
-        .join("、");
-    let (honor, shame) = honor_and_shame(spec, end);
-    let qd = qd_of(inp);
-    let qd_note = match qd.total {
-        Some(_) if q == 1 => format!("即{}累计完成投资", cumulative_label(3)),
-        Some(_) if inp.prev_quarter_end.is_some() && month == q * 3 => {
-            format!("{}月底累计 − {}月底累计", month, (q - 1) * 3)
-        }
-        Some(_) => format!("季内各月当月完成之和（{months_text}）"),
-        None => format!(
-            "数据不全：历史库中缺{}数据，不作统计（已入库月份{months_text}当月完成合计{}万元）",
-            months_list(&qd.missing),
-            crate::parse::fmt_wan(qd.partial)
-        ),
-    };
+/// What every sheet of the quarterly workbook reads: the input, the
+/// quarter-end summary and the figures derived once from them.
+struct Ctx<'a, 'b> {
+    inp: &'b QuarterlyInput<'a>,
+    end: &'b Summary,
+    spec: &'a PipelineSpec,
+    q: u32,
+    qcn: &'static str,
+    month: u32,
+    tp: f64,
+    t: &'b crate::model::summary::Sums,
+    honor: Vec<&'b GroupRow>,
+    shame: Vec<&'b GroupRow>,
+    qd: QuarterDone,
+    qd_note: String,
+    months_text: String,
+    title: String,
+    meta_left: &'b str,
+    meta_mid: &'b str,
+    sheet: &'b SheetFn<'b>,
+    st: &'b Styles,
+    e: &'b dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
+}
 
-    // 通报
+/// Builds a table sheet with the workbook's meta line.
+type SheetFn<'b> =
+    dyn Fn(String, Vec<&'static str>, Vec<(Vec<Val>, RowStyle)>, &str) -> TableSheet<'static> + 'b;
+
+/// Writes the 通报 sheet: the paragraph and its figures.
+fn notice_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let end = c.end;
+    let qcn = c.qcn;
+    let month = c.month;
+    let tp = c.tp;
+    let t = c.t;
+    let honor = &c.honor;
+    let shame = &c.shame;
+    let qd = &c.qd;
+    let qd_note = &c.qd_note;
+    let title = &c.title;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let rows: Vec<(Vec<Val>, RowStyle)> = vec![
         (
             format!("第{qcn}季度完成投资（万元）"),
@@ -329,13 +317,13 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             if honor.is_empty() {
                 "无地区达到序时进度".to_string()
             } else {
-                names(&honor)
+                names(honor)
             },
         ),
         (
             "黑榜（个）".to_string(),
             Val::Int(shame.len() as i64),
-            names(&shame),
+            names(shame),
         ),
     ]
     .into_iter()
@@ -349,10 +337,25 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     );
     tb.max_width = 60;
     let ws = wb.add_worksheet().set_name("通报").map_err(&e)?;
-    let lay = write_table(ws, &st, &tb).map_err(&e)?;
-    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(inp, end)).map_err(&e)?;
+    let lay = write_table(ws, st, &tb).map_err(&e)?;
+    write_paragraph(ws, st, &lay, lay.next_row - 1, &paragraph(inp, end)).map_err(&e)?;
+    Ok(())
+}
 
-    // 季度排名
+/// Writes the 季度排名 sheet (rank change against last quarter).
+fn ranking_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let end = c.end;
+    let spec = c.spec;
+    let q = c.q;
+    let qcn = c.qcn;
+    let month = c.month;
+    let tp = c.tp;
+    let t = c.t;
+    let qd = &c.qd;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let prev = inp.prev_quarter_end;
     let prev_rank = |key: &str| -> Option<usize> {
         prev.and_then(|p| p.by_unit.iter().find(|r| r.key == key).and_then(|r| r.rank))
@@ -460,9 +463,22 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         ),
     ];
     let ws = wb.add_worksheet().set_name("季度排名").map_err(&e)?;
-    write_table(ws, &st, &rk).map_err(&e)?;
+    write_table(ws, st, &rk).map_err(&e)?;
+    Ok(())
+}
 
-    // 红黑榜
+/// Writes the 红黑榜 sheet.
+fn boards_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let spec = c.spec;
+    let qcn = c.qcn;
+    let month = c.month;
+    let tp = c.tp;
+    let honor = &c.honor;
+    let shame = &c.shame;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let list_row = |board: &str, r: &GroupRow| -> (Vec<Val>, RowStyle) {
         (
             vec![
@@ -518,9 +534,20 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         spec.shame_count
     )];
     let ws = wb.add_worksheet().set_name("红黑榜").map_err(&e)?;
-    write_table(ws, &st, &hs).map_err(&e)?;
+    write_table(ws, st, &hs).map_err(&e)?;
+    Ok(())
+}
 
-    // 落后序时进度
+/// Writes the 落后序时进度 sheet.
+fn behind_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let end = c.end;
+    let qcn = c.qcn;
+    let month = c.month;
+    let tp = c.tp;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let mut behind: Vec<&GroupRow> = end
         .by_unit
         .iter()
@@ -574,9 +601,21 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         tp * 100.0
     )];
     let ws = wb.add_worksheet().set_name("落后序时进度").map_err(&e)?;
-    write_table(ws, &st, &bh).map_err(&e)?;
+    write_table(ws, st, &bh).map_err(&e)?;
+    Ok(())
+}
 
-    // 滞后项目
+/// Writes the 滞后项目 sheet.
+fn lagging_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let end = c.end;
+    let spec = c.spec;
+    let qcn = c.qcn;
+    let month = c.month;
+    let tp = c.tp;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let mut lag: Vec<usize> = end
         .lagging
         .iter()
@@ -644,9 +683,20 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         spec.lights.red_below * 100.0
     )];
     let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
-    write_table(ws, &st, &lt).map_err(&e)?;
+    write_table(ws, st, &lt).map_err(&e)?;
+    Ok(())
+}
 
-    // 开工投产
+/// Writes the 开工投产 sheet.
+fn start_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let inp = c.inp;
+    let end = c.end;
+    let spec = c.spec;
+    let qcn = c.qcn;
+    let t = c.t;
+    let sheet = c.sheet;
+    let st = c.st;
+    let e = c.e;
     let so_line = |name: &str, s: &crate::model::summary::Sums, rs| {
         (
             vec![
@@ -688,9 +738,23 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         start_rule_note(end.early_starts_count)
     )];
     let ws = wb.add_worksheet().set_name("开工投产").map_err(&e)?;
-    write_table(ws, &st, &so).map_err(&e)?;
+    write_table(ws, st, &so).map_err(&e)?;
+    Ok(())
+}
 
-    // 逐月情况
+/// Writes the 逐月情况 sheet (+ chart).
+fn months_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
+    let (meta_left, meta_mid) = (c.meta_left, c.meta_mid);
+    let inp = c.inp;
+    let end = c.end;
+    let spec = c.spec;
+    let qcn = c.qcn;
+    let month = c.month;
+    let t = c.t;
+    let qd = &c.qd;
+    let months_text = &c.months_text;
+    let st = c.st;
+    let e = c.e;
     let month_cols: Vec<(String, String)> = inp
         .months
         .iter()
@@ -748,15 +812,15 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         )],
         ..TableSheet::new(
             &format!("{}年第{qcn}季度各地区{}逐月完成情况", inp.year, spec.name),
-            &meta_left,
-            &meta_mid,
+            meta_left,
+            meta_mid,
             "单位：万元",
             hdr,
             mm_rows,
         )
     };
     let ws = wb.add_worksheet().set_name("逐月情况").map_err(&e)?;
-    let lay = write_table(ws, &st, &mm).map_err(&e)?;
+    let lay = write_table(ws, st, &mm).map_err(&e)?;
     if n_units > 0 {
         let (r0, r1) = (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + n_units);
         let mut chart = Chart::new(ChartType::Column);
@@ -776,6 +840,92 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
         chart.y_axis().set_num_format("#,##0");
         chart_below(ws, &lay, lay.next_row, &mut chart, 340).map_err(&e)?;
     }
+    Ok(())
+}
+
+/// Writes the workbook into `dir`; returns its file name (empty when the
+/// quarter has no stored month).
+pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError> {
+    let Some(end) = inp.months.last() else {
+        return Ok(String::new());
+    };
+    let spec = inp.spec;
+    let q = inp.quarter.clamp(1, 4);
+    let qcn = QUARTER_CN[q as usize - 1];
+    let name = format!(
+        "{}.xlsx",
+        spec.fill(&spec.reports.quarterly, inp.year, q * 3, "")
+    );
+    let path = dir.join(&name);
+    let e = xerr(&path);
+    let title = spec.fill(&spec.reports.quarterly_title, inp.year, q * 3, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(
+        &title,
+        &spec.issuer,
+        Period {
+            year: inp.year,
+            month: q * 3,
+        },
+    ));
+    let st = Styles::new();
+    let month = end.period.month;
+    let tp = end.time_progress;
+    let t = &end.totals;
+    let meta_left = format!("制表单位：{}", spec.issuer);
+    let meta_mid = format!("截至{}年{}月底", end.period.year, month);
+    let sheet = |title: String, headers: Vec<&'static str>, rows, unit: &str| {
+        TableSheet::new(&title, &meta_left, &meta_mid, unit, headers, rows)
+    };
+    let months_text = inp
+        .months
+        .iter()
+        .map(|m| format!("{}月", m.period.month))
+        .collect::<Vec<_>>()
+        .join("、");
+    let (honor, shame) = honor_and_shame(spec, end);
+    let qd = qd_of(inp);
+    let qd_note = match qd.total {
+        Some(_) if q == 1 => format!("即{}累计完成投资", cumulative_label(3)),
+        Some(_) if inp.prev_quarter_end.is_some() && month == q * 3 => {
+            format!("{}月底累计 − {}月底累计", month, (q - 1) * 3)
+        }
+        Some(_) => format!("季内各月当月完成之和（{months_text}）"),
+        None => format!(
+            "数据不全：历史库中缺{}数据，不作统计（已入库月份{months_text}当月完成合计{}万元）",
+            months_list(&qd.missing),
+            crate::parse::fmt_wan(qd.partial)
+        ),
+    };
+
+    let c = Ctx {
+        inp,
+        end,
+        spec,
+        q,
+        qcn,
+        month,
+        tp,
+        t,
+        honor,
+        shame,
+        qd,
+        qd_note,
+        months_text,
+        title,
+        meta_left: &meta_left,
+        meta_mid: &meta_mid,
+        sheet: &sheet,
+        st: &st,
+        e: &e,
+    };
+    notice_sheet(&c, &mut wb)?;
+    ranking_sheet(&c, &mut wb)?;
+    boards_sheet(&c, &mut wb)?;
+    behind_sheet(&c, &mut wb)?;
+    lagging_sheet(&c, &mut wb)?;
+    start_sheet(&c, &mut wb)?;
+    months_sheet(&c, &mut wb)?;
 
     save(&mut wb, &path)?;
     Ok(name)
