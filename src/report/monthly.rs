@@ -587,10 +587,13 @@ fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShee
 
 /// The 项目明细 sheet.
 fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
-    let t = &inp.summary.totals;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
+    let t = &s.totals;
     let source_label = |r: &ProjectRecord| {
         if r.reported {
             "已报送"
@@ -708,10 +711,13 @@ fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShe
 
 /// The 滞后项目 sheet.
 fn lagging_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
-    let tp = inp.summary.time_progress;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
+    let tp = s.time_progress;
     let lag_rows: Vec<(Vec<Val>, RowStyle)> = s
         .lagging
         .iter()
@@ -772,9 +778,12 @@ fn not_started_table<'a>(
     inp: &MonthlyInput<'_>,
     sheet: &SheetFn<'a, '_>,
 ) -> (String, TableSheet<'a>) {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
     let ns_rows: Vec<(Vec<Val>, RowStyle)> = s
         .not_started
         .iter()
@@ -835,9 +844,12 @@ fn not_started_table<'a>(
 
 /// The 问题清单 sheet.
 fn problems_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
     let pr_rows: Vec<(Vec<Val>, RowStyle)> = s
         .problems
         .iter()
@@ -879,9 +891,12 @@ fn not_reported_table<'a>(
     inp: &MonthlyInput<'_>,
     sheet: &SheetFn<'a, '_>,
 ) -> (String, TableSheet<'a>) {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
     let mut nr_rows: Vec<(Vec<Val>, RowStyle)> = inp
         .missing_units
         .iter()
@@ -929,9 +944,12 @@ fn not_reported_table<'a>(
 
 /// The 填报有误 sheet: rows sent but rejected — fix the cell and resend now.
 fn rejected_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> (String, TableSheet<'a>) {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
     let rj_rows: Vec<(Vec<Val>, RowStyle)> = s
         .rejected
         .iter()
@@ -980,9 +998,12 @@ fn write_trend<'a>(
     sheet: &SheetFn<'a, '_>,
     e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
 ) -> Result<(), ReportError> {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
     let trend_rows: Vec<(Vec<Val>, RowStyle)> = s
         .trend
         .iter()
@@ -1052,7 +1073,9 @@ fn write_trend<'a>(
     Ok(())
 }
 
-/// Writes the 分地区 sheet: the main ranking (设区市 and 赣江新区), then the departments ranked in their own block when the pipeline keeps them apart; its chart.
+/// Writes the 分地区 sheet: the main ranking (设区市 and 赣江新区), then the
+/// departments ranked in their own block when the pipeline keeps them apart;
+/// its chart.
 fn write_regions<'a>(
     wb: &mut Workbook,
     st: &Styles,
@@ -1060,11 +1083,14 @@ fn write_regions<'a>(
     sheet: &SheetFn<'a, '_>,
     e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
 ) -> Result<(), ReportError> {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
-    let tp = inp.summary.time_progress;
-    let t = &inp.summary.totals;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
+    let tp = s.time_progress;
+    let t = &s.totals;
     let main_units: Vec<&GroupRow> = s.by_unit.iter().filter(|r| s.in_main_table(r)).collect();
     let dept_units: Vec<&GroupRow> = s
         .by_unit
@@ -1180,11 +1206,14 @@ fn write_categories<'a>(
     sheet: &SheetFn<'a, '_>,
     e: &dyn Fn(rust_xlsxwriter::XlsxError) -> ReportError,
 ) -> Result<(), ReportError> {
-    let spec = inp.spec;
-    let s = inp.summary;
-    let p = inp.period;
-    let tp = inp.summary.time_progress;
-    let t = &inp.summary.totals;
+    let &MonthlyInput {
+        spec,
+        summary: s,
+        period: p,
+        ..
+    } = inp;
+    let tp = s.time_progress;
+    let t = &s.totals;
     let cat_headers = vec![
         "类别",
         "项目数",
@@ -1245,8 +1274,9 @@ fn write_categories<'a>(
 
 /// Writes the workbook; returns its file name.
 pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
-    let spec = inp.spec;
-    let p = inp.period;
+    let &MonthlyInput {
+        spec, period: p, ..
+    } = inp;
     let name = format!(
         "{}.xlsx",
         spec.fill(&spec.reports.monthly, p.year, p.month, "")

@@ -244,20 +244,23 @@ type SheetFn<'b> =
 
 /// Writes the 通报 sheet: the paragraph and its figures.
 fn notice_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let end = c.end;
-    let qcn = c.qcn;
-    let month = c.month;
-    let tp = c.tp;
-    let t = c.t;
-    let honor = &c.honor;
-    let shame = &c.shame;
-    let qd = &c.qd;
-    let qd_note = &c.qd_note;
-    let title = &c.title;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        qcn,
+        month,
+        tp,
+        t,
+        ref honor,
+        ref shame,
+        ref qd,
+        ref qd_note,
+        ref title,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let rows: Vec<(Vec<Val>, RowStyle)> = vec![
         (
             format!("第{qcn}季度完成投资（万元）"),
@@ -344,18 +347,21 @@ fn notice_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
 
 /// Writes the 季度排名 sheet (rank change against last quarter).
 fn ranking_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let end = c.end;
-    let spec = c.spec;
-    let q = c.q;
-    let qcn = c.qcn;
-    let month = c.month;
-    let tp = c.tp;
-    let t = c.t;
-    let qd = &c.qd;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        spec,
+        q,
+        qcn,
+        month,
+        tp,
+        t,
+        ref qd,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let prev = inp.prev_quarter_end;
     let prev_rank = |key: &str| -> Option<usize> {
         prev.and_then(|p| p.by_unit.iter().find(|r| r.key == key).and_then(|r| r.rank))
@@ -469,16 +475,19 @@ fn ranking_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> 
 
 /// Writes the 红黑榜 sheet.
 fn boards_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let spec = c.spec;
-    let qcn = c.qcn;
-    let month = c.month;
-    let tp = c.tp;
-    let honor = &c.honor;
-    let shame = &c.shame;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        spec,
+        qcn,
+        month,
+        tp,
+        ref honor,
+        ref shame,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let list_row = |board: &str, r: &GroupRow| -> (Vec<Val>, RowStyle) {
         (
             vec![
@@ -540,14 +549,17 @@ fn boards_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
 
 /// Writes the 落后序时进度 sheet.
 fn behind_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let end = c.end;
-    let qcn = c.qcn;
-    let month = c.month;
-    let tp = c.tp;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        qcn,
+        month,
+        tp,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let mut behind: Vec<&GroupRow> = end
         .by_unit
         .iter()
@@ -607,15 +619,18 @@ fn behind_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
 
 /// Writes the 滞后项目 sheet.
 fn lagging_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let end = c.end;
-    let spec = c.spec;
-    let qcn = c.qcn;
-    let month = c.month;
-    let tp = c.tp;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        spec,
+        qcn,
+        month,
+        tp,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let mut lag: Vec<usize> = end
         .lagging
         .iter()
@@ -689,14 +704,17 @@ fn lagging_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> 
 
 /// Writes the 开工投产 sheet.
 fn start_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
-    let inp = c.inp;
-    let end = c.end;
-    let spec = c.spec;
-    let qcn = c.qcn;
-    let t = c.t;
-    let sheet = c.sheet;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        spec,
+        qcn,
+        t,
+        sheet,
+        st,
+        e,
+        ..
+    } = c;
     let so_line = |name: &str, s: &crate::model::summary::Sums, rs| {
         (
             vec![
@@ -745,16 +763,19 @@ fn start_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
 /// Writes the 逐月情况 sheet (+ chart).
 fn months_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> {
     let (meta_left, meta_mid) = (c.meta_left, c.meta_mid);
-    let inp = c.inp;
-    let end = c.end;
-    let spec = c.spec;
-    let qcn = c.qcn;
-    let month = c.month;
-    let t = c.t;
-    let qd = &c.qd;
-    let months_text = &c.months_text;
-    let st = c.st;
-    let e = c.e;
+    let &Ctx {
+        inp,
+        end,
+        spec,
+        qcn,
+        month,
+        t,
+        ref qd,
+        ref months_text,
+        st,
+        e,
+        ..
+    } = c;
     let month_cols: Vec<(String, String)> = inp
         .months
         .iter()
