@@ -433,7 +433,7 @@ fn status(
             })?,
     };
     let setup = taizhang::pipeline::setup(&root, &pipelines, None)?;
-    let programs = taizhang::pipeline::status::status(
+    let window = taizhang::pipeline::status::status(
         &setup,
         &inbox,
         &store,
@@ -447,7 +447,7 @@ fn status(
         period.month,
         inbox.display()
     );
-    for p in &programs {
+    for p in &window.programs {
         let n = |s| p.in_state(s).count();
         println!(
             "\n{}：{} 个单位，已报送 {}，已报送有错 {}，未报送 {}",
@@ -483,7 +483,14 @@ fn status(
             println!("  未能确定单位的文件：{}（{}）", f.name, f.note);
         }
     }
-    let missing: Vec<String> = programs
+    if !window.unreadable.is_empty() {
+        println!("\n未能识别的文件（不属于任何项目类别，未被采纳）：");
+        for f in &window.unreadable {
+            println!("  {}：{}", f.name, f.note);
+        }
+    }
+    let missing: Vec<String> = window
+        .programs
         .iter()
         .flat_map(|p| {
             p.in_state(UnitState::NotReported)
@@ -504,8 +511,8 @@ fn status(
         .first()
         .map(|s| s.issuer.clone())
         .unwrap_or_default();
-    let path = taizhang::report::status::write(&programs, period, &issuer, &dir)
-        .map_err(RunError::from)?;
+    let path =
+        taizhang::report::status::write(&window, period, &issuer, &dir).map_err(RunError::from)?;
     println!("报送情况表：{}", path.display());
     Ok(())
 }

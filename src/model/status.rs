@@ -60,3 +60,11 @@ impl ProgramStatus {
         self.units.iter().filter(move |u| u.state == state)
     }
 }
+
+/// A period's reporting window: every program's units, and the files no
+/// program could claim (unreadable, empty, not a spreadsheet), listed once.
+#[derive(Debug, Clone)]
+pub struct WindowStatus {
+    pub programs: Vec<ProgramStatus>,
+    pub unreadable: Vec<ReceivedFile>,
+}

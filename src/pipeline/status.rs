@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{FileStatus, ParsedFile, Period, PeriodResult, Severity};
+use crate::model::{FileStatus, ParsedFile, Period, PeriodResult, RowAccount, Severity};
 use crate::pipeline::{read_period, store, validate_files, Progress, RunError, Setup};
 
-pub use crate::model::status::{ProgramStatus, ReceivedFile, UnitState, UnitStatus};
+pub use crate::model::status::{ProgramStatus, ReceivedFile, UnitState, UnitStatus, WindowStatus};
 
 /// Reads `period` of the inbox and states every program's units.
 pub fn status(
@@ -18,13 +18,18 @@ pub fn status(
     store: &store::Store,
     period: Period,
     progress: &dyn Progress,
-) -> Result<Vec<ProgramStatus>, RunError> {
+) -> Result<WindowStatus, RunError> {
     let read = read_period(setup, inbox_dir, period, progress)?;
+    // Files no program claimed are listed once here, not under every program.
+    let unreadable = read
+        .unassigned
+        .iter()
+        .map(|f| received(f, RowAccount::default()))
+        .collect();
     let libraries = setup.libraries.get()?;
     let mut out = Vec::new();
     for (si, bucket) in read.buckets.into_iter().enumerate() {
         let mut files = bucket;
-        files.extend(read.unassigned.iter().cloned());
         files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
         let v = validate_files(setup, si, store, period, &mut files)?;
         let units = libraries[si].unit_ids(&setup.units);
@@ -37,15 +42,13 @@ pub fn status(
             &v.findings,
         ));
     }
-    Ok(out)
+    Ok(WindowStatus {
+        programs: out,
+        unreadable,
+    })
 }
 
-fn received(f: &ParsedFile, result: &PeriodResult) -> ReceivedFile {
-    let acc = result
-        .accounts
-        .get(&f.file.name)
-        .cloned()
-        .unwrap_or_default();
+fn received(f: &ParsedFile, acc: RowAccount) -> ReceivedFile {
     let note = match f.status {
         FileStatus::Ok => String::new(),
         FileStatus::Superseded => "已被同单位较晚的文件替代".to_string(),
@@ -61,6 +64,14 @@ fn received(f: &ParsedFile, result: &PeriodResult) -> ReceivedFile {
         rejected: acc.rejected,
         note,
     }
+}
+
+fn account(result: &PeriodResult, f: &ParsedFile) -> RowAccount {
+    result
+        .accounts
+        .get(&f.file.name)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn program_status(
@@ -102,7 +113,10 @@ fn program_status(
             unit: u.name.clone(),
             kind: u.kind.clone(),
             state,
-            files: own.iter().map(|f| received(f, result)).collect(),
+            files: own
+                .iter()
+                .map(|f| received(f, account(result, f)))
+                .collect(),
             errors,
             warnings,
         });
@@ -110,7 +124,7 @@ fn program_status(
     let unowned = files
         .iter()
         .filter(|f| f.unit_id.is_none() && f.program.as_deref() == Some(spec.id.as_str()))
-        .map(|f| received(f, result))
+        .map(|f| received(f, account(result, f)))
         .collect();
     ProgramStatus {
         id: spec.id.clone(),

@@ -8,7 +8,7 @@ use rust_xlsxwriter::Workbook;
 
 use super::style::{push_tables, RowStyle, Styles, TableSheet, Val};
 use super::{properties, save, xerr, ReportError};
-use crate::model::status::{ProgramStatus, ReceivedFile, UnitState};
+use crate::model::status::{ProgramStatus, ReceivedFile, UnitState, WindowStatus};
 use crate::model::Period;
 
 /// `报送情况-2023年07月.xlsx`.
@@ -126,8 +126,10 @@ fn program_sheet<'a>(p: &ProgramStatus, period: Period, issuer: &str) -> TableSh
     t
 }
 
-/// The 催报 sheet: every unit still missing, then every unit to correct.
-fn chase_sheet<'a>(programs: &[ProgramStatus], period: Period, issuer: &str) -> TableSheet<'a> {
+/// The 催报 sheet: every unit still missing, then every unit to correct,
+/// then the files no program could claim.
+fn chase_sheet<'a>(w: &WindowStatus, period: Period, issuer: &str) -> TableSheet<'a> {
+    let programs = &w.programs;
     let mut rows = Vec::new();
     for state in [UnitState::NotReported, UnitState::ReportedWithErrors] {
         for p in programs {
@@ -149,6 +151,18 @@ fn chase_sheet<'a>(programs: &[ProgramStatus], period: Period, issuer: &str) -> 
             }
         }
     }
+    for f in &w.unreadable {
+        rows.push((
+            vec![
+                (rows.len() + 1).to_string().into(),
+                "（未能识别）".into(),
+                Val::Blank,
+                "文件未被采纳".into(),
+                format!("“{}”{}；请查明报送单位，重新导出后报送", f.name, f.note).into(),
+            ],
+            RowStyle::Yellow,
+        ));
+    }
     if rows.is_empty() {
         rows.push((
             vec![Val::Blank, "无".into(), Val::Blank, Val::Blank, Val::Blank],
@@ -167,7 +181,7 @@ fn chase_sheet<'a>(programs: &[ProgramStatus], period: Period, issuer: &str) -> 
 
 /// Writes the workbook into `dir`; returns its path.
 pub fn write(
-    programs: &[ProgramStatus],
+    w: &WindowStatus,
     period: Period,
     issuer: &str,
     dir: &Path,
@@ -175,8 +189,8 @@ pub fn write(
     let path = dir.join(file_name(period));
     let mut wb = Workbook::new();
     wb.set_properties(&properties("报送情况", issuer, period));
-    let mut tables = vec![("催报".to_string(), chase_sheet(programs, period, issuer))];
-    for p in programs {
+    let mut tables = vec![("催报".to_string(), chase_sheet(w, period, issuer))];
+    for p in &w.programs {
         tables.push((p.name.clone(), program_sheet(p, period, issuer)));
     }
     push_tables(&mut wb, &Styles::new(), tables).map_err(xerr(&path))?;

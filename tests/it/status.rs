@@ -82,8 +82,11 @@ fn a_half_filled_inbox_lists_exactly_the_missing_units() {
     for (_, n) in &sent {
         std::fs::copy(src.join(n), dir.join(n)).unwrap();
     }
+    // A file no program can claim is listed once, not under each program.
+    std::fs::write(dir.join("垃圾.xlsx"), b"not a workbook at all").unwrap();
     let out = tmp.path().join("out");
     let printed = status(&tmp.path().join("inbox"), &out, "2023-07");
+    assert_eq!(printed.matches("垃圾.xlsx").count(), 1, "{printed}");
     let book = out.join("报送情况").join("报送情况-2023年07月.xlsx");
     let rows = chase_rows(&book);
     let missing_ni: Vec<&str> = rows
@@ -109,6 +112,12 @@ fn a_half_filled_inbox_lists_exactly_the_missing_units() {
     let mut got: Vec<String> = missing_ni.iter().map(|u| u.to_string()).collect();
     got.sort();
     assert_eq!(got, expected, "{printed}");
+    let unreadable: Vec<&(String, String, String)> = rows
+        .iter()
+        .filter(|(p, _, _)| p == "（未能识别）")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{rows:?}");
+    assert_eq!(unreadable[0].2, "文件未被采纳");
     // The digital-economy program: every unit missing.
     let de_missing = rows
         .iter()
