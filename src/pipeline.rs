@@ -647,23 +647,7 @@ fn run_program_period(
     // Publish, then the store entry: the period is done only when both are.
     let mut all = outputs.clone();
     all.push("manifest.json".to_string());
-    stored.outputs = publish::stamp(&staging, &outputs)?;
-    // The 通报 document is completed by the office (四、下一步工作) after the
-    // run: recorded by presence alone, so an edited one is not a reason to
-    // redo the period (a redo for another reason writes it anew).
-    for o in stored
-        .outputs
-        .iter_mut()
-        .filter(|o| o.file.ends_with(".docx"))
-    {
-        o.sha256.clear();
-    }
-    // The manifest holds timings, so it is recorded by presence alone: the
-    // store entry stays the same for the same inputs.
-    stored.outputs.push(StoredInput {
-        file: "manifest.json".to_string(),
-        sha256: String::new(),
-    });
+    stored.outputs = publish::stamp(&staging, &all)?;
     let previous = plan::previous_outputs(c.store, &spec.id, period, &out_dir);
     publish::publish(&staging, &out_dir, &all, &previous)?;
     drop(staging);
