@@ -9,6 +9,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::kinds::{ProgramKind, Schema};
 use crate::model::Severity;
 use crate::parse::{parse_amount_text, to_yuan, MoneyUnit, TextAmount, Yuan};
 use crate::text::header_key;
@@ -48,56 +49,18 @@ pub enum FieldKind {
     Rate,
 }
 
-/// Canonical field keys the stages know, with the kind each must have.
-pub const KNOWN_FIELDS: &[(&str, FieldKind)] = &[
-    ("seq", FieldKind::Text),
-    ("code", FieldKind::Text),
-    ("name", FieldKind::Text),
-    ("unit", FieldKind::Unit),
-    ("county", FieldKind::Text),
-    ("category", FieldKind::Text),
-    ("batch", FieldKind::Text),
-    ("owner", FieldKind::Text),
-    ("nature", FieldKind::Nature),
-    ("total_investment", FieldKind::Money),
-    ("annual_plan", FieldKind::Money),
-    ("month_done", FieldKind::Money),
-    ("ytd_done", FieldKind::Money),
-    ("since_start_done", FieldKind::Money),
-    ("completion_rate", FieldKind::Rate),
-    ("status", FieldKind::Status),
-    ("start_date", FieldKind::Month),
-    ("progress", FieldKind::Text),
-    ("problems", FieldKind::Text),
-    ("coordination", FieldKind::Text),
-    ("contact", FieldKind::Text),
-    ("years", FieldKind::Text),
-    ("planned_start", FieldKind::Month),
-    ("remark", FieldKind::Text),
-];
-
-/// Fields every pipeline must declare.
-const MUST_DECLARE: &[&str] = &[
-    "code",
-    "name",
-    "unit",
-    "total_investment",
-    "annual_plan",
-    "month_done",
-    "ytd_done",
-    "status",
-];
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPipeline {
     id: String,
+    /// `investment` (default) or `tasks`.
+    kind: Option<ProgramKind>,
     name: String,
     full_name: Option<String>,
     year: i32,
     library: PathBuf,
-    annual_target: String,
-    default_unit: String,
+    annual_target: Option<String>,
+    default_unit: Option<String>,
     category_label: Option<String>,
     group_label: Option<String>,
     issuer: String,
@@ -112,7 +75,16 @@ struct RawPipeline {
     checks: Option<RawChecks>,
     reports: RawReports,
     feedback: Option<RawFeedback>,
+    tasks: Option<RawTasks>,
     field: Vec<RawField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTasks {
+    min_similarity: Option<f64>,
+    green_at: Option<f64>,
+    red_below: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,10 +275,35 @@ pub struct FeedbackSettings {
     pub contact: String,
 }
 
+/// `[tasks]`: how a tasks-kind program matches items and colours units.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskSettings {
+    /// Least similarity (0-1) for an item recognised by its text.
+    pub min_similarity: f64,
+    /// A unit's share on time at or above this is green.
+    pub green_at: f64,
+    /// Below this it is red (yellow between).
+    pub red_below: f64,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        TaskSettings {
+            min_similarity: 0.5,
+            green_at: 0.9,
+            red_below: 0.7,
+        }
+    }
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineSpec {
     pub id: String,
+    /// Which kind of program (which stages read its rows).
+    pub kind: ProgramKind,
+    /// `[tasks]` (tasks kind only; defaults otherwise).
+    pub tasks: TaskSettings,
     pub name: String,
     pub full_name: String,
     pub year: i32,
@@ -355,6 +352,7 @@ impl PipelineSpec {
         let q = (month.max(1) - 1) / 3 + 1;
         let quarter_cn = ["一", "二", "三", "四"][(q as usize - 1).min(3)];
         template
+            .replace("{full_name}", &self.full_name)
             .replace("{name}", &self.name)
             .replace("{year}", &year.to_string())
             .replace("{month:02}", &format!("{month:02}"))
@@ -442,20 +440,24 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
     {
         problems.push(format!("id “{}” 只能含字母、数字、- 和 _", raw.id));
     }
-    let annual_target_yuan = parse_target(&raw.annual_target).unwrap_or_else(|| {
-        problems.push(format!(
-            "annual_target “{}” 不是金额（例：600亿元）",
-            raw.annual_target
-        ));
-        0
-    });
-    let default_unit = MoneyUnit::parse(&raw.default_unit).unwrap_or_else(|| {
-        problems.push(format!(
-            "default_unit “{}” 应为 元、万元 或 亿元",
-            raw.default_unit
-        ));
-        MoneyUnit::Wan
-    });
+    let kind = raw.kind.unwrap_or_default();
+    let schema = crate::kinds::schema(kind);
+    kind_sections(&raw, kind, &mut problems);
+    let annual_target_yuan = match &raw.annual_target {
+        Some(t) => parse_target(t).unwrap_or_else(|| {
+            problems.push(format!("annual_target “{t}” 不是金额（例：600亿元）"));
+            0
+        }),
+        None => 0,
+    };
+    let default_unit = match &raw.default_unit {
+        Some(u) => MoneyUnit::parse(u).unwrap_or_else(|| {
+            problems.push(format!("default_unit “{u}” 应为 元、万元 或 亿元"));
+            MoneyUnit::Wan
+        }),
+        None => MoneyUnit::Wan,
+    };
+    let tasks = task_settings(raw.tasks.as_ref(), &mut problems);
     let not_reported = match raw.not_reported.as_ref().map(|n| n.policy.as_str()) {
         None | Some("carry_forward") => NotReportedPolicy::CarryForward,
         Some("zero") => NotReportedPolicy::Zero,
@@ -527,11 +529,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         if !seen.insert(f.key.clone()) {
             problems.push(format!("字段 {} 重复定义", f.key));
         }
-        if let Some((_, kind)) = KNOWN_FIELDS.iter().find(|(k, _)| *k == f.key) {
-            if *kind != f.kind {
-                problems.push(format!("字段 {} 的 kind 应为 {:?}", f.key, kind));
-            }
-        }
+        field_in_schema(schema, kind, &f, &mut problems);
         if f.synonyms.is_empty() {
             problems.push(format!("字段 {} 没有任何表头同义词", f.key));
         }
@@ -557,7 +555,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             pattern,
         });
     }
-    for k in MUST_DECLARE {
+    for k in schema.must_declare {
         if !seen.contains(*k) {
             problems.push(format!("缺少必需字段 {k} 的定义"));
         }
@@ -576,11 +574,13 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
     Ok(PipelineSpec {
         full_name: raw.full_name.unwrap_or_else(|| raw.name.clone()),
         id: raw.id,
+        kind,
+        tasks,
         name: raw.name,
         year: raw.year,
         library,
         annual_target_yuan,
-        annual_target_text: raw.annual_target,
+        annual_target_text: raw.annual_target.unwrap_or_default(),
         default_unit,
         category_label: raw.category_label.unwrap_or_else(|| "类别".to_string()),
         group_label: raw.group_label,
@@ -621,6 +621,89 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         fields,
         source: path.to_path_buf(),
     })
+}
+
+/// A declared field must be one the kind's stages read (or its header
+/// discovery recognises), with the kind of value the kind expects: a field no
+/// stage reads would be silently dropped.
+fn field_in_schema(schema: &Schema, kind: ProgramKind, f: &RawField, problems: &mut Vec<String>) {
+    match schema.field(&f.key) {
+        Some(u) if u.kind != f.kind => problems.push(format!(
+            "字段 {} 的 kind 应为 {}",
+            f.key,
+            format!("{:?}", u.kind).to_lowercase()
+        )),
+        Some(_) => {}
+        None => problems.push(format!(
+            "字段 {} 不是 {} 类项目的字段，没有哪个环节会读取它（可用字段：{}）",
+            f.key,
+            kind.label(),
+            schema
+                .fields
+                .iter()
+                .map(|u| u.key)
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+    }
+}
+
+/// Sections that only one kind reads: set for the other kind, they are errors.
+fn kind_sections(raw: &RawPipeline, kind: ProgramKind, problems: &mut Vec<String>) {
+    let investment_only = [
+        ("annual_target", raw.annual_target.is_some()),
+        ("default_unit", raw.default_unit.is_some()),
+        ("[not_reported]", raw.not_reported.is_some()),
+        ("[lights]", raw.lights.is_some()),
+        ("[indicators]", raw.indicators.is_some()),
+        ("group_label", raw.group_label.is_some()),
+    ];
+    match kind {
+        ProgramKind::Investment => {
+            for (key, missing) in [
+                ("annual_target", raw.annual_target.is_none()),
+                ("default_unit", raw.default_unit.is_none()),
+            ] {
+                if missing {
+                    problems.push(format!("投资项目类流水线缺少 {key}"));
+                }
+            }
+            if raw.tasks.is_some() {
+                problems.push(
+                    "[tasks] 只用于 kind = \"tasks\" 的流水线，本流水线不会读取它".to_string(),
+                );
+            }
+        }
+        ProgramKind::Tasks => {
+            for (key, set) in investment_only {
+                if set {
+                    problems.push(format!(
+                        "{key} 只用于投资项目类流水线，kind = \"tasks\" 的流水线不会读取它，请删除"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `[tasks]` with its defaults.
+fn task_settings(raw: Option<&RawTasks>, problems: &mut Vec<String>) -> TaskSettings {
+    let d = TaskSettings::default();
+    let Some(raw) = raw else {
+        return d;
+    };
+    let t = TaskSettings {
+        min_similarity: raw.min_similarity.unwrap_or(d.min_similarity),
+        green_at: raw.green_at.unwrap_or(d.green_at),
+        red_below: raw.red_below.unwrap_or(d.red_below),
+    };
+    if !(0.0..=1.0).contains(&t.min_similarity) {
+        problems.push("tasks.min_similarity 应在 0 到 1 之间".to_string());
+    }
+    if !(0.0..=1.0).contains(&t.green_at) || !(0.0..=t.green_at).contains(&t.red_below) {
+        problems.push("tasks: 需 0 ≤ red_below ≤ green_at ≤ 1".to_string());
+    }
+    t
 }
 
 /// `[notice]` with its defaults; problems are added to `problems`.

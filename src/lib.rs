@@ -28,6 +28,7 @@ pub mod config;
 pub mod fsx;
 pub mod guard;
 pub mod init;
+pub mod kinds;
 pub mod lock;
 pub mod model;
 pub mod parse;

@@ -206,7 +206,7 @@ fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
     );
     for o in &summary.outcomes {
         println!(
-            "  {} {}：{} 个文件，读取 {} 行（采纳 {}，拒收 {}，跳过 {}），错误 {} 条、警告 {} 条；累计完成 {} 亿元，完成率 {:.1}%",
+            "  {} {}：{} 个文件，读取 {} 行（采纳 {}，拒收 {}，跳过 {}），错误 {} 条、警告 {} 条；{}",
             o.period,
             o.program_name,
             o.files,
@@ -216,8 +216,7 @@ fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
             o.skipped,
             o.errors,
             o.warnings,
-            taizhang::parse::fmt_amount(o.ytd_done, taizhang::parse::MoneyUnit::Yi),
-            o.completion_rate * 100.0
+            o.headline
         );
     }
     if let Some(last) = summary.outcomes.last() {
@@ -273,7 +272,8 @@ fn history(dir: &PathBuf) -> Result<(), RunError> {
                 continue;
             };
             let ytd: i64 = sp.records.iter().map(|r| r.ytd_done).sum();
-            let reported = sp.records.iter().filter(|r| r.reported).count();
+            let reported = sp.records.iter().filter(|r| r.reported).count()
+                + sp.tasks.iter().filter(|r| r.reported).count();
             let inputs: Vec<String> = sp
                 .inputs
                 .iter()

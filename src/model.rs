@@ -284,13 +284,38 @@ pub struct LedgerRow {
     pub problems: Option<String>,
     pub coordination: Option<String>,
     pub contact: Option<String>,
+    /// Other fields the program's kind reads (`Use::Read` in its schema) that
+    /// have no slot above, by key: e.g. a work item's 序号, 完成状态, 完成时间.
+    pub extra: Vec<(String, Extra)>,
     /// Field key → column, for cell addresses (shared by all rows of a table).
     pub cols: std::sync::Arc<BTreeMap<String, u32>>,
     /// Findings on this row (an error among them rejects the row).
     pub findings: Vec<Finding>,
 }
 
+/// A typed cell of a field without its own slot in [`LedgerRow`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extra {
+    Text(String),
+    Month(YearMonth),
+}
+
 impl LedgerRow {
+    /// The text of an extra field, when the row has one.
+    pub fn extra_text(&self, key: &str) -> Option<&str> {
+        self.extra.iter().find_map(|(k, v)| match v {
+            Extra::Text(t) if k == key => Some(t.as_str()),
+            _ => None,
+        })
+    }
+    /// The month of an extra field, when the row has one.
+    pub fn extra_month(&self, key: &str) -> Option<YearMonth> {
+        self.extra.iter().find_map(|(k, v)| match v {
+            Extra::Month(m) if k == key => Some(*m),
+            _ => None,
+        })
+    }
+
     /// A1 address of a field's cell in this row (the row's first cell when the field has no column).
     pub fn cell_of(&self, field: &str) -> String {
         let col = self.cols.get(field).copied().unwrap_or(0);
@@ -433,6 +458,8 @@ pub struct PeriodResult {
     pub program: String,
     pub period: Period,
     pub records: Vec<ProjectRecord>,
+    /// The records of a tasks-kind program (one per item and responsible unit).
+    pub tasks: Vec<crate::kinds::tasks::TaskRecord>,
     pub findings: Vec<Finding>,
     /// Per input file name: its accounting.
     pub accounts: BTreeMap<String, RowAccount>,
@@ -462,6 +489,9 @@ pub struct StoredPeriod {
     #[serde(default)]
     pub outputs: Vec<StoredInput>,
     pub records: Vec<ProjectRecord>,
+    /// A tasks-kind program's records (absent for investment programs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<crate::kinds::tasks::TaskRecord>,
     pub findings: Vec<Finding>,
 }
 

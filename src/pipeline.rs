@@ -156,6 +156,8 @@ pub struct PeriodOutcome {
     pub skipped: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// The kind's figures in a phrase for the summary (累计完成 … / 按时推进率 …).
+    pub headline: String,
     pub ytd_done: i64,
     pub completion_rate: f64,
     pub out_dir: PathBuf,
@@ -502,6 +504,22 @@ pub fn validate_files(
 ) -> Result<Validated, RunError> {
     let spec = &setup.specs[si];
     let history = store.year_before(&spec.id, period)?;
+    if let Some(plan) = setup.libraries.get()?[si].plan.as_deref() {
+        let inp = crate::kinds::tasks::validate::Inputs {
+            spec,
+            plan,
+            units: &setup.units,
+            period,
+            history: &history,
+        };
+        let mut result = crate::kinds::tasks::validate::validate(&inp, files);
+        let findings = validate::all_findings(&mut result, files);
+        return Ok(Validated {
+            result,
+            findings,
+            history,
+        });
+    }
     let waivers = setup.waivers.for_program(&spec.id);
     let inp = validate::Inputs {
         spec,
@@ -525,6 +543,217 @@ pub fn validate_files(
 /// period done).
 fn run_program_period(
     c: &ProgramPeriod<'_>,
+    files: Vec<ParsedFile>,
+) -> Result<PeriodOutcome, RunError> {
+    match c.setup.specs[c.si].kind {
+        crate::kinds::ProgramKind::Investment => run_investment_period(c, files),
+        crate::kinds::ProgramKind::Tasks => run_tasks_period(c, files),
+    }
+}
+
+/// The store entry of a program's period, before its outputs are known.
+fn stored_entry(
+    c: &ProgramPeriod<'_>,
+    files: &[ParsedFile],
+    findings: Vec<Finding>,
+) -> StoredPeriod {
+    let spec = &c.setup.specs[c.si];
+    StoredPeriod {
+        program: spec.id.clone(),
+        period: c.period.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        written_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        inputs: files
+            .iter()
+            .map(|f| StoredInput {
+                file: f.file.name.clone(),
+                sha256: f.file.sha256.clone(),
+            })
+            .collect(),
+        inbox: c.stamps.to_vec(),
+        fingerprint: c.setup.fingerprints.get(c.si).cloned(),
+        outputs: Vec::new(),
+        records: Vec::new(),
+        tasks: Vec::new(),
+        findings,
+    }
+}
+
+/// A tasks-kind program's period: validate, aggregate, the monthly workbook
+/// and feedback, the quarterly workbook at quarter-end months; then the
+/// shared end (manifest, publish, store).
+fn run_tasks_period(
+    c: &ProgramPeriod<'_>,
+    mut files: Vec<ParsedFile>,
+) -> Result<PeriodOutcome, RunError> {
+    use crate::kinds::tasks::{aggregate as tagg, report as trep};
+    let (setup, spec, period) = (c.setup, &c.setup.specs[c.si], c.period);
+    let t1 = Instant::now();
+    let Validated {
+        mut result,
+        findings,
+        history,
+    } = validate_files(setup, c.si, c.store, period, &mut files)?;
+    drop_later(history);
+    let t_validate = t1.elapsed().as_millis();
+    let mut stored = stored_entry(c, &files, findings);
+    stored.tasks = std::mem::take(&mut result.tasks);
+    let t2 = Instant::now();
+    let summ = tagg::summarize(
+        &stored.tasks,
+        period,
+        &spec.tasks,
+        &setup.units,
+        &result.missing_units,
+    );
+    let t_aggregate = t2.elapsed().as_millis();
+    let program_dir = c.opts.out.join(&spec.id);
+    let staging = publish::Staging::new(&program_dir, period)?;
+    let unit_name = |id: Option<&str>| {
+        id.and_then(|i| setup.units.by_id(i))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let inputs = manifest::inputs(&files, &result.accounts, &unit_name);
+    let t3 = Instant::now();
+    let ri = trep::TaskReportInput {
+        spec,
+        period,
+        summary: &summ,
+        records: &stored.tasks,
+        findings: &stored.findings,
+    };
+    let mut outputs = vec![trep::write_monthly(&ri, staging.dir())?];
+    outputs.extend(write_feedback(
+        spec,
+        period,
+        &files,
+        &stored.findings,
+        staging.dir(),
+        &unit_name,
+    )?);
+    if period.month.is_multiple_of(3) {
+        outputs.push(trep::write_quarterly(&ri, staging.dir())?);
+    }
+    outputs.sort();
+    let t_report = t3.elapsed().as_millis();
+    let t = &summ.totals;
+    let headline = format!(
+        "按时推进率 {:.1}%（已完成 {}、按序时 {}、滞后 {}、未报送 {}）",
+        t.on_time_share() * 100.0,
+        t.done,
+        t.on_schedule,
+        t.lagging,
+        t.not_reported
+    );
+    finish_period(
+        c,
+        Finished {
+            files,
+            stored,
+            inputs,
+            outputs,
+            staging,
+            figures: manifest::task_figures(&summ),
+            timings: vec![
+                ("validate", t_validate),
+                ("aggregate", t_aggregate),
+                ("report", t_report),
+            ],
+            headline: (headline, 0, 0.0),
+        },
+    )
+}
+
+/// A program's period with its outputs staged: what the shared end needs.
+struct Finished {
+    files: Vec<ParsedFile>,
+    stored: StoredPeriod,
+    inputs: Vec<manifest::InputEntry>,
+    outputs: Vec<String>,
+    staging: publish::Staging,
+    figures: manifest::Figures,
+    timings: Vec<(&'static str, u128)>,
+    /// The summary line's figures: text, 累计完成 (元), 完成率.
+    headline: (String, i64, f64),
+}
+
+/// The shared end of a program's period: the manifest, publish, then the
+/// store entry (the period is done only when all of it is).
+fn finish_period(c: &ProgramPeriod<'_>, fin: Finished) -> Result<PeriodOutcome, RunError> {
+    let Finished {
+        files,
+        mut stored,
+        inputs,
+        outputs,
+        staging,
+        figures,
+        timings: own,
+        headline,
+    } = fin;
+    let (spec, period) = (&c.setup.specs[c.si], c.period);
+    let out_dir = c.opts.out.join(&spec.id).join(period.to_string());
+    let mut timings: BTreeMap<String, u128> =
+        c.timings.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    timings.extend(own.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let m = manifest::build(
+        &spec.id,
+        &spec.name,
+        &period.to_string(),
+        inputs.clone(),
+        c.ignored,
+        figures,
+        &stored.findings,
+        outputs.clone(),
+        timings,
+    );
+    let mpath = staging.dir().join("manifest.json");
+    crate::fsx::write_atomic_with(&mpath, |w| store::write_json_lines(w, &m))
+        .map_err(write_err(&mpath))?;
+
+    // Publish, then the store entry: the period is done only when both are.
+    let mut all = outputs.clone();
+    all.push("manifest.json".to_string());
+    stored.outputs = publish::stamp(&staging, &all)?;
+    let previous = plan::previous_outputs(c.store, &spec.id, period, &out_dir);
+    publish::publish(&staging, &out_dir, &all, &previous)?;
+    drop(staging);
+    c.store.save(&stored)?;
+
+    let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
+    let count = |sev| stored.findings.iter().filter(|f| f.severity == sev).count();
+    let mine: Vec<String> = files
+        .iter()
+        .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
+        .map(|f| f.file.name.clone())
+        .collect();
+    let outcome = PeriodOutcome {
+        program: spec.id.clone(),
+        program_name: spec.name.clone(),
+        period,
+        files: mine.len(),
+        file_names: mine,
+        rows_read: sum(&|i| i.rows_read),
+        accepted: sum(&|i| i.accepted),
+        rejected: sum(&|i| i.rejected),
+        skipped: sum(&|i| i.skipped),
+        errors: count(crate::model::Severity::Error),
+        warnings: count(crate::model::Severity::Warning),
+        headline: headline.0,
+        ytd_done: headline.1,
+        completion_rate: headline.2,
+        out_dir,
+        outputs,
+    };
+    drop_later((files, stored));
+    Ok(outcome)
+}
+
+/// An investment-kind program's period: validate, aggregate, the monthly (and
+/// internal) workbooks beside the feedback, the quarterly at quarter-end
+/// months; then the shared end.
+fn run_investment_period(
+    c: &ProgramPeriod<'_>,
     mut files: Vec<ParsedFile>,
 ) -> Result<PeriodOutcome, RunError> {
     let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
@@ -536,27 +765,10 @@ fn run_program_period(
     } = validate_files(setup, si, c.store, period, &mut files)?;
     let t_validate = t1.elapsed().as_millis();
 
-    let mut stored = StoredPeriod {
-        program: spec.id.clone(),
-        period: period.to_string(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        written_at: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-        inputs: files
-            .iter()
-            .map(|f| StoredInput {
-                file: f.file.name.clone(),
-                sha256: f.file.sha256.clone(),
-            })
-            .collect(),
-        inbox: c.stamps.to_vec(),
-        fingerprint: setup.fingerprints.get(si).cloned(),
-        outputs: Vec::new(),
-        // Moved, not copied: the steps below read them from `stored`.
-        records: std::mem::take(&mut result.records),
-        findings,
-    };
+    let mut stored = stored_entry(c, &files, findings);
+    // Moved, not copied: the steps below read them from `stored`.
+    stored.records = std::mem::take(&mut result.records);
     let program_dir = c.opts.out.join(&spec.id);
-    let out_dir = program_dir.join(period.to_string());
     let staging = publish::Staging::new(&program_dir, period)?;
     let unit_name = |id: Option<&str>| {
         id.and_then(|i| setup.units.by_id(i))
@@ -619,68 +831,39 @@ fn run_program_period(
     let t_quarterly = t_quarterly.elapsed().as_millis();
     let t_report = t3.elapsed().as_millis();
 
-    let mut timings: BTreeMap<String, u128> =
-        c.timings.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    timings.insert("validate".to_string(), t_validate);
-    timings.insert("aggregate".to_string(), t_aggregate);
-    timings.insert("report".to_string(), t_report);
-    // Parts of `report` (monthly and feedback are written side by side).
-    timings.insert("report_monthly".to_string(), t_monthly);
-    timings.insert("report_feedback".to_string(), t_feedback);
-    timings.insert("report_quarterly".to_string(), t_quarterly);
-    let m = manifest::build(
-        &spec.id,
-        &spec.name,
-        &period.to_string(),
-        spec.annual_target_yuan,
-        inputs.clone(),
-        c.ignored,
-        &summ,
-        findings,
-        outputs.clone(),
-        timings,
+    let figures = manifest::investment_figures(&summ, spec.annual_target_yuan);
+    let headline = format!(
+        "累计完成 {} 亿元，完成率 {:.1}%",
+        crate::parse::fmt_amount(summ.totals.ytd_done, crate::parse::MoneyUnit::Yi),
+        summ.totals.completion_rate() * 100.0
     );
-    let mpath = staging.dir().join("manifest.json");
-    crate::fsx::write_atomic_with(&mpath, |w| store::write_json_lines(w, &m))
-        .map_err(write_err(&mpath))?;
-
-    // Publish, then the store entry: the period is done only when both are.
-    let mut all = outputs.clone();
-    all.push("manifest.json".to_string());
-    stored.outputs = publish::stamp(&staging, &all)?;
-    let previous = plan::previous_outputs(c.store, &spec.id, period, &out_dir);
-    publish::publish(&staging, &out_dir, &all, &previous)?;
-    drop(staging);
-    c.store.save(&stored)?;
-
-    let sum = |f: &dyn Fn(&manifest::InputEntry) -> usize| inputs.iter().map(f).sum::<usize>();
-    let count = |sev| stored.findings.iter().filter(|f| f.severity == sev).count();
-    let outcome = PeriodOutcome {
-        program: spec.id.clone(),
-        program_name: spec.name.clone(),
-        period,
-        files: files
-            .iter()
-            .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
-            .count(),
-        file_names: files
-            .iter()
-            .filter(|f| f.program.as_deref() == Some(spec.id.as_str()))
-            .map(|f| f.file.name.clone())
-            .collect(),
-        rows_read: sum(&|i| i.rows_read),
-        accepted: sum(&|i| i.accepted),
-        rejected: sum(&|i| i.rejected),
-        skipped: sum(&|i| i.skipped),
-        errors: count(crate::model::Severity::Error),
-        warnings: count(crate::model::Severity::Warning),
-        ytd_done: summ.totals.ytd_done,
-        completion_rate: summ.totals.completion_rate(),
-        out_dir,
-        outputs,
-    };
-    drop_later((files, stored, summ, result));
-    Ok(outcome)
+    let headline = (
+        headline,
+        summ.totals.ytd_done,
+        summ.totals.completion_rate(),
+    );
+    drop_later((summ, result));
+    finish_period(
+        c,
+        Finished {
+            files,
+            stored,
+            inputs,
+            outputs,
+            staging,
+            figures,
+            // `report_*` are parts of `report` (monthly and feedback side by side).
+            timings: vec![
+                ("validate", t_validate),
+                ("aggregate", t_aggregate),
+                ("report", t_report),
+                ("report_monthly", t_monthly),
+                ("report_feedback", t_feedback),
+                ("report_quarterly", t_quarterly),
+            ],
+            headline,
+        },
+    )
 }
 
 /// The summary of one program's period from its records and the year's earlier periods.
@@ -785,6 +968,53 @@ pub fn write_quarterly(
     Ok(names.into_iter().filter(|n| !n.is_empty()).collect())
 }
 
+/// The quarterly workbook of a tasks-kind program from the store's entry of
+/// the quarter's last month (none when that month is not stored).
+fn write_tasks_quarterly(
+    setup: &Setup,
+    si: usize,
+    store: &store::Store,
+    end: Period,
+    dir: &Path,
+) -> Result<Vec<String>, RunError> {
+    let spec = &setup.specs[si];
+    let Some(sp) = store.load(&spec.id, end)? else {
+        return Ok(Vec::new());
+    };
+    let missing: Vec<String> = {
+        let mut units: Vec<&str> = sp.tasks.iter().map(|r| r.unit_id.as_str()).collect();
+        units.sort_unstable();
+        units.dedup();
+        units
+            .into_iter()
+            .filter(|u| {
+                sp.findings.iter().any(|f| {
+                    f.id == "W402" && setup.units.by_id(u).is_some_and(|x| x.name == f.unit)
+                })
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let summ = crate::kinds::tasks::aggregate::summarize(
+        &sp.tasks,
+        end,
+        &spec.tasks,
+        &setup.units,
+        &missing,
+    );
+    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+    let ri = crate::kinds::tasks::report::TaskReportInput {
+        spec,
+        period: end,
+        summary: &summ,
+        records: &sp.tasks,
+        findings: &sp.findings,
+    };
+    Ok(vec![crate::kinds::tasks::report::write_quarterly(
+        &ri, dir,
+    )?])
+}
+
 /// `taizhang quarterly`: the notifications of a quarter for the selected
 /// programs, from the store alone, into `OUT/<program>/<quarter-end month>/`.
 pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathBuf>, RunError> {
@@ -802,7 +1032,15 @@ pub fn quarterly(opts: &RunOptions, year: i32, quarter: u32) -> Result<Vec<PathB
     let mut written = Vec::new();
     for si in 0..setup.specs.len() {
         let dir = opts.out.join(&setup.specs[si].id).join(end.to_string());
-        for name in write_quarterly(&setup, si, &store, (year, quarter), &dir, None)? {
+        let names = match setup.specs[si].kind {
+            crate::kinds::ProgramKind::Investment => {
+                write_quarterly(&setup, si, &store, (year, quarter), &dir, None)?
+            }
+            crate::kinds::ProgramKind::Tasks => {
+                write_tasks_quarterly(&setup, si, &store, end, &dir)?
+            }
+        };
+        for name in names {
             written.push(dir.join(name));
         }
     }

@@ -51,7 +51,13 @@ impl Libraries {
         let handle = std::thread::spawn(move || {
             specs
                 .iter()
-                .map(|s| load_library(&s.library, s, &units))
+                .map(|s| match s.kind {
+                    crate::kinds::ProgramKind::Investment => load_library(&s.library, s, &units),
+                    crate::kinds::ProgramKind::Tasks => {
+                        crate::kinds::tasks::plan::load(&s.library, s.year, &units)
+                            .map(Library::of_plan)
+                    }
+                })
                 .collect::<Result<Vec<_>, _>>()
         });
         Libraries {
@@ -205,6 +211,8 @@ pub struct Project {
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     pub projects: Vec<Project>,
+    /// A tasks-kind program's plan (its items); `projects` is then empty.
+    pub plan: Option<std::sync::Arc<crate::kinds::tasks::plan::Plan>>,
     code_index: HashMap<String, usize>,
     /// Normalised and loose name → project, built on the first lookup by name
     /// (most months every row carries a valid code and none is needed).
@@ -247,6 +255,14 @@ impl Library {
             lib.code_index.insert(p.code.clone(), i);
         }
         lib
+    }
+
+    /// The library of a tasks-kind program: its plan, no projects.
+    pub fn of_plan(plan: crate::kinds::tasks::plan::Plan) -> Library {
+        Library {
+            plan: Some(std::sync::Arc::new(plan)),
+            ..Default::default()
+        }
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Project> {
@@ -321,8 +337,17 @@ impl Library {
 
     /// Units (ids) owning projects, in first-seen order of the units list.
     pub fn unit_ids(&self, units: &Units) -> Vec<String> {
-        let owning: std::collections::HashSet<&str> =
-            self.projects.iter().map(|p| p.unit_id.as_str()).collect();
+        let owning: std::collections::HashSet<&str> = self
+            .projects
+            .iter()
+            .map(|p| p.unit_id.as_str())
+            .chain(
+                self.plan
+                    .iter()
+                    .flat_map(|p| p.items.iter())
+                    .flat_map(|i| i.units.iter().map(String::as_str)),
+            )
+            .collect();
         units
             .list
             .iter()

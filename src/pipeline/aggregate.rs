@@ -581,6 +581,7 @@ mod tests {
             fingerprint: None,
             outputs: Vec::new(),
             records,
+            tasks: Vec::new(),
             findings: Vec::new(),
         }
     }

@@ -54,12 +54,100 @@ pub struct Manifest<'a> {
     pub tool_version: String,
     pub inputs: Vec<InputEntry>,
     pub ignored: Vec<IgnoredEntry>,
-    pub totals: Totals,
-    pub by_unit: Vec<UnitEntry>,
+    pub totals: KindTotals,
+    pub by_unit: ByUnit,
     pub findings: &'a [Finding],
     pub findings_by_check: BTreeMap<String, usize>,
     pub outputs: Vec<String>,
     pub timings_ms: BTreeMap<String, u128>,
+}
+
+/// The totals of the program's kind (investment keys as in spec §8).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum KindTotals {
+    Investment(Totals),
+    Tasks(TaskTotals),
+}
+
+/// The by-unit figures of the program's kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ByUnit {
+    Investment(Vec<UnitEntry>),
+    Tasks(Vec<TaskUnitEntry>),
+}
+
+/// A kind's figures for the manifest.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub totals: KindTotals,
+    pub by_unit: ByUnit,
+}
+
+/// Totals of a tasks-kind program (counts of item × responsible unit).
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskTotals {
+    pub items: usize,
+    pub assignments: usize,
+    pub done: usize,
+    pub on_schedule: usize,
+    pub lagging: usize,
+    pub not_started: usize,
+    pub not_reported: usize,
+    pub overdue: usize,
+    pub on_time_rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskUnitEntry {
+    pub unit: String,
+    pub assignments: usize,
+    pub done: usize,
+    pub on_schedule: usize,
+    pub lagging: usize,
+    pub not_started: usize,
+    pub not_reported: usize,
+    pub overdue: usize,
+    pub on_time_rate: f64,
+    pub rank: Option<usize>,
+    pub light: crate::kinds::tasks::aggregate::TaskLight,
+}
+
+/// The figures of a tasks-kind period.
+pub fn task_figures(s: &crate::kinds::tasks::aggregate::TaskSummary) -> Figures {
+    let t = &s.totals;
+    Figures {
+        totals: KindTotals::Tasks(TaskTotals {
+            items: t.items,
+            assignments: t.assignments,
+            done: t.done,
+            on_schedule: t.on_schedule,
+            lagging: t.lagging,
+            not_started: t.not_started,
+            not_reported: t.not_reported,
+            overdue: t.overdue,
+            on_time_rate: rate(t.on_time_share()),
+        }),
+        by_unit: ByUnit::Tasks(
+            s.by_unit
+                .iter()
+                .map(|u| TaskUnitEntry {
+                    unit: u.unit.clone(),
+                    assignments: u.counts.assignments,
+                    done: u.counts.done,
+                    on_schedule: u.counts.on_schedule,
+                    lagging: u.counts.lagging,
+                    not_started: u.counts.not_started,
+                    not_reported: u.counts.not_reported,
+                    overdue: u.counts.overdue,
+                    on_time_rate: rate(u.share),
+                    rank: u.rank,
+                    light: u.light,
+                })
+                .collect(),
+        ),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,15 +232,13 @@ pub fn build<'a>(
     program: &str,
     program_name: &str,
     period: &str,
-    target: i64,
     inputs: Vec<InputEntry>,
     ignored: &[IgnoredFile],
-    summary: &Summary,
+    figures: Figures,
     findings: &'a [Finding],
     outputs: Vec<String>,
     timings_ms: BTreeMap<String, u128>,
 ) -> Manifest<'a> {
-    let t = &summary.totals;
     let mut by_check = BTreeMap::new();
     for f in findings {
         *by_check.entry(f.id.clone()).or_insert(0) += 1;
@@ -170,7 +256,20 @@ pub fn build<'a>(
                 reason: i.reason.clone(),
             })
             .collect(),
-        totals: Totals {
+        totals: figures.totals,
+        by_unit: figures.by_unit,
+        findings,
+        findings_by_check: by_check,
+        outputs,
+        timings_ms,
+    }
+}
+
+/// The figures of an investment-kind period.
+pub fn investment_figures(summary: &Summary, target: i64) -> Figures {
+    let t = &summary.totals;
+    Figures {
+        totals: KindTotals::Investment(Totals {
             projects: t.projects,
             reported: t.reported,
             carried_forward: t.carried,
@@ -183,31 +282,29 @@ pub fn build<'a>(
             start_rate: rate(t.start_rate().unwrap_or(0.0)),
             operation_rate: rate(t.operation_rate().unwrap_or(0.0)),
             lagging: t.lagging,
-        },
-        by_unit: summary
-            .by_unit
-            .iter()
-            .map(|r| UnitEntry {
-                unit: r.key.clone(),
-                projects: r.sums.projects,
-                reported: r.sums.reported,
-                annual_plan_yuan: r.sums.annual_plan,
-                month_done_yuan: r.sums.month_done,
-                ytd_done_yuan: r.sums.ytd_done,
-                completion_rate: rate(r.completion_rate),
-                rank: r.rank,
-                prev_rank: r.prev_rank,
-                light: r.light,
-                ranking: if summary.in_main_table(r) {
-                    "main"
-                } else {
-                    "department"
-                },
-            })
-            .collect(),
-        findings,
-        findings_by_check: by_check,
-        outputs,
-        timings_ms,
+        }),
+        by_unit: ByUnit::Investment(
+            summary
+                .by_unit
+                .iter()
+                .map(|r| UnitEntry {
+                    unit: r.key.clone(),
+                    projects: r.sums.projects,
+                    reported: r.sums.reported,
+                    annual_plan_yuan: r.sums.annual_plan,
+                    month_done_yuan: r.sums.month_done,
+                    ytd_done_yuan: r.sums.ytd_done,
+                    completion_rate: rate(r.completion_rate),
+                    rank: r.rank,
+                    prev_rank: r.prev_rank,
+                    light: r.light,
+                    ranking: if summary.in_main_table(r) {
+                        "main"
+                    } else {
+                        "department"
+                    },
+                })
+                .collect(),
+        ),
     }
 }

@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 use crate::checks::{finding, Loc};
 use crate::config::{FieldKind, HiddenRowsPolicy, PipelineSpec};
 use crate::model::{
-    Cell, ColumnMap, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period, RawSheet,
-    RawWorkbook, SheetTable, SkipReason, TotalKind, TotalRow,
+    Cell, ColumnMap, Extra, FileStatus, Finding, InboxFile, LedgerRow, ParsedFile, Period,
+    RawSheet, RawWorkbook, SheetTable, SkipReason, TotalKind, TotalRow,
 };
 use crate::parse::{
     clean_code, decimal_from_f64, is_project_code, month_from_serial, parse_amount_text,
@@ -139,12 +139,19 @@ fn keyword_hits(text: &str, ctx: &Context<'_>) -> Vec<usize> {
 }
 
 /// Decides which program a file belongs to: keywords in its name or first rows,
-/// else the library that knows most of its project codes.
+/// else the library that knows most of its project codes. When the programs
+/// are of several kinds, the header has a say too: a file whose keyword names
+/// one program but whose table is another kind's ledger (`数字经济发展2023年
+/// 工作计划` names 数字经济, its columns are 工作举措 and 完成状态) goes to the
+/// program whose required columns it has.
 pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Option<usize> {
     let text = file_text(name, raw);
     let hits = keyword_hits(&text, ctx);
-    if hits.len() == 1 {
-        return Some(hits[0]);
+    let kinds_differ = ctx.specs.iter().any(|s| s.kind != ctx.specs[0].kind);
+    if let [one] = hits.as_slice() {
+        if !kinds_differ || header_fit(raw, &ctx.specs[*one]).is_some() {
+            return Some(*one);
+        }
     }
     // Fall back to codes: count cells that are codes of each library (waits
     // for the libraries if they are still loading).
@@ -153,6 +160,45 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
         count_codes(s, ctx, &mut counts);
     }
     most_codes(&counts)
+        .or_else(|| kinds_differ.then(|| best_fit(raw, ctx, &hits)).flatten())
+        .or_else(|| (hits.len() == 1).then(|| hits[0]))
+}
+
+/// How well a workbook reads as a program's ledger: the best header score of
+/// a sheet that has every required column (code may stand in for name and
+/// the other way round), none when no sheet has them.
+fn header_fit(raw: &RawWorkbook, spec: &PipelineSpec) -> Option<u32> {
+    raw.sheets
+        .iter()
+        .filter(|s| s.visible)
+        .filter_map(|s| locate(s, spec, MIN_LEDGER_SCORE))
+        .filter(|l| {
+            spec.fields.iter().filter(|f| f.required).all(|f| {
+                let has = |k: &str| l.columns.iter().any(|c| c.field == k);
+                has(&f.key) || (f.key == "code" && has("name"))
+            })
+        })
+        .map(|l| l.score)
+        .max()
+}
+
+/// The program whose ledger the workbook reads as best (among the keyword
+/// hits when there are some), when one alone does.
+fn best_fit(raw: &RawWorkbook, ctx: &Context<'_>, hits: &[usize]) -> Option<usize> {
+    let fits: Vec<(usize, u32)> = (0..ctx.specs.len())
+        .filter_map(|i| header_fit(raw, &ctx.specs[i]).map(|s| (i, s)))
+        .collect();
+    let among: Vec<(usize, u32)> = if fits.iter().any(|(i, _)| hits.contains(i)) {
+        fits.into_iter().filter(|(i, _)| hits.contains(i)).collect()
+    } else {
+        fits
+    };
+    let best = among.iter().map(|(_, s)| *s).max()?;
+    let mut top = among.iter().filter(|(_, s)| *s == best);
+    match (top.next(), top.next()) {
+        (Some((i, _)), None) => Some(*i),
+        _ => None,
+    }
 }
 
 /// Adds the cells of a sheet (its first 5,000 rows) that are codes of each
@@ -655,9 +701,8 @@ fn parse_table(
             "",
         ));
     }
-    let fatal_missing = missing
-        .iter()
-        .any(|f| matches!(f.key.as_str(), "ytd_done" | "name"));
+    let fatal_keys = crate::kinds::schema(spec.kind).fatal_missing;
+    let fatal_missing = missing.iter().any(|f| fatal_keys.contains(&f.key.as_str()));
 
     let mut table = SheetTable {
         sheet: sheet.name.clone(),
@@ -1147,6 +1192,9 @@ pub struct FieldPlan {
     pub kind: FieldKind,
     /// Money columns: their unit.
     pub unit: MoneyUnit,
+    /// The program's kind reads this field (`Use::Read`): a field without a
+    /// slot of its own is kept in `LedgerRow::extra`.
+    pub keep: bool,
 }
 
 fn field_plan(
@@ -1157,11 +1205,15 @@ fn field_plan(
     cols.iter()
         .filter_map(|(key, &col)| {
             let kind = spec.field(key)?.kind;
+            let keep = crate::kinds::schema(spec.kind)
+                .field(key)
+                .is_some_and(|u| u.usage == crate::kinds::Use::Read);
             Some(FieldPlan {
                 key: key.clone(),
                 col,
                 kind,
                 unit: units.get(&col).copied().unwrap_or(spec.default_unit),
+                keep,
             })
         })
         .collect()
@@ -1269,6 +1321,8 @@ fn extract_row(
                 Ok(m) => {
                     if f.key == "start_date" {
                         row.start_date = m;
+                    } else if let (true, Some(m)) = (f.keep, m) {
+                        row.extra.push((f.key.clone(), Extra::Month(m)));
                     }
                 }
                 Err(seen) => push(
@@ -1293,6 +1347,12 @@ fn extract_row(
                     "problems" => (&mut row.problems, true),
                     "coordination" => (&mut row.coordination, true),
                     "contact" => (&mut row.contact, true),
+                    _ if f.keep => {
+                        if let Some(t) = typed_text(cell) {
+                            row.extra.push((f.key.clone(), Extra::Text(t)));
+                        }
+                        continue;
+                    }
                     _ => continue,
                 };
                 *slot = if typed {

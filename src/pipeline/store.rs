@@ -173,6 +173,7 @@ impl Store {
             fingerprint: None,
             outputs: Vec::new(),
             records: h.records,
+            tasks: h.tasks,
             findings: Vec::new(),
         }))
     }
@@ -186,6 +187,8 @@ struct RecordsOnly {
     period: String,
     tool_version: String,
     records: Vec<crate::model::ProjectRecord>,
+    #[serde(default)]
+    tasks: Vec<crate::kinds::tasks::TaskRecord>,
 }
 
 #[cfg(test)]
@@ -224,6 +227,7 @@ mod tests {
             fingerprint: None,
             outputs: vec![],
             records: vec![],
+            tasks: Vec::new(),
             findings: vec![],
         };
         store.save(&sp).unwrap();

@@ -35,7 +35,7 @@ pub struct Inputs<'a> {
     pub waivers: &'a [(String, String, String)],
 }
 
-type RowRef = (usize, usize, usize);
+pub(crate) type RowRef = (usize, usize, usize);
 
 fn row_mut(files: &mut [ParsedFile], r: RowRef) -> &mut LedgerRow {
     &mut files[r.0].tables[r.1].rows[r.2]
@@ -112,6 +112,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
         program: inp.spec.id.clone(),
         period: inp.period,
         records,
+        tasks: Vec::new(),
         findings,
         accounts,
         missing_units,
@@ -129,7 +130,7 @@ fn last_month<'a>(inp: &Inputs<'a>) -> HashMap<&'a str, &'a ProjectRecord> {
 
 /// E006: a file whose title or name states another period (the reason the
 /// file is refused, and the finding).
-fn wrong_period(inp: &Inputs<'_>, f: &ParsedFile) -> Option<(String, Finding)> {
+pub(crate) fn wrong_period(inp: &Inputs<'_>, f: &ParsedFile) -> Option<(String, Finding)> {
     if f.status != FileStatus::Ok {
         return None;
     }
@@ -240,7 +241,7 @@ fn waived(inp: &Inputs<'_>, fd: &Finding) -> bool {
 
 /// Row accounting per file: every row accepted, rejected or skipped with its
 /// reason (a superseded row: `superseded by <file>`).
-fn accounts(
+pub(crate) fn accounts(
     files: &[ParsedFile],
     superseded: &BTreeMap<RowRef, String>,
 ) -> BTreeMap<String, RowAccount> {
