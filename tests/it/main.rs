@@ -12,6 +12,7 @@ mod faults;
 mod feedback;
 mod hostile;
 mod ingest_edge;
+mod kinds;
 mod notice;
 mod pages;
 mod reports;

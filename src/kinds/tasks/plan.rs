@@ -237,9 +237,6 @@ fn items(
     if !problems.is_empty() {
         return Err(problems.join("；"));
     }
-    if out.is_empty() {
-        return Err("任务库中没有任何任务".to_string());
-    }
     Ok(out)
 }
 
