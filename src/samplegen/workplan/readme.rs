@@ -134,9 +134,23 @@ pub fn render(
     for p in &planted {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | `{}` | {} | {} | {} |",
-            p.period, p.unit, p.check, p.file, p.cell, p.project_code, p.what
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            p.period,
+            p.unit,
+            p.check,
+            dash(&p.file, true),
+            dash(&p.cell, false),
+            dash(&p.project_code, false),
+            p.what
         );
     }
     s
+}
+
+fn dash(text: &str, code: bool) -> String {
+    match (text.is_empty(), code) {
+        (true, _) => "—".to_string(),
+        (false, true) => format!("`{text}`"),
+        (false, false) => text.to_string(),
+    }
 }
