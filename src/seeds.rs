@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn unit_aliases() {
         let u = units();
-        assert_eq!(u.list.len(), 13);
+        assert_eq!(u.list.len(), 31);
         assert_eq!(u.find_in("南昌市发展和改革委员会").unwrap().id, "360100");
         assert_eq!(
             u.find_in("附件1：九江市2023年1-7月数字经济重点项目进展情况.xlsx")

@@ -1,14 +1,16 @@
 //! `gen-samples`: writes the project libraries (`seeds/*-library.xlsx`) and the
 //! sample inbox (`samples/`) deterministically.
 //!
-//! Usage: `cargo run --release --bin gen-samples -- [--root DIR]` (default
-//! root: the current directory).
+//! Usage: `cargo run --release --bin gen-samples -- [--root DIR] [--annex FILE]`
+//! (default root: the current directory; default annex: the work plan's
+//! `../shared/data/work-plan-2023-annex.txt` relative to the root).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut root = PathBuf::from(".");
+    let mut annex: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -19,19 +21,26 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--annex" => match args.next() {
+                Some(file) => annex = Some(PathBuf::from(file)),
+                None => {
+                    eprintln!("gen-samples: --annex needs a file");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
-                println!("usage: gen-samples [--root DIR]");
+                println!("usage: gen-samples [--root DIR] [--annex FILE]");
                 return ExitCode::SUCCESS;
             }
             other => {
                 eprintln!(
-                    "gen-samples: unknown argument {other:?} (usage: gen-samples [--root DIR])"
+                    "gen-samples: unknown argument {other:?} (usage: gen-samples [--root DIR] [--annex FILE])"
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    match taizhang::samplegen::generate_all(&root) {
+    match taizhang::samplegen::generate_all_with(&root, annex.as_deref()) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS

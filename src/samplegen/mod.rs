@@ -12,7 +12,8 @@
 //! (hidden month-by-month timeline of each project) and [`rows`]; [`layout`]
 //! and [`variants`] (the units' layouts), [`ledger`] and [`cells`] (the
 //! ledger writer);
-//! [`planted`] (planted mistakes); [`readme`]; [`bench`] (benchmark inbox).
+//! [`planted`] (planted mistakes); [`readme`]; [`bench`] (benchmark inbox);
+//! [`workplan`] (the work plan's library from its annex, and its ledgers).
 
 pub mod bench;
 pub mod cells;
@@ -29,6 +30,7 @@ pub mod rows;
 pub mod truth;
 pub mod units;
 pub mod variants;
+pub mod workplan;
 
 #[cfg(test)]
 mod tests;
@@ -238,8 +240,14 @@ pub fn fill_day(program: Program, unit: &Unit, month: u32) -> u32 {
 }
 
 /// Generates the libraries under `root/seeds` and the whole sample set under
-/// `root/samples` (the inbox is deleted first).
+/// `root/samples` (the inbox is deleted first), the work plan read from the
+/// annex at its default place ([`workplan::DEFAULT_ANNEX`]).
 pub fn generate_all(root: &Path) -> Result<GenSummary, GenError> {
+    generate_all_with(root, None)
+}
+
+/// [`generate_all`], the work plan's annex read from `annex` when given.
+pub fn generate_all_with(root: &Path, annex: Option<&Path>) -> Result<GenSummary, GenError> {
     let units = units::load_units(root)?;
     let Programs { sets, codes, names } = build_programs(&units)?;
     let mut libraries = Vec::new();
@@ -265,6 +273,9 @@ pub fn generate_all(root: &Path) -> Result<GenSummary, GenError> {
     let inboxed = write_inbox(&inbox, &units, &sets, &plan)?;
     let (files, rows_written, file_table) = (inboxed.files, inboxed.rows, inboxed.file_table);
     let mut planted_entries = inboxed.planted;
+    let annex = workplan::annex_path(root, annex);
+    let work_plan = workplan::generate(root, &units, &inbox, &annex)?;
+    planted_entries.extend(work_plan.planted.iter().cloned());
     planted_entries.sort_by(|a, b| {
         (&a.period, &a.program, &a.unit, &a.check).cmp(&(&b.period, &b.program, &b.unit, &b.check))
     });
@@ -273,19 +284,24 @@ pub fn generate_all(root: &Path) -> Result<GenSummary, GenError> {
         &root.join("samples").join("planted.json"),
         format!("{json}\n").as_bytes(),
     )?;
+    let investment: Vec<PlantedEntry> = planted_entries
+        .iter()
+        .filter(|p| p.program != workplan::PROGRAM)
+        .cloned()
+        .collect();
     let readme = readme::render(&readme::ReadmeInput {
         units: &units,
         libraries: &libraries,
         files,
         rows: rows_written,
         file_table: &file_table,
-        planted: &planted_entries,
-    });
+        planted: &investment,
+    }) + &work_plan.readme;
     write_bytes(&root.join("samples").join("README.md"), readme.as_bytes())?;
     Ok(GenSummary {
         libraries,
-        files,
-        rows: rows_written,
+        files: files + work_plan.files,
+        rows: rows_written + work_plan.rows,
         planted: planted_entries,
         inbox,
     })

@@ -235,7 +235,10 @@ fn units_get_distinct_layouts() {
     let units = embedded_units().unwrap();
     for program in Program::ALL {
         let mut seen = BTreeSet::new();
-        for u in &units {
+        for u in super::library::reporting_units(program, &units)
+            .into_iter()
+            .map(|i| &units[i])
+        {
             if program == Program::DigitalEconomy && u.is_department() {
                 continue;
             }
