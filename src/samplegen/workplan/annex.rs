@@ -252,11 +252,10 @@ fn all_cities(units: &[Unit]) -> Vec<String> {
 }
 
 /// (lead, partners, reporting units, notes) of a 责任单位 cell.
-fn resolve_units(
-    seq: u32,
-    raw: &[String],
-    units: &[Unit],
-) -> Result<(String, Vec<String>, Vec<String>, Vec<String>), GenError> {
+type Resolved = (String, Vec<String>, Vec<String>, Vec<String>);
+
+/// Resolves a 责任单位 cell (see [`Resolved`]).
+fn resolve_units(seq: u32, raw: &[String], units: &[Unit]) -> Result<Resolved, GenError> {
     let mut named: Vec<String> = Vec::new();
     let mut reporting: Vec<String> = Vec::new();
     let mut notes = Vec::new();

@@ -394,7 +394,7 @@ fn xlsx_ledger(spec: &LedgerSpec, file_name: String) -> Result<(Vec<u8>, Written
         r += 1;
     }
     match (layout.unit_line, layout.date_line) {
-        (true, true) if layout.header_pick % 2 == 0 => {
+        (true, true) if layout.header_pick.is_multiple_of(2) => {
             let text = format!("填报单位：{}        {}", spec.full_name, fill_line(spec));
             ws.write_string_with_format(r, 0, &text, &lk.line)?;
             r += 1;
@@ -406,7 +406,7 @@ fn xlsx_ledger(spec: &LedgerSpec, file_name: String) -> Result<(Vec<u8>, Written
                 r += 1;
             }
             if date {
-                ws.write_string_with_format(r, 0, &fill_line(spec), &lk.line)?;
+                ws.write_string_with_format(r, 0, fill_line(spec), &lk.line)?;
                 r += 1;
             }
         }
@@ -443,7 +443,7 @@ fn write_headers(
 ) -> Result<u32, GenError> {
     if !layout.two_rows {
         for (c, f) in layout.fields.iter().enumerate() {
-            ws.write_string_with_format(r, c as u16, &header_text(layout, *f, month), &lk.head)?;
+            ws.write_string_with_format(r, c as u16, header_text(layout, *f, month), &lk.head)?;
         }
         ws.set_row_height(r, 30)?;
         return Ok(r + 1);
