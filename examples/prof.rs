@@ -19,6 +19,7 @@ fn main() {
     }
     let ctx = normalize::Context {
         specs: &setup.specs,
+        unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
     };

@@ -174,6 +174,7 @@ fn time_ingest(
     setup.libraries.get()?;
     let ctx = normalize::Context {
         specs: &setup.specs,
+        unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
     };

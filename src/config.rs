@@ -880,7 +880,7 @@ mod tests {
     fn shipped_pipelines_load() {
         let all = load_all(&root().join("pipelines"), &root()).unwrap();
         let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["digital-economy", "new-infra"]);
+        assert_eq!(ids, ["digital-economy", "new-infra", "work-plan"]);
         let ni = &all[1];
         assert_eq!(ni.annual_target_yuan, 60_000_000_000);
         assert_eq!(ni.default_unit, MoneyUnit::Wan);

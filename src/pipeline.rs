@@ -435,6 +435,7 @@ pub fn read_period(
     progress.period_started(period, paths.len());
     let ctx = Context {
         specs: &setup.specs,
+        unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
     };

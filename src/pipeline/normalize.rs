@@ -31,6 +31,8 @@ pub const MIN_LEDGER_SCORE: u32 = 6;
 /// What normalisation needs to know besides the file.
 pub struct Context<'a> {
     pub specs: &'a [PipelineSpec],
+    /// Programs not selected this run: id and file keywords.
+    pub unselected: &'a [(String, Vec<String>)],
     /// Consulted only when a file's keywords leave its program open.
     pub libraries: &'a Libraries,
     pub units: &'a Units,
@@ -148,9 +150,19 @@ pub fn classify_program(name: &str, raw: &RawWorkbook, ctx: &Context<'_>) -> Opt
     let text = file_text(name, raw);
     let hits = keyword_hits(&text, ctx);
     let kinds_differ = ctx.specs.iter().any(|s| s.kind != ctx.specs[0].kind);
+    // A program left out of this run names the file too: the header decides
+    // whether it is the selected program's ledger at all.
+    let also_unselected = ctx
+        .unselected
+        .iter()
+        .any(|(_, kws)| kws.iter().any(|k| text.contains(k.as_str())));
     if let [one] = hits.as_slice() {
-        if !kinds_differ || header_fit(raw, &ctx.specs[*one]).is_some() {
+        let doubt = kinds_differ || also_unselected;
+        if !doubt || header_fit(raw, &ctx.specs[*one]).is_some() {
             return Some(*one);
+        }
+        if also_unselected && !kinds_differ {
+            return None;
         }
     }
     // Fall back to codes: count cells that are codes of each library (waits

@@ -1,7 +1,8 @@
 //! An empty project library in the commission's layout, for `taizhang init`:
 //! sheet `项目库`, a title, `单位：万元`, one header row with the pipeline's
 //! own header names (so the library reads back through the same header
-//! discovery), no data.
+//! discovery), no data. A tasks-kind program gets its plan's layout instead
+//! (`任务库`: 序号, 重点专项, 工作举措, 牵头单位, 配合单位, 完成时限, 责任单位, 备注).
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use std::path::Path;
@@ -31,6 +32,13 @@ const FIELDS: &[&str] = &[
 /// The header row of a program's library: each field's first synonym (money
 /// columns with their unit).
 pub fn headers(spec: &PipelineSpec) -> Vec<String> {
+    if spec.kind == crate::kinds::ProgramKind::Tasks {
+        // A plan's items, in the layout `kinds::tasks::plan` reads.
+        return crate::kinds::tasks::plan::HEADERS
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+    }
     FIELDS
         .iter()
         .filter(|k| **k != "batch" || spec.group_label.is_some())
@@ -68,10 +76,14 @@ pub fn write_empty(spec: &PipelineSpec, path: &Path) -> Result<(), ReportError> 
     let headers = headers(spec);
     let last = headers.len().saturating_sub(1) as u16;
     let ws = wb.add_worksheet();
-    ws.set_name("项目库").map_err(&e)?;
+    let tasks = spec.kind == crate::kinds::ProgramKind::Tasks;
+    ws.set_name(if tasks { "任务库" } else { "项目库" })
+        .map_err(&e)?;
     ws.merge_range(0, 0, 0, last.max(1), &title, &big)
         .map_err(&e)?;
-    ws.write_string(1, last, "单位：万元").map_err(&e)?;
+    if !tasks {
+        ws.write_string(1, last, "单位：万元").map_err(&e)?;
+    }
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, h, &head)
             .map_err(&e)?;

@@ -1306,7 +1306,7 @@ fn clean_samples_fire_only_the_planted_checks() {
     let mut unexpected = Vec::new();
     let mut seen = vec![false; planted.len()];
     let mut manifests = 0;
-    for program in ["new-infra", "digital-economy"] {
+    for program in ["new-infra", "digital-economy", "work-plan"] {
         for m in 1..=7 {
             let period = format!("2023-{m:02}");
             let path = out.path().join(program).join(&period).join("manifest.json");
@@ -1338,7 +1338,7 @@ fn clean_samples_fire_only_the_planted_checks() {
             }
         }
     }
-    assert_eq!(manifests, 14);
+    assert_eq!(manifests, 21);
     assert!(
         unexpected.is_empty(),
         "unplanted findings:\n{}",

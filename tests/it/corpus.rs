@@ -187,6 +187,7 @@ fn corpus_never_panics_and_is_bounded() {
         std::thread::spawn(move || {
             let ctx = Context {
                 specs: &setup.specs,
+                unselected: &[],
                 libraries: &setup.libraries,
                 units: &setup.units,
             };
@@ -332,6 +333,7 @@ fn catkins_key_project_ledgers_map_their_columns() {
     let setup = taizhang::pipeline::setup(&root, &["new-infra".to_string()], None).unwrap();
     let ctx = Context {
         specs: &setup.specs,
+        unselected: &[],
         libraries: &setup.libraries,
         units: &setup.units,
     };

@@ -175,7 +175,10 @@ fn feedback_every_planted_mistake_reaches_its_units_workbook() {
         let orig = original_range(period, file, sheet);
         let want = orig.get_value((r, c)).cloned().unwrap_or(Data::Empty);
         let got = mine.get_value((r, c)).cloned().unwrap_or(Data::Empty);
-        assert_ne!(want, Data::Empty, "planted cell {cell} empty in {file}");
+        // W504 (no 完成时间) and W505 (no 进展情况) point at a cell left empty.
+        if !matches!(check, "W504" | "W505") {
+            assert_ne!(want, Data::Empty, "planted cell {cell} empty in {file}");
+        }
         assert_eq!(got, want, "{unit} {period} {sheet}!{cell}");
         // And the whole sheet matches the original, cell by cell.
         for (row, col, d) in orig.used_cells() {

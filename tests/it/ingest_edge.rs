@@ -55,6 +55,7 @@ fn ctx() -> Context<'static> {
     let s = setup();
     Context {
         specs: &s.specs,
+        unselected: &[],
         libraries: &s.libraries,
         units: &s.units,
     }

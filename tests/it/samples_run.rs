@@ -172,6 +172,15 @@ fn row_accounting_balances_for_every_input_file() {
     }
 }
 
+/// The work plan's monthly workbook of a 2023 period under `out`.
+fn work_plan_monthly(out: &std::path::Path, period: &str) -> std::path::PathBuf {
+    out.join("work-plan").join(period).join(format!(
+        "数字经济工作计划推进情况表-{}年{}月.xlsx",
+        &period[..4],
+        &period[5..]
+    ))
+}
+
 #[test]
 fn every_planted_mistake_is_reported_at_its_cell() {
     let out = run_once();
@@ -199,11 +208,18 @@ fn every_planted_mistake_is_reported_at_its_cell() {
             hit,
             "planted {check} at {file} {cell} ({program} {period}) not in manifest findings"
         );
-        let s = sheet(
-            &internal_path(out, program, names[program], period),
-            "校验问题",
-        );
-        let (ci, fi, celli) = (col(&s, "编号"), col(&s, "文件"), col(&s, "单元格"));
+        // The work plan (tasks kind) lists its findings in its monthly
+        // workbook's 问题清单; the investment programs in 数据核对's 校验问题.
+        let s = match names.get(program) {
+            Some(name) => sheet(&internal_path(out, program, name, period), "校验问题"),
+            None => sheet(&work_plan_monthly(out, period), "问题清单"),
+        };
+        let id_col = if names.contains_key(program) {
+            "编号"
+        } else {
+            "规则"
+        };
+        let (ci, fi, celli) = (col(&s, id_col), col(&s, "文件"), col(&s, "单元格"));
         let in_sheet = (3..s.height()).any(|r| {
             text(s.get((r, ci)).unwrap()) == check
                 && text(s.get((r, fi)).unwrap()) == file

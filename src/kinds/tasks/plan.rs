@@ -119,7 +119,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// Column headers of the plan workbook.
-const HEADERS: [&str; 8] = [
+pub const HEADERS: [&str; 8] = [
     "序号",
     "重点专项",
     "工作举措",

@@ -257,6 +257,15 @@ fn finding_rows(findings: &[Finding]) -> Vec<Row> {
         .collect()
 }
 
+/// `1-7月`, or `1月` in January.
+fn months(p: Period) -> String {
+    if p.month == 1 {
+        "1月".to_string()
+    } else {
+        format!("1-{}月", p.month)
+    }
+}
+
 /// Writes the monthly workbook; returns its file name.
 pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let (spec, p, s) = (inp.spec, inp.period, inp.summary);
@@ -287,7 +296,7 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
     uh.extend(COUNT_HEADERS);
     uh.push("评价");
     let mut units = sheet(
-        &format!("{}年1-{}月各责任单位工作任务推进情况", p.year, p.month),
+        &format!("{}年{}各责任单位工作任务推进情况", p.year, months(p)),
         uh,
         unit_rows(&s.by_unit),
     );
@@ -297,7 +306,7 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
         pct(spec.tasks.red_below)
     ));
     let mut detail = sheet(
-        &format!("{}年1-{}月工作任务明细", p.year, p.month),
+        &format!("{}年{}工作任务明细", p.year, months(p)),
         vec![
             "序号",
             "重点专项",

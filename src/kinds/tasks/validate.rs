@@ -132,6 +132,11 @@ pub fn match_row(inp: &Inputs<'_>, f: &ParsedFile, unit_id: &str, row: &LedgerRo
             &short(text),
             &format!("第 {} 项 {}", it.no, it.text),
         );
+        // The finding names the item it counted for, not the retyped number.
+        let fd = Finding {
+            project_code: it.no.to_string(),
+            ..fd
+        };
         return Matched::Closest(it.no, fd);
     }
     match Plan::closest(inp.plan.items.iter(), text).filter(|(_, s)| *s >= min) {
@@ -238,6 +243,35 @@ pub fn settle(
         }
     }
     (kept, superseded)
+}
+
+/// W008 once per file whose items a later file of the unit reports instead.
+fn superseded_files(
+    inp: &Inputs<'_>,
+    files: &[ParsedFile],
+    superseded: &BTreeMap<RowRef, String>,
+) -> Vec<Finding> {
+    let mut lost: BTreeMap<usize, (usize, std::collections::BTreeSet<&str>)> = BTreeMap::new();
+    for (r, by) in superseded {
+        if *by != files[r.0].file.name {
+            let e = lost.entry(r.0).or_default();
+            e.0 += 1;
+            e.1.insert(by.as_str());
+        }
+    }
+    lost.into_iter()
+        .map(|(fi, (n, by))| {
+            let f = &files[fi];
+            let uname = f.unit_id.as_deref().map(|u| unit_name(inp.units, u)).unwrap_or_default();
+            let by: Vec<&str> = by.into_iter().collect();
+            let detail = format!(
+                "本文件中 {n} 项任务在本单位较晚报送的文件“{}”中也有，以较晚的文件为准（先比填报时间，其次文件修改时间，最后文件名），本文件中的这些行跳过不计",
+                by.join("”“")
+            );
+            let loc = Loc { file: &f.file.name, unit: &uname, ..Default::default() };
+            finding(Some(inp.spec), "W008", &loc, &detail, "", by.join("、").as_str())
+        })
+        .collect()
 }
 
 /// What a kept row says, checked: its state (E508 when none), and the
@@ -427,6 +461,7 @@ pub fn validate(inp: &Inputs<'_>, files: &mut [ParsedFile]) -> PeriodResult {
     let last = last_records(inp);
     let matched = match_all(inp, files);
     let (kept, superseded) = settle(files, &matched);
+    findings.extend(superseded_files(inp, files, &superseded));
     // Check kept rows; their verdicts.
     let mut states: HashMap<RowRef, TaskState> = HashMap::new();
     for ((unit, no), r) in &kept {

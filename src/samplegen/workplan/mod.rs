@@ -256,11 +256,6 @@ fn write_unit_month(
     for p in &plants {
         out.planted.push(entry(month, name, &written, &rows, *p));
     }
-    for p in &plants {
-        if let Plant::BadState { seq, .. } = p {
-            out.planted.push(rejected_entry(month, name, *seq));
-        }
-    }
     if let Some(row) = corrected {
         let fixed = [row];
         let spec = LedgerSpec {
@@ -269,13 +264,11 @@ fn write_unit_month(
             suffix: "（补报）",
             ..spec
         };
-        let extra = write_ledger(&spec, dir)?;
+        write_ledger(&spec, dir)?;
         out.files += 1;
         out.rows += 1;
         out.planted
             .push(w008(month, name, &written.file_name, SUPPLEMENT.2));
-        out.planted
-            .push(w008(month, name, &extra.file_name, SUPPLEMENT.2));
     }
     Ok(written)
 }
@@ -332,21 +325,6 @@ fn entry(month: u32, unit: &str, w: &Written, rows: &[Row], p: Plant) -> Planted
     }
 }
 
-/// W401 for an item whose only row an E508 rejects.
-fn rejected_entry(month: u32, unit: &str, seq: u32) -> PlantedEntry {
-    PlantedEntry {
-        period: period(month),
-        program: PROGRAM.to_string(),
-        unit: unit.to_string(),
-        file: String::new(),
-        sheet: String::new(),
-        cell: String::new(),
-        check: "W401".to_string(),
-        project_code: seq.to_string(),
-        what: format!("第{seq}项本月唯一一行因完成状态无法识别（E508）被拒收，该项本期视为未报送"),
-    }
-}
-
 fn w008(month: u32, unit: &str, file: &str, seq: u32) -> PlantedEntry {
     PlantedEntry {
         period: period(month),
@@ -358,7 +336,7 @@ fn w008(month: u32, unit: &str, file: &str, seq: u32) -> PlantedEntry {
         check: "W008".to_string(),
         project_code: String::new(),
         what: format!(
-            "{unit}本月报送台账后又报送（补报）文件，更正第{seq}项为已完成；第{seq}项以较晚的补报文件为准"
+            "{unit}本月报送台账后又报送（补报）文件，更正第{seq}项为已完成；台账中的第{seq}项以较晚的补报文件为准"
         ),
     }
 }

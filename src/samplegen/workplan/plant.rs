@@ -23,7 +23,7 @@ pub enum Plant {
     Retyped { seq: u32, text: &'static str },
     /// E508: a 完成状态 that is none of the four.
     BadState { seq: u32, state: &'static str },
-    /// W401: the unit leaves the item out.
+    /// W509: the unit leaves the item out.
     Omit { seq: u32 },
 }
 
@@ -38,7 +38,7 @@ impl Plant {
             Plant::EmptyProgress { .. } => "W505",
             Plant::Retyped { .. } => "W507",
             Plant::BadState { .. } => "E508",
-            Plant::Omit { .. } => "W401",
+            Plant::Omit { .. } => "W509",
         }
     }
 

@@ -124,8 +124,9 @@ pub fn render(
         "\n### Planted work-plan mistakes\n\n\
          Cells point at the 工作举措 cell (E501, E502, W507), the 完成状态 cell (W503, E508), the\n\
          完成时间 cell (W504) or the 进展情况 cell (W505) — the last two are empty by design. A row\n\
-         rejected by E508 leaves its item without data from that unit: W401 that month. W401 without\n\
-         an E508 is an item the unit left out.\n"
+         rejected by E508 leaves its item without data from that unit that month (the E508 says so;\n\
+         its state is carried from last month). W509 is an item the unit left out; W008 names the\n\
+         ledger whose item a later （补报） file of the same unit corrected.\n"
     );
     let _ = writeln!(s, "| period | unit | check | file | cell | item | what |");
     let _ = writeln!(s, "|---|---|---|---|---|---|---|");

@@ -331,7 +331,7 @@ fn ledgers_are_reproducible() {
     assert_eq!(outs[0].3, 31 * 7 - 1 + 1);
     let planted = &outs[0].2;
     for check in [
-        "E501", "E502", "W503", "W504", "W505", "W507", "E508", "W401", "W402", "W008",
+        "E501", "E502", "W503", "W504", "W505", "W507", "E508", "W509", "W402", "W008",
     ] {
         assert!(
             planted.iter().any(|p| p.check == check),
