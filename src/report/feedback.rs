@@ -979,6 +979,11 @@ struct FormatCache<'f> {
 
 impl<'f> FormatCache<'f> {
     fn get(&mut self, k: Look<'f>) -> &Format {
+        self.get_at(k).0
+    }
+
+    /// The format of `k` and its place in the cache.
+    fn get_at(&mut self, k: Look<'f>) -> (&Format, usize) {
         let at = match self.formats.get(self.last) {
             Some((l, _)) if *l == k => Some(self.last),
             _ => self.formats.iter().position(|(l, _)| *l == k),
@@ -989,8 +994,29 @@ impl<'f> FormatCache<'f> {
             self.formats.len() - 1
         });
         self.last = i;
-        &self.formats[i].1
+        (&self.formats[i].1, i)
     }
+
+    /// The format at place `i`.
+    fn at(&self, i: usize) -> Option<&Format> {
+        self.formats.get(i).map(|(_, f)| f)
+    }
+}
+
+/// Formats the rest of a run of cells (first column, last column, format's
+/// place in the cache) whose first cell was written with its format.
+fn end_run(
+    ws: &mut Worksheet,
+    cache: &FormatCache<'_>,
+    r: u32,
+    run: Option<(u32, u32, usize)>,
+) -> Result<(), XlsxError> {
+    if let Some((first, last, i)) = run.filter(|(f, l, _)| l > f) {
+        if let Some(fmt) = cache.at(i) {
+            ws.set_range_format(r, first as u16 + 1, r, last as u16, fmt)?;
+        }
+    }
+    Ok(())
 }
 
 /// The text of a cell's note: one paragraph per finding, the rejecting ones
@@ -1265,6 +1291,29 @@ fn write_cell(
     Ok(())
 }
 
+/// Writes one cell's value unformatted (its run is formatted afterwards: an
+/// empty cell or text is then created blank with the format, as
+/// [`write_cell`] does).
+fn write_cell_plain(
+    ws: &mut Worksheet,
+    r: u32,
+    col: u16,
+    cell: &Cell,
+    is_1904: bool,
+) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Empty => return Ok(()),
+        Cell::Number(f) => ws.write_number(r, col, *f)?,
+        Cell::Date(f) => {
+            let serial = if is_1904 { *f + 1462.0 } else { *f };
+            ws.write_number(r, col, serial)?
+        }
+        Cell::Text(s) | Cell::Error(s) => ws.write_string(r, col, super::style::cell_text(s))?,
+        Cell::Bool(b) => ws.write_boolean(r, col, *b)?,
+    };
+    Ok(())
+}
+
 /// The unit's sheet re-rendered, strictly top to bottom (it may be streamed):
 /// per row its merges, its cells, the offending cells beyond what was read,
 /// its notes; each row as high as its wrapped text.
@@ -1378,13 +1427,30 @@ fn write_sheet(
         if lines > 1 {
             ws.set_row_height(r, (lines as f64 * 13.5 + 4.0).min(409.0))?;
         }
+        // Runs of adjacent unmerged cells sharing a look get their format in
+        // one call (rust_xlsxwriter hashes a format per call): the run's
+        // first cell written with it (so this row is the sheet's current
+        // one), the others without, then the rest of the run formatted.
+        let mut run: Option<(u32, u32, usize)> = None;
         for (c, cell, merge, look) in line {
-            let fmt = cache.get(look);
+            let at = cache.get_at(look).1;
+            let joins = merge.is_none() && run.is_some_and(|(_, last, i)| last + 1 == c && i == at);
+            if joins {
+                write_cell_plain(ws, r, c as u16, cell, plan.is_1904)?;
+                run = run.map(|(first, _, i)| (first, c, i));
+                continue;
+            }
+            end_run(ws, &cache, r, run.take())?;
+            let Some(fmt) = cache.at(at) else { continue };
             if let Some(m) = merge {
                 ws.merge_range(r, c as u16, m.last_row, m.last_col as u16, "", fmt)?;
             }
             write_cell(ws, r, c as u16, cell, fmt, plan.is_1904)?;
+            if merge.is_none() {
+                run = Some((c, c, at));
+            }
         }
+        end_run(ws, &cache, r, run)?;
         // Offending cells beyond what was read.
         for (&(_, c), fs) in by_cell.range((r, 0)..=(r, MAX_COL)) {
             if (c as usize) < cells.len() || covered.contains(&(r, c)) {

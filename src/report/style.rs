@@ -256,6 +256,36 @@ fn write_val(
     }
 }
 
+/// Writes one row of a streamed table: each run of cells sharing a format
+/// gets it in one call (rust_xlsxwriter looks a format up by hashing it, per
+/// call). The run's first cell is written with its format, which makes this
+/// row the worksheet's current one (a constant-memory sheet keeps only that
+/// row), the others unformatted, then the run formatted: the same cells, with
+/// the same formats numbered in the same order, as one call per cell.
+fn write_row_runs(
+    ws: &mut Worksheet,
+    st: &Styles,
+    r: u32,
+    vals: &[Val],
+    rs: RowStyle,
+) -> Result<(), XlsxError> {
+    let mut c = 0;
+    while let Some(v) = vals.get(c) {
+        let f = st.cell(v, rs);
+        write_val(ws, r, c as u16, v, Some(f))?;
+        let mut end = c + 1;
+        while let Some(w) = vals.get(end).filter(|w| std::ptr::eq(st.cell(w, rs), f)) {
+            write_val(ws, r, end as u16, w, None)?;
+            end += 1;
+        }
+        if end > c + 1 {
+            ws.set_range_format(r, c as u16 + 1, r, end as u16 - 1, f)?;
+        }
+        c = end;
+    }
+    Ok(())
+}
+
 /// Formats the body cells column by column, one call per run of rows that
 /// share a format: rust_xlsxwriter resolves a format once per call instead of
 /// once per cell (most of a large table's rendering time).
@@ -634,8 +664,12 @@ fn write_table_rows(
         } else {
             height += 15.0;
         }
-        for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            write_val(ws, r, c as u16, v, stream.then(|| st.cell(v, *rs)))?;
+        if stream {
+            write_row_runs(ws, st, r, &vals[..vals.len().min(ncols as usize)], *rs)?;
+        } else {
+            for (c, v) in vals.iter().enumerate().take(ncols as usize) {
+                write_val(ws, r, c as u16, v, None)?;
+            }
         }
     }
     let empty = t.rows.is_empty();
