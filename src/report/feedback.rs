@@ -1101,11 +1101,6 @@ impl Regions {
         r
     }
 
-    #[cfg(test)]
-    fn role(&self, r: u32, c: u32, merged_wide: bool) -> Role {
-        self.role_in(self.row_region(r), c, merged_wide)
-    }
-
     /// The part of a cell's role that depends on its row alone (looked up
     /// once per row, not per cell).
     fn row_region(&self, r: u32) -> RowRegion {
