@@ -414,10 +414,7 @@ impl TableSheet<'_> {
 
     /// Every row in order (those built on demand built now, one at a time).
     fn all_rows(&self) -> impl Iterator<Item = std::borrow::Cow<'_, (Vec<Val>, RowStyle)>> + '_ {
-        let lazy = self
-            .lazy
-            .iter()
-            .flat_map(|(n, f)| (0..*n).map(move |i| f(i)));
+        let lazy = self.lazy.iter().flat_map(|(n, f)| (0..*n).map(f));
         self.rows
             .iter()
             .map(std::borrow::Cow::Borrowed)
@@ -1200,6 +1197,7 @@ mod tests {
             meta_right: "单位：个".to_string(),
             headers: vec!["单位"],
             rows: vec![(vec![Val::Text("南昌市".to_string())], RowStyle::Normal)],
+            lazy: None,
             max_width: 40,
             col_max: Vec::new(),
             freeze_cols: 0,
