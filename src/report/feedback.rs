@@ -969,18 +969,54 @@ fn cell_format(k: &Look<'_>) -> Format {
     }
 }
 
-/// Formats built once per distinct look (a sheet may have a million cells).
+/// Formats built once per distinct look (a sheet may have a million cells,
+/// and a handful of looks: a short list searched from the last one found).
 #[derive(Default)]
 struct FormatCache<'f> {
-    formats: BTreeMap<Look<'f>, Format>,
+    formats: Vec<(Look<'f>, Format)>,
+    last: usize,
 }
 
 impl<'f> FormatCache<'f> {
     fn get(&mut self, k: Look<'f>) -> &Format {
-        self.formats
-            .entry(k.clone())
-            .or_insert_with(|| cell_format(&k))
+        self.get_at(k).0
     }
+
+    /// The format of `k` and its place in the cache.
+    fn get_at(&mut self, k: Look<'f>) -> (&Format, usize) {
+        let at = match self.formats.get(self.last) {
+            Some((l, _)) if *l == k => Some(self.last),
+            _ => self.formats.iter().position(|(l, _)| *l == k),
+        };
+        let i = at.unwrap_or_else(|| {
+            let f = cell_format(&k);
+            self.formats.push((k, f));
+            self.formats.len() - 1
+        });
+        self.last = i;
+        (&self.formats[i].1, i)
+    }
+
+    /// The format at place `i`.
+    fn at(&self, i: usize) -> Option<&Format> {
+        self.formats.get(i).map(|(_, f)| f)
+    }
+}
+
+/// Formats the rest of a run of cells (first column, last column, format's
+/// place in the cache) whose first cell was written with its format.
+fn end_run(
+    ws: &mut Worksheet,
+    cache: &FormatCache<'_>,
+    r: u32,
+    run: Option<(u32, u32, usize)>,
+) -> Result<(), XlsxError> {
+    if let Some((first, last, i)) = run.filter(|(f, l, _)| l > f) {
+        if let Some(fmt) = cache.at(i) {
+            ws.set_range_format(r, first as u16 + 1, r, last as u16, fmt)?;
+        }
+    }
+    Ok(())
 }
 
 /// The text of a cell's note: one paragraph per finding, the rejecting ones
@@ -1065,29 +1101,43 @@ impl Regions {
         r
     }
 
-    fn role(&self, r: u32, c: u32, merged_wide: bool) -> Role {
+    /// The part of a cell's role that depends on its row alone (looked up
+    /// once per row, not per cell).
+    fn row_region(&self, r: u32) -> RowRegion {
         if self.header_rows.contains(&r) {
-            if c < self.width {
-                Role::Header
-            } else {
-                Role::Plain
-            }
+            RowRegion::Header
         } else if self.body_rows.contains(&r) {
-            if c < self.width {
-                Role::Body
-            } else {
-                Role::Plain
-            }
-        } else if r < self.first_header && merged_wide {
-            Role::Title
+            RowRegion::Body
+        } else if r < self.first_header {
+            RowRegion::Above
         } else {
-            Role::Plain
+            RowRegion::Other
+        }
+    }
+
+    /// The role of column `c` in a row of `region`.
+    fn role_in(&self, region: RowRegion, c: u32, merged_wide: bool) -> Role {
+        match region {
+            RowRegion::Header if c < self.width => Role::Header,
+            RowRegion::Body if c < self.width => Role::Body,
+            RowRegion::Above if merged_wide => Role::Title,
+            _ => Role::Plain,
         }
     }
 
     fn no_table(&self) -> bool {
         self.header_rows.is_empty()
     }
+}
+
+/// Where a row lies: in a table's header or body, above the first table, or
+/// elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowRegion {
+    Header,
+    Body,
+    Above,
+    Other,
 }
 
 /// Widest column, in character units.
@@ -1101,7 +1151,7 @@ fn column_widths(
     sheet: &RawSheet,
     reg: &Regions,
     merge_first: &BTreeMap<(u32, u32), Merge>,
-    numfmts: Option<&numfmt::Formats>,
+    numfmts: Option<numfmt::SheetFormats<'_>>,
 ) -> Vec<f64> {
     let n = (reg.width as usize).min(MAX_COL as usize + 1);
     let mut widths: Vec<usize> = vec![0; n];
@@ -1109,14 +1159,26 @@ fn column_widths(
     let mut texty: Vec<bool> = vec![false; n];
     for (r, cells) in sheet.rows.iter().enumerate().take(MAX_ROW as usize + 1) {
         let r = r as u32;
+        let region = reg.row_region(r);
+        if !reg.no_table() && matches!(region, RowRegion::Above | RowRegion::Other) {
+            // No cell of this row counts (roles there are Plain or Title).
+            continue;
+        }
+        let row_merges = merge_first.range((r, 0)..=(r, MAX_COL)).next().is_some();
         for (c, cell) in cells.iter().enumerate().take(n) {
             let c32 = c as u32;
-            let role = reg.role(r, c32, false);
+            let role = reg.role_in(region, c32, false);
             let counts = reg.no_table() || matches!(role, Role::Header | Role::Body);
-            if !counts || merge_first.contains_key(&(r, c32)) || matches!(cell, Cell::Empty) {
+            if !counts
+                || matches!(cell, Cell::Empty)
+                || (row_merges && merge_first.contains_key(&(r, c32)))
+            {
                 continue;
             }
-            let code = numfmts.and_then(|f| f.get(&sheet.name, r, c32));
+            let code = match cell {
+                Cell::Number(_) => numfmts.and_then(|f| f.get(r, c32)),
+                _ => None,
+            };
             let w = match cell {
                 Cell::Date(_) => 10,
                 Cell::Number(x) => match code {
@@ -1157,7 +1219,7 @@ fn shown_number_width(x: f64, code: &str) -> usize {
     let first = code.split(';').next().unwrap_or(code);
     let percent = first.contains('%');
     let v = if percent { x * 100.0 } else { x };
-    let int_digits = format!("{:.0}", v.abs().trunc()).len();
+    let int_digits = int_digits(v);
     let commas = if first.contains(',') {
         (int_digits - 1) / 3
     } else {
@@ -1173,6 +1235,18 @@ fn shown_number_width(x: f64, code: &str) -> usize {
         + if decimals > 0 { decimals + 1 } else { 0 }
         + usize::from(x < 0.0)
         + usize::from(percent)
+}
+
+/// Digits of `v`'s integer part as `format!("{:.0}", v.abs().trunc())` writes
+/// them, without building the string (a sheet has many numbers).
+fn int_digits(v: f64) -> usize {
+    let t = v.abs().trunc();
+    if t.is_finite() && t < 1e30 {
+        // Exact: an f64 below 1e30 converts to u128 without loss.
+        (t as u128).checked_ilog10().map_or(1, |d| d as usize + 1)
+    } else {
+        format!("{t:.0}").len()
+    }
 }
 
 /// Findings of a sheet by cell.
@@ -1212,6 +1286,29 @@ fn write_cell(
     Ok(())
 }
 
+/// Writes one cell's value unformatted (its run is formatted afterwards: an
+/// empty cell or text is then created blank with the format, as
+/// [`write_cell`] does).
+fn write_cell_plain(
+    ws: &mut Worksheet,
+    r: u32,
+    col: u16,
+    cell: &Cell,
+    is_1904: bool,
+) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Empty => return Ok(()),
+        Cell::Number(f) => ws.write_number(r, col, *f)?,
+        Cell::Date(f) => {
+            let serial = if is_1904 { *f + 1462.0 } else { *f };
+            ws.write_number(r, col, serial)?
+        }
+        Cell::Text(s) | Cell::Error(s) => ws.write_string(r, col, super::style::cell_text(s))?,
+        Cell::Bool(b) => ws.write_boolean(r, col, *b)?,
+    };
+    Ok(())
+}
+
 /// The unit's sheet re-rendered, strictly top to bottom (it may be streamed):
 /// per row its merges, its cells, the offending cells beyond what was read,
 /// its notes; each row as high as its wrapped text.
@@ -1231,7 +1328,7 @@ fn write_sheet(
             .and_then(|fs| fs.iter().map(|f| mark_of(f)).min())
     };
     let merges = valid_merges(&sheet.merges);
-    let mut covered: HashSet<(u32, u32)> = HashSet::new();
+    let mut covered: HashSet<(u32, u32), numfmt::CellBuild> = HashSet::default();
     let mut merge_first: BTreeMap<(u32, u32), Merge> = BTreeMap::new();
     for m in &merges {
         for r in m.first_row..=m.last_row {
@@ -1243,6 +1340,7 @@ fn write_sheet(
         }
         merge_first.insert((m.first_row, m.first_col), *m);
     }
+    let numfmts = numfmts.and_then(|f| f.sheet(&sheet.name));
     let widths = column_widths(sheet, &reg, &merge_first, numfmts);
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
@@ -1261,18 +1359,26 @@ fn write_sheet(
     let last_row = rows.last().copied().unwrap_or(0);
     for &r in &rows {
         let cells: &[Cell] = sheet.rows.get(r as usize).map_or(&[], Vec::as_slice);
+        // What depends on the row alone, looked up once.
+        let region = reg.row_region(r);
+        let row_marks = by_cell.range((r, 0)..=(r, MAX_COL)).next().is_some();
+        let row_merges = merge_first.range((r, 0)..=(r, MAX_COL)).next().is_some();
         // The cells of this row with their looks, then the row's height.
         let mut line = Vec::new();
         let mut lines = 1usize;
         for (c, cell) in cells.iter().enumerate().take(MAX_COL as usize + 1) {
             let c = c as u32;
-            if covered.contains(&(r, c)) {
+            if !covered.is_empty() && covered.contains(&(r, c)) {
                 continue;
             }
-            let merge = merge_first.get(&(r, c));
+            let merge = if row_merges {
+                merge_first.get(&(r, c))
+            } else {
+                None
+            };
             let wide = merge.is_some_and(|m| m.last_col > m.first_col);
-            let role = reg.role(r, c, wide);
-            let mark = mark_at(r, c);
+            let role = reg.role_in(region, c, wide);
+            let mark = if row_marks { mark_at(r, c) } else { None };
             if matches!(cell, Cell::Empty)
                 && mark.is_none()
                 && role == Role::Plain
@@ -1294,12 +1400,13 @@ fn write_sheet(
             if wrap && merge.is_none_or(|m| m.last_row == m.first_row) {
                 lines = lines.max(wrapped_lines(text, w));
             }
-            let num = match cell {
-                Cell::Number(_) | Cell::Date(_) => numfmts
-                    .and_then(|f| f.get(&sheet.name, r, c))
-                    .or(matches!(cell, Cell::Date(_)).then_some("yyyy-mm-dd")),
-                _ => None,
-            };
+            let num =
+                match cell {
+                    Cell::Number(_) | Cell::Date(_) => numfmts
+                        .and_then(|f| f.get(r, c))
+                        .or(matches!(cell, Cell::Date(_)).then_some("yyyy-mm-dd")),
+                    _ => None,
+                };
             line.push((
                 c,
                 cell,
@@ -1315,13 +1422,30 @@ fn write_sheet(
         if lines > 1 {
             ws.set_row_height(r, (lines as f64 * 13.5 + 4.0).min(409.0))?;
         }
+        // Runs of adjacent unmerged cells sharing a look get their format in
+        // one call (rust_xlsxwriter hashes a format per call): the run's
+        // first cell written with it (so this row is the sheet's current
+        // one), the others without, then the rest of the run formatted.
+        let mut run: Option<(u32, u32, usize)> = None;
         for (c, cell, merge, look) in line {
-            let fmt = cache.get(look);
+            let at = cache.get_at(look).1;
+            let joins = merge.is_none() && run.is_some_and(|(_, last, i)| last + 1 == c && i == at);
+            if joins {
+                write_cell_plain(ws, r, c as u16, cell, plan.is_1904)?;
+                run = run.map(|(first, _, i)| (first, c, i));
+                continue;
+            }
+            end_run(ws, &cache, r, run.take())?;
+            let Some(fmt) = cache.at(at) else { continue };
             if let Some(m) = merge {
                 ws.merge_range(r, c as u16, m.last_row, m.last_col as u16, "", fmt)?;
             }
             write_cell(ws, r, c as u16, cell, fmt, plan.is_1904)?;
+            if merge.is_none() {
+                run = Some((c, c, at));
+            }
         }
+        end_run(ws, &cache, r, run)?;
         // Offending cells beyond what was read.
         for (&(_, c), fs) in by_cell.range((r, 0)..=(r, MAX_COL)) {
             if (c as usize) < cells.len() || covered.contains(&(r, c)) {

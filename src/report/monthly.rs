@@ -586,11 +586,12 @@ fn focus_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShee
 }
 
 /// The 项目明细 sheet.
-fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
+fn detail_table<'a>(inp: &MonthlyInput<'a>, sheet: &SheetFn<'a, '_>) -> TableSheet<'a> {
     let &MonthlyInput {
         spec,
         summary: s,
         period: p,
+        records,
         ..
     } = inp;
     let t = &s.totals;
@@ -607,7 +608,7 @@ fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShe
             "未报送"
         }
     };
-    let detail_row = |i: usize, r: &ProjectRecord| -> (Vec<Val>, RowStyle) {
+    let detail_row = move |i: usize, r: &ProjectRecord| -> (Vec<Val>, RowStyle) {
         let f = &s.project_flags[i];
         (
             vec![
@@ -650,7 +651,7 @@ fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShe
         "存在问题",
     ];
     let sum = |f: &dyn Fn(&ProjectRecord) -> i64| -> i64 { inp.records.iter().map(f).sum() };
-    let mut rows = vec![(
+    let rows = vec![(
         vec![
             Val::Text("合计".into()),
             Val::Text(format!("{}个项目", inp.records.len())),
@@ -669,12 +670,6 @@ fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShe
         ],
         RowStyle::Total,
     )];
-    rows.extend(
-        inp.records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| detail_row(i, r)),
-    );
     let mut dt = sheet(
         &format!(
             "{}年{}{}",
@@ -686,6 +681,15 @@ fn detail_table<'a>(inp: &MonthlyInput<'_>, sheet: &SheetFn<'a, '_>) -> TableShe
         rows,
         "单位：万元",
     );
+    // The projects' rows are built as they are written (a 100,000-project
+    // library would otherwise hold every row's texts at once).
+    dt.lazy = Some((
+        records.len(),
+        Box::new(move |i| match records.get(i) {
+            Some(r) => detail_row(i, r),
+            None => (Vec::new(), RowStyle::Normal),
+        }),
+    ));
     dt.freeze_cols = 2;
     // One A4 landscape page wide at 9 pt: 项目名称 wide and wrapped, codes
     // and short texts narrow (wrapped), amounts as wide as their figures.

@@ -256,6 +256,36 @@ fn write_val(
     }
 }
 
+/// Writes one row of a streamed table: each run of cells sharing a format
+/// gets it in one call (rust_xlsxwriter looks a format up by hashing it, per
+/// call). The run's first cell is written with its format, which makes this
+/// row the worksheet's current one (a constant-memory sheet keeps only that
+/// row), the others unformatted, then the run formatted: the same cells, with
+/// the same formats numbered in the same order, as one call per cell.
+fn write_row_runs(
+    ws: &mut Worksheet,
+    st: &Styles,
+    r: u32,
+    vals: &[Val],
+    rs: RowStyle,
+) -> Result<(), XlsxError> {
+    let mut c = 0;
+    while let Some(v) = vals.get(c) {
+        let f = st.cell(v, rs);
+        write_val(ws, r, c as u16, v, Some(f))?;
+        let mut end = c + 1;
+        while let Some(w) = vals.get(end).filter(|w| std::ptr::eq(st.cell(w, rs), f)) {
+            write_val(ws, r, end as u16, w, None)?;
+            end += 1;
+        }
+        if end > c + 1 {
+            ws.set_range_format(r, c as u16 + 1, r, end as u16 - 1, f)?;
+        }
+        c = end;
+    }
+    Ok(())
+}
+
 /// Formats the body cells column by column, one call per run of rows that
 /// share a format: rust_xlsxwriter resolves a format once per call instead of
 /// once per cell (most of a large table's rendering time).
@@ -320,6 +350,9 @@ pub fn shown(v: &Val) -> String {
     }
 }
 
+/// A table row built on demand: row `i` of [`TableSheet::lazy`].
+pub type RowFn<'a> = Box<dyn Fn(usize) -> (Vec<Val>, RowStyle) + Send + Sync + 'a>;
+
 /// A table sheet: title, 制表/日期/单位 line, header, rows, print setup.
 pub struct TableSheet<'a> {
     pub title: String,
@@ -331,6 +364,10 @@ pub struct TableSheet<'a> {
     pub meta_right: String,
     pub headers: Vec<&'a str>,
     pub rows: Vec<(Vec<Val>, RowStyle)>,
+    /// More rows after `rows`, built on demand (count, row `i`): a large
+    /// table (项目明细) is never held whole; its rows are built once for the
+    /// column widths and again as they are written.
+    pub lazy: Option<(usize, RowFn<'a>)>,
     /// Max column width in characters (long text wraps).
     pub max_width: usize,
     /// Per-column max widths (column index, characters) overriding `max_width`;
@@ -360,11 +397,28 @@ impl<'a> TableSheet<'a> {
             meta_right: meta_right.to_string(),
             headers,
             rows,
+            lazy: None,
             max_width: 40,
             col_max: Vec::new(),
             freeze_cols: 0,
             notes: Vec::new(),
         }
+    }
+}
+
+impl TableSheet<'_> {
+    /// Rows, the built ones and those built on demand.
+    pub fn row_count(&self) -> usize {
+        self.rows.len() + self.lazy.as_ref().map_or(0, |(n, _)| *n)
+    }
+
+    /// Every row in order (those built on demand built now, one at a time).
+    fn all_rows(&self) -> impl Iterator<Item = std::borrow::Cow<'_, (Vec<Val>, RowStyle)>> + '_ {
+        let lazy = self.lazy.iter().flat_map(|(n, f)| (0..*n).map(f));
+        self.rows
+            .iter()
+            .map(std::borrow::Cow::Borrowed)
+            .chain(lazy.map(std::borrow::Cow::Owned))
     }
 }
 
@@ -505,7 +559,7 @@ pub fn push_tables(
     st: &Styles,
     tables: Vec<(String, TableSheet<'_>)>,
 ) -> Result<(), XlsxError> {
-    let streamed = |t: &TableSheet<'_>| t.rows.len() > STREAM_ROWS;
+    let streamed = |t: &TableSheet<'_>| t.row_count() > STREAM_ROWS;
     if tables.iter().any(|(_, t)| streamed(t)) {
         // Streamed sheets share the workbook's format table while they are
         // written: every format is numbered first, in a fixed order, so the
@@ -615,7 +669,8 @@ fn write_table_rows(
     for (c, (h, w)) in t.headers.iter().zip(&widths).enumerate() {
         ws.write_string_with_format(2, c as u16, header_text(h, *w), &st.header)?;
     }
-    for (i, (vals, rs)) in t.rows.iter().enumerate() {
+    for (i, row) in t.all_rows().enumerate() {
+        let (vals, rs) = &*row;
         let r = FIRST_DATA_ROW + i as u32;
         // Rows whose text wraps get their height set (before the row is
         // written): neither LibreOffice nor Excel grows a row for wrapped
@@ -634,20 +689,31 @@ fn write_table_rows(
         } else {
             height += 15.0;
         }
-        for (c, v) in vals.iter().enumerate().take(ncols as usize) {
-            write_val(ws, r, c as u16, v, stream.then(|| st.cell(v, *rs)))?;
+        if stream {
+            write_row_runs(ws, st, r, &vals[..vals.len().min(ncols as usize)], *rs)?;
+        } else {
+            for (c, v) in vals.iter().enumerate().take(ncols as usize) {
+                write_val(ws, r, c as u16, v, None)?;
+            }
         }
     }
-    let empty = t.rows.is_empty();
+    let n_rows = t.row_count();
+    let empty = n_rows == 0;
     if empty {
         // An empty list says so: one 无 row across the table.
         row_h(ws, FIRST_DATA_ROW, 20.0, &mut height)?;
         write_span(ws, FIRST_DATA_ROW, 0, last, "无", &st.none)?;
     } else if !stream {
-        format_runs(ws, st, &t.rows, ncols as usize)?;
+        if t.lazy.is_some() {
+            // A small table with rows built on demand: built whole here.
+            let rows: Vec<_> = t.all_rows().map(std::borrow::Cow::into_owned).collect();
+            format_runs(ws, st, &rows, ncols as usize)?;
+        } else {
+            format_runs(ws, st, &t.rows, ncols as usize)?;
+        }
     }
     let total: f64 = widths.iter().sum();
-    let after = FIRST_DATA_ROW + t.rows.len().max(usize::from(empty)) as u32 + 1;
+    let after = FIRST_DATA_ROW + n_rows.max(usize::from(empty)) as u32 + 1;
     height += 15.0;
     for (i, n) in t.notes.iter().enumerate() {
         let r = after + i as u32;
@@ -741,8 +807,8 @@ fn column_widths(t: &TableSheet<'_>, ncols: usize) -> Vec<f64> {
         })
         .collect();
     widths.resize(ncols, 6);
-    for (vals, _) in &t.rows {
-        for (c, v) in vals.iter().enumerate().take(ncols) {
+    for row in t.all_rows() {
+        for (c, v) in row.0.iter().enumerate().take(ncols) {
             widths[c] = widths[c].max(shown_width(v) + 2);
         }
     }
@@ -1131,6 +1197,7 @@ mod tests {
             meta_right: "单位：个".to_string(),
             headers: vec!["单位"],
             rows: vec![(vec![Val::Text("南昌市".to_string())], RowStyle::Normal)],
+            lazy: None,
             max_width: 40,
             col_max: Vec::new(),
             freeze_cols: 0,

@@ -1898,6 +1898,7 @@ fn streamed_tables_read_back_like_ordinary_ones_and_are_reproducible() {
         meta_mid: "截至2023年7月底".to_string(),
         meta_right: "单位：万元".to_string(),
         headers: vec!["项目代码", "项目名称", "累计完成投资", "完成率", "个数"],
+        lazy: None,
         rows: (0..n)
             .map(|i| {
                 let name = match i % 7 {

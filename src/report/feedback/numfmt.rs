@@ -24,17 +24,62 @@ const PART_BYTES: u64 = 512 * 1024 * 1024;
 /// Formatted cells kept per workbook, at most.
 const MAX_CELLS: usize = 4_000_000;
 
+/// A multiplicative hasher for small integer keys (cell positions): looked
+/// up once per cell of a re-rendered sheet, where SipHash was a visible cost.
+/// Not exposed to input-chosen collisions in any way that matters: the keys
+/// are bounded positions and the maps are bounded by [`MAX_CELLS`].
+#[derive(Default, Clone, Copy)]
+pub struct CellHasher(u64);
+
+impl std::hash::Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Hash maps and sets keyed by cell position.
+pub type CellBuild = std::hash::BuildHasherDefault<CellHasher>;
+pub type CellMap<V> = HashMap<(u32, u32), V, CellBuild>;
+
 /// Number format codes by sheet name and 0-based (row, column).
 #[derive(Debug, Default)]
 pub struct Formats {
     codes: Vec<String>,
-    cells: HashMap<String, HashMap<(u32, u32), u32>>,
+    cells: HashMap<String, CellMap<u32>>,
+}
+
+/// The number formats of one sheet.
+#[derive(Debug, Clone, Copy)]
+pub struct SheetFormats<'a> {
+    codes: &'a [String],
+    cells: &'a CellMap<u32>,
 }
 
 impl Formats {
+    /// The formats of sheet `name` (none: no cell of it has one).
+    pub fn sheet(&self, name: &str) -> Option<SheetFormats<'_>> {
+        Some(SheetFormats {
+            codes: &self.codes,
+            cells: self.cells.get(name)?,
+        })
+    }
+}
+
+impl<'a> SheetFormats<'a> {
     /// The format code of a cell, when the unit gave it one other than General.
-    pub fn get(&self, sheet: &str, row: u32, col: u32) -> Option<&str> {
-        let i = *self.cells.get(sheet)?.get(&(row, col))?;
+    pub fn get(&self, row: u32, col: u32) -> Option<&'a str> {
+        let i = *self.cells.get(&(row, col))?;
         self.codes.get(i as usize).map(String::as_str)
     }
 }
@@ -82,7 +127,7 @@ fn parse(bytes: &[u8]) -> Option<Formats> {
         let Ok(entry) = zip.by_name(&part) else {
             continue;
         };
-        let mut cells = HashMap::new();
+        let mut cells = CellMap::default();
         let mut rd = Reader::from_reader(BufReader::new(entry.take(PART_BYTES)));
         sheet_cells(
             &mut rd,
@@ -271,7 +316,7 @@ fn a1(r: &str) -> Option<(u32, u32)> {
 fn sheet_cells<R: BufRead>(
     rd: &mut Reader<R>,
     xf_code: &[Option<u32>],
-    out: &mut HashMap<(u32, u32), u32>,
+    out: &mut CellMap<u32>,
     room: usize,
 ) {
     // Cells without `r` follow the previous one (rows likewise).
