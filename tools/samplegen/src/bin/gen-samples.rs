@@ -1,7 +1,7 @@
 //! `gen-samples`: writes the project libraries (`seeds/*-library.xlsx`) and the
 //! sample inbox (`samples/`) deterministically.
 //!
-//! Usage: `cargo run --release --bin gen-samples -- [--root DIR]` (default
+//! Usage: `cargo run --release -p taizhang-samplegen -- [--root DIR]` (default
 //! root: the current directory).
 
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    match taizhang::samplegen::generate_all(&root) {
+    match taizhang_samplegen::generate_all(&root) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
