@@ -172,7 +172,8 @@ fn create_dir(path: &Path) -> Result<(), InboxError> {
 struct Plan {
     units: usize,
     parts: usize,
-    rows_per_part: usize,
+    /// Data rows of every part together.
+    rows: usize,
 }
 
 impl Plan {
@@ -184,16 +185,23 @@ impl Plan {
             Plan {
                 units: (files * 2).div_ceil(7).clamp(1, available),
                 parts: files,
-                rows_per_part: shape.rows_per_file,
+                rows: files * shape.rows_per_file,
             }
         } else {
             let units = files.min(available);
             Plan {
                 units,
                 parts: units,
-                rows_per_part: (files * shape.rows_per_file).div_ceil(units),
+                rows: files * shape.rows_per_file,
             }
         }
+    }
+
+    /// The rows of part `f` (the total shared out, the first parts one more).
+    fn rows_of(&self, f: usize) -> std::ops::Range<usize> {
+        let (each, more) = (self.rows / self.parts, self.rows % self.parts);
+        let start = f * each + f.min(more);
+        start..start + each + usize::from(f < more)
     }
 
     fn unit_of(&self, part: usize) -> usize {
@@ -255,8 +263,8 @@ fn base_rows(spec: &PipelineSpec, units: &[Unit], plan: &Plan) -> Vec<Vec<Row>> 
         .map(|f| {
             let unit = plan.unit_of(f);
             let mut rng = Rng::new(0x7a1_2023, &format!("bench/{}/{f}", spec.id));
-            (0..plan.rows_per_part)
-                .map(|k| project(&mut rng, spec, units, unit, f * plan.rows_per_part + k))
+            plan.rows_of(f)
+                .map(|serial| project(&mut rng, spec, units, unit, serial))
                 .collect()
         })
         .collect()

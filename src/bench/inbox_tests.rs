@@ -77,8 +77,11 @@ fn same_seed_same_bytes() {
     assert_ne!(c.planted, a.planted);
 }
 
-/// July's parts of a large messy inbox, and the figures of every true row.
-fn july(messy: bool) -> (Plan, Vec<Vec<Row>>, Vec<Part>, Vec<(&'static str, usize)>) {
+/// Planted mistakes by kind.
+type Planted = Vec<(&'static str, usize)>;
+
+/// July's parts of a large inbox, with the true rows and the planted counts.
+fn july(messy: bool) -> (Plan, Vec<Vec<Row>>, Vec<Part>, Planted) {
     let s = spec("new-infra");
     let shape = Shape {
         files: 40,
@@ -88,7 +91,7 @@ fn july(messy: bool) -> (Plan, Vec<Vec<Row>>, Vec<Part>, Vec<(&'static str, usiz
     };
     let plan = Plan::new(units().len(), shape);
     let base = base_rows(&s, &units(), &plan);
-    let mut planted: Vec<(&'static str, usize)> = MISTAKES.iter().map(|m| (*m, 0)).collect();
+    let mut planted: Planted = MISTAKES.iter().map(|m| (*m, 0)).collect();
     let parts = month_parts(&base, &plan, shape, 7, &mut planted);
     (plan, base, parts, planted)
 }
@@ -156,7 +159,7 @@ fn clean_is_one_file_a_unit_without_mistakes() {
     assert_eq!(parts.len(), 13);
     assert!(planted.iter().all(|(_, n)| *n == 0));
     let rows: usize = parts.iter().map(|p| p.rows.len()).sum();
-    assert!(rows >= 40 * 250, "{rows}");
+    assert_eq!(rows, 40 * 250);
     assert_eq!(
         parts.iter().map(|p| p.rows.clone()).collect::<Vec<_>>(),
         base
