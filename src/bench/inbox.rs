@@ -504,6 +504,18 @@ fn value(key: &str, kind: FieldKind, r: &Row, units: &[Unit], spec: &PipelineSpe
     }
 }
 
+/// The columns a layout leaves out, as units' own ledgers do (about 15
+/// columns a ledger, like the samples): 建设年限 is the library's; style 0
+/// has no rate, 1 no county or owner, 2 no rate, since-start figure or progress.
+fn in_layout(key: &str, style: usize) -> bool {
+    let left_out: &[&str] = match style {
+        0 => &["years", "completion_rate"],
+        1 => &["years", "county", "owner"],
+        _ => &["years", "completion_rate", "since_start_done", "progress"],
+    };
+    !left_out.contains(&key)
+}
+
 /// True when the generator has a value for the field (a column worth writing).
 fn fills(key: &str, kind: FieldKind) -> bool {
     match kind {
@@ -553,13 +565,14 @@ struct Sheet<'a> {
 
 impl<'a> Sheet<'a> {
     /// Style 0: the first synonyms; 1: the second where it names the same
-    /// field, money headers carrying （万元）; 2: first synonyms and a 合计 row.
+    /// field, money headers carrying （万元）; 2: first synonyms and a 合计 row
+    /// (each with its own columns: [`in_layout`]).
     fn new(spec: &'a PipelineSpec, units: &'a [Unit], part: &'a Part, period: Period) -> Sheet<'a> {
         let columns = spec
             .fields
             .iter()
             .filter(|f| f.key != "batch" || spec.group_label.is_some())
-            .filter(|f| fills(&f.key, f.kind))
+            .filter(|f| fills(&f.key, f.kind) && in_layout(&f.key, part.style))
             .filter_map(|f| {
                 let first = spelled(f.synonyms.first()?, period);
                 let mut h = match f.synonyms.get(1).map(|s| spelled(s, period)) {
