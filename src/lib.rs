@@ -34,7 +34,6 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
-pub mod samplegen;
 pub mod seeds;
 pub mod text;
 pub mod waivers;

@@ -74,7 +74,8 @@ fn main() -> ExitCode {
             reps,
             kind,
             work,
-        } => bench(files, rows, reps, kind, work, root.as_deref()),
+            pipeline,
+        } => bench(files, rows, reps, kind, work, pipeline, root.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -301,9 +302,12 @@ fn bench(
     reps: usize,
     kind: taizhang::cli::BenchKind,
     work: Option<PathBuf>,
+    pipeline: Option<String>,
     root: Option<&std::path::Path>,
 ) -> Result<(), RunError> {
     let root = taizhang::init::find_root(root)?;
+    // Resolved (and refused when it cannot be generated for) before any work.
+    let spec = taizhang::bench::bench_pipeline(&root, pipeline.as_deref())?;
     // A folder the user names is kept (to inspect the inbox and reports); the default one is removed.
     let keep = work.is_some();
     let work = work.unwrap_or_else(|| {
@@ -317,7 +321,9 @@ fn bench(
         taizhang::cli::BenchKind::Both => vec![true, false],
     };
     println!(
-        "生成测试收件箱（6 月、7 月两期，每期 {files} 个文件 × {rows} 行，样例的杂乱格式）于 {} …",
+        "生成测试收件箱（{}：{} 6 月、7 月两期，每期 {files} 个文件 × {rows} 行，按其配置的字段和表头）于 {} …",
+        spec.id,
+        spec.year,
         work.display()
     );
     let opts = taizhang::bench::BenchOptions {
@@ -326,6 +332,7 @@ fn bench(
         rows_per_file: rows,
         reps,
         inboxes,
+        pipeline,
     };
     let reports = taizhang::bench::run(&root, &work, &opts);
     if !keep {

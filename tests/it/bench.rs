@@ -1,6 +1,7 @@
 //! `taizhang bench` end to end on a tiny inbox: every pass runs and the whole
-//! run's workbook holds every generated row. Figures are printed, never judged
-//! here (speed is measured by the command itself, not by a timed test).
+//! run's workbook holds every generated row, for each shipped pipeline.
+//! Figures are printed, never judged here (speed is measured by the command
+//! itself, not by a timed test).
 
 use assert_cmd::Command;
 
@@ -13,7 +14,16 @@ fn bench_runs_every_pass_and_its_whole_run_reports_every_row() {
         .unwrap()
         .current_dir(root())
         .args([
-            "bench", "--files", "7", "--rows", "40", "--reps", "1", "--work",
+            "bench",
+            "--pipeline",
+            "new-infra",
+            "--files",
+            "7",
+            "--rows",
+            "40",
+            "--reps",
+            "1",
+            "--work",
         ])
         .arg(work.path())
         .assert()
@@ -109,4 +119,67 @@ fn bench_runs_every_pass_and_its_whole_run_reports_every_row() {
         .unwrap()
         .keys()
         .any(|k| k.starts_with("superseded by "))));
+}
+
+#[test]
+fn bench_generates_for_the_pipeline_it_is_given() {
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "bench",
+            "--pipeline",
+            "digital-economy",
+            "--files",
+            "4",
+            "--rows",
+            "30",
+            "--reps",
+            "1",
+            "--kind",
+            "clean",
+            "--work",
+        ])
+        .arg(work.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(out).unwrap();
+    assert!(printed.contains("digital-economy"), "{printed}");
+    assert!(printed.contains("行：采纳 240，退回 0"), "{printed}");
+    // Its own program's reports: 分批次 (the pipeline's group_label) included.
+    let month = work.path().join("clean/out/digital-economy/2023-07");
+    let book = std::fs::read_dir(&month)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("月度监测表"))
+        .expect("monthly workbook");
+    let d = sheet(&book, "分批次");
+    assert!(d.height() > 3);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(month.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["findings_by_check"].as_object().unwrap().len(), 0, "{m}");
+}
+
+#[test]
+fn bench_says_its_default_and_refuses_an_unknown_pipeline() {
+    let help = Command::cargo_bin("taizhang")
+        .unwrap()
+        .args(["bench", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(help).unwrap();
+    assert!(help.contains("按文件名排序的第一个"), "{help}");
+    Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["bench", "--pipeline", "no-such-program", "--files", "1"])
+        .assert()
+        .code(2);
 }

@@ -3,7 +3,8 @@
 //! mistakes listed in `samples/planted.json` and described in
 //! `samples/README.md`.
 //!
-//! Run it with `cargo run --release --bin gen-samples -- [--root DIR]`.
+//! Run it with `cargo run --release -p taizhang-samplegen -- [--root DIR]`
+//! from the workspace root.
 //! Two runs give byte-identical files: every random draw comes from a seeded
 //! SplitMix64 stream ([`rng`]), workbook creation times are pinned, and
 //! nothing is iterated out of a hash map.
@@ -12,10 +13,9 @@
 //! (hidden month-by-month timeline of each project) and [`rows`]; [`layout`]
 //! and [`variants`] (the units' layouts), [`ledger`] and [`cells`] (the
 //! ledger writer);
-//! [`planted`] (planted mistakes); [`readme`]; [`bench`] (benchmark inbox);
+//! [`planted`] (planted mistakes); [`readme`];
 //! [`workplan`] (the work plan's library from its annex, and its ledgers).
 
-pub mod bench;
 pub mod cells;
 pub mod layout;
 pub mod ledger;
@@ -37,8 +37,6 @@ mod tests;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-pub use bench::{write_bench_inbox, BenchInboxInfo, BenchShape};
 
 use layout::{assignment, variant};
 use ledger::{write_ledger, LedgerSpec};
@@ -359,7 +357,6 @@ fn write_inbox(
                     fill_day: fill_day(set.program, unit, month),
                     signers: signers(set.program, unit),
                     rows: &rows,
-                    file_prefix: String::new(),
                 };
                 let written = write_ledger(&spec, &dir)?;
                 planted::record(plan, set.program, unit, month, &written, &mut out.planted)?;

@@ -31,8 +31,6 @@ pub struct LedgerSpec<'a> {
     /// (填报人, 联系电话, 审核人).
     pub signers: (String, String, String),
     pub rows: &'a [LedgerRow],
-    /// Prefix of the file name (benchmarks), empty otherwise.
-    pub file_prefix: String,
 }
 
 /// Where a written ledger put things.
@@ -82,9 +80,9 @@ pub fn fill_date(year: i32, month: u32, day: u32) -> (i32, u32, u32) {
 }
 
 /// The file name of a ledger (without directory).
-pub fn file_name(ctx: &Ctx, assignment: &Assignment, prefix: &str) -> String {
+pub fn file_name(ctx: &Ctx, assignment: &Assignment) -> String {
     let ext = if assignment.xls_ext { "xls" } else { "xlsx" };
-    format!("{prefix}{}.{ext}", ctx.expand_title(assignment.file))
+    format!("{}.{ext}", ctx.expand_title(assignment.file))
 }
 
 /// One line of the table body.
@@ -285,7 +283,7 @@ pub fn write_ledger(spec: &LedgerSpec, dir: &Path) -> Result<WrittenLedger, GenE
             workbook.add_worksheet().set_name(*name)?;
         }
     }
-    let name = file_name(&ctx, &spec.assignment, &spec.file_prefix);
+    let name = file_name(&ctx, &spec.assignment);
     let buffer = workbook.save_to_buffer()?;
     write_bytes(&dir.join(&name), &buffer)?;
     Ok(WrittenLedger {

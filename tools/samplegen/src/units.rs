@@ -9,9 +9,9 @@ use std::path::Path;
 use super::GenError;
 
 /// The copy of `seeds/units.toml` compiled into the binary.
-const EMBEDDED_UNITS: &str = include_str!("../../seeds/units.toml");
+const EMBEDDED_UNITS: &str = include_str!("../../../seeds/units.toml");
 
-pub use crate::seeds::Unit;
+pub use taizhang::seeds::Unit;
 
 /// What only the generator needs to know of a unit.
 pub trait UnitExt {
@@ -53,7 +53,7 @@ impl UnitExt for Unit {
 
 /// Parses a units file.
 pub fn parse_units(text: &str) -> Result<Vec<Unit>, GenError> {
-    crate::seeds::Units::parse(text, Path::new("seeds/units.toml"))
+    taizhang::seeds::Units::parse(text, Path::new("seeds/units.toml"))
         .map(|u| u.list)
         .map_err(|e| GenError::Units(e.to_string()))
 }

@@ -1,7 +1,9 @@
-//! `taizhang bench`: generates an inbox that looks like a real month-end (two
-//! months, June caught up first; by default a messy one: units sending 3-4
-//! parts, revisions and 补报 files, about 2% of rows with each kind of
-//! mistake, a 100,000-project library) and measures, over the same files:
+//! `taizhang bench`: generates, for one pipeline (`--pipeline`, default the
+//! first by file name), an inbox that looks like a real month-end
+//! ([`inbox`]: two months, June caught up first; by default a messy one:
+//! units sending 3-4 parts, revisions and 补报 files, about 2% of rows with
+//! each kind of mistake, a 100,000-project library) and measures, over the
+//! same files:
 //! a bare calamine pass (open, visit every cell), ingest (read, hash, sniff,
 //! calamine, header discovery, row typing: the per-file work of a run), a bare
 //! rust_xlsxwriter write of the same cells (the floor of any report holding
@@ -15,8 +17,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::pipeline::{self, inbox, ingest, normalize, RunError};
-use crate::samplegen::{write_bench_inbox, BenchInboxInfo, BenchShape};
+use crate::config::PipelineSpec;
+use crate::pipeline::{self, ingest, normalize, RunError};
+use crate::seeds::Units;
+
+pub mod inbox;
+
+pub use inbox::{InboxInfo, Shape};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -30,13 +37,18 @@ pub struct BenchOptions {
     pub reps: usize,
     /// Inboxes to measure: `true` messy, `false` clean.
     pub inboxes: Vec<bool>,
+    /// The program to bench (`--pipeline ID|FILE`); `None`: the first
+    /// pipeline by file name.
+    pub pipeline: Option<String>,
 }
 
 /// Measured figures of one inbox.
 #[derive(Debug, Clone)]
 pub struct BenchReport {
     pub messy: bool,
-    pub inbox: BenchInboxInfo,
+    /// The pipeline benched (id).
+    pub pipeline: String,
+    pub inbox: InboxInfo,
     pub bare_s: f64,
     pub ingest_s: f64,
     /// rust_xlsxwriter writing the same cells once, unformatted.
@@ -74,35 +86,61 @@ fn best_of<F: FnMut() -> Result<(), RunError>>(reps: usize, mut f: F) -> Result<
 /// Runs the benchmark in `work` (a scratch folder) with the project at `root`:
 /// one report per inbox asked for.
 pub fn run(root: &Path, work: &Path, o: &BenchOptions) -> Result<Vec<BenchReport>, RunError> {
+    let spec = bench_pipeline(root, o.pipeline.as_deref())?;
+    let units = Units::load(&root.join("seeds").join("units.toml"))?;
     o.inboxes
         .iter()
         .map(|&messy| {
             let dir = work.join(if messy { "messy" } else { "clean" });
-            one_inbox(root, &dir, o, messy)
+            one_inbox(root, &spec, &units, &dir, o, messy)
         })
         .collect()
 }
 
+/// The pipeline `--pipeline` names (an id under `root/pipelines`, or a
+/// file), else the first by file name; refused when the generator cannot
+/// write ledgers for it.
+pub fn bench_pipeline(root: &Path, wanted: Option<&str>) -> Result<PipelineSpec, RunError> {
+    let dir = root.join("pipelines");
+    let specs = match wanted {
+        Some(w) => crate::config::select(&dir, root, &[w.to_string()])?,
+        None => crate::config::load_all(&dir, root)?,
+    };
+    let spec = specs
+        .into_iter()
+        .next()
+        .ok_or_else(|| RunError::Usage(format!("{} 中没有流水线文件", dir.display())))?;
+    inbox::check_pipeline(&spec).map_err(|e| RunError::Usage(e.to_string()))?;
+    Ok(spec)
+}
+
 fn one_inbox(
     root: &Path,
+    spec: &PipelineSpec,
+    units: &Units,
     dir: &Path,
     o: &BenchOptions,
     messy: bool,
 ) -> Result<BenchReport, RunError> {
     let bench_root = dir.join("root");
     let _ = std::fs::remove_dir_all(dir);
-    let shape = BenchShape {
+    let shape = Shape {
         files: o.files,
         rows_per_file: o.rows_per_file,
         seed: 7,
         messy,
     };
-    let info = write_bench_inbox(&bench_root, shape)
+    let info = inbox::write(&bench_root, spec, &units.list, shape)
         .map_err(|e| RunError::Usage(format!("生成测试数据失败：{e}")))?;
-    copy_pipeline(root, &bench_root)?;
+    copy_config(root, spec, &bench_root)?;
     let mut paths = Vec::new();
     for d in &info.period_dirs {
-        paths.extend(inbox::scan(d)?.0.into_iter().map(|p| (d.clone(), p)));
+        paths.extend(
+            pipeline::inbox::scan(d)?
+                .0
+                .into_iter()
+                .map(|p| (d.clone(), p)),
+        );
     }
     let bare_s = best_of(o.reps, || {
         let cells: usize = paths
@@ -116,7 +154,7 @@ fn one_inbox(
         std::hint::black_box(cells);
         Ok(())
     })?;
-    let ingest_s = time_ingest(&bench_root, &paths, o.reps)?;
+    let ingest_s = time_ingest(&bench_root, spec, &info.library, &paths, o.reps)?;
     let bare_write_s = time_bare_write(&paths, o.reps)?;
     let out = dir.join("out");
     let mut peak_rss = None;
@@ -125,17 +163,18 @@ fn one_inbox(
     let run_s = best_of(o.reps, || {
         let _ = std::fs::remove_dir_all(&out);
         let t = Instant::now();
-        let rss = run_child(&o.exe, &bench_root, &info.inbox, &out)?;
+        let rss = run_child(&o.exe, &bench_root, spec, &info, &out)?;
         let secs = t.elapsed().as_secs_f64();
         peak_rss = peak_rss.max(rss);
         if secs < best {
             best = secs;
-            (stages, accounting) = read_manifests(&out.join("new-infra"))?;
+            (stages, accounting) = read_manifests(&out.join(&spec.id))?;
         }
         Ok(())
     })?;
     Ok(BenchReport {
         messy,
+        pipeline: spec.id.clone(),
         inbox: info,
         bare_s,
         ingest_s,
@@ -147,29 +186,29 @@ fn one_inbox(
     })
 }
 
-/// The real new-infra pipeline into the scratch root.
-fn copy_pipeline(root: &Path, bench_root: &Path) -> Result<(), RunError> {
+/// The benched pipeline file and the unit list into the scratch root (the
+/// library is the generated one, given to the run as `--library`).
+fn copy_config(root: &Path, spec: &PipelineSpec, bench_root: &Path) -> Result<(), RunError> {
     let pipelines = bench_root.join("pipelines");
+    let units = Path::new("seeds").join("units.toml");
     std::fs::create_dir_all(&pipelines)
-        .and_then(|_| {
-            std::fs::copy(
-                root.join("pipelines").join("new-infra.toml"),
-                pipelines.join("new-infra.toml"),
-            )
-        })
+        .and_then(|_| std::fs::copy(&spec.source, pipelines.join(format!("{}.toml", spec.id))))
+        .and_then(|_| std::fs::copy(root.join(&units), bench_root.join(&units)))
         .map(|_| ())
         .map_err(|e| RunError::Write {
-            path: pipelines.clone(),
+            path: bench_root.to_path_buf(),
             source: e.into(),
         })
 }
 
 fn time_ingest(
     bench_root: &Path,
+    spec: &PipelineSpec,
+    library: &Path,
     paths: &[(PathBuf, PathBuf)],
     reps: usize,
 ) -> Result<f64, RunError> {
-    let setup = pipeline::setup(bench_root, &[], None)?;
+    let setup = pipeline::setup(bench_root, std::slice::from_ref(&spec.id), Some(library))?;
     // Loaded before any timing (the loader runs in the background).
     setup.libraries.get()?;
     let ctx = normalize::Context {
@@ -182,7 +221,7 @@ fn time_ingest(
         let rows: usize = paths
             .par_iter()
             .map(|(dir, p)| {
-                let Ok((file, bytes)) = inbox::load(dir, p) else {
+                let Ok((file, bytes)) = pipeline::inbox::load(dir, p) else {
                     return 0;
                 };
                 let Ok(raw) = ingest::read(file.format, &bytes) else {
@@ -204,7 +243,7 @@ fn time_bare_write(paths: &[(PathBuf, PathBuf)], reps: usize) -> Result<f64, Run
     let raws: Vec<crate::model::RawWorkbook> = paths
         .par_iter()
         .filter_map(|(dir, p)| {
-            let (file, bytes) = inbox::load(dir, p).ok()?;
+            let (file, bytes) = pipeline::inbox::load(dir, p).ok()?;
             ingest::read(file.format, &bytes).ok()
         })
         .collect();
@@ -219,14 +258,24 @@ fn time_bare_write(paths: &[(PathBuf, PathBuf)], reps: usize) -> Result<f64, Run
 
 /// `taizhang run` over the bench inbox as a child process (its own peak RSS):
 /// the latest month, the earlier one caught up first from an empty store.
-fn run_child(exe: &Path, root: &Path, inbox: &Path, out: &Path) -> Result<Option<u64>, RunError> {
+fn run_child(
+    exe: &Path,
+    root: &Path,
+    spec: &PipelineSpec,
+    info: &InboxInfo,
+    out: &Path,
+) -> Result<Option<u64>, RunError> {
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--root")
         .arg(root)
         .arg("run")
         .arg("--quiet")
+        .arg("--pipeline")
+        .arg(&spec.id)
+        .arg("--library")
+        .arg(&info.library)
         .arg("--inbox")
-        .arg(inbox)
+        .arg(&info.inbox)
         .arg("--out")
         .arg(out)
         .stdout(std::process::Stdio::null())

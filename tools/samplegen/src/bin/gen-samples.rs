@@ -1,7 +1,7 @@
 //! `gen-samples`: writes the project libraries (`seeds/*-library.xlsx`) and the
 //! sample inbox (`samples/`) deterministically.
 //!
-//! Usage: `cargo run --release --bin gen-samples -- [--root DIR] [--annex FILE]`
+//! Usage: `cargo run --release -p taizhang-samplegen -- [--root DIR] [--annex FILE]`
 //! (default root: the current directory; default annex: the work plan's
 //! `../shared/data/work-plan-2023-annex.txt` relative to the root).
 
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    match taizhang::samplegen::generate_all_with(&root, annex.as_deref()) {
+    match taizhang_samplegen::generate_all_with(&root, annex.as_deref()) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
