@@ -18,6 +18,7 @@ mod duplicates;
 mod matching;
 mod owner;
 mod parts;
+pub(crate) use parts::order_key;
 mod records;
 #[cfg(test)]
 mod testkit;

@@ -63,6 +63,31 @@ const COUNT_HEADERS: [&str; 7] = [
     "按时推进率",
 ];
 
+/// 汇总 / 通报 table headers: 专项, items, assignments, the counts.
+fn group_headers() -> Vec<&'static str> {
+    let mut h = vec!["重点专项", "任务数", "责任分工数"];
+    h.extend(COUNT_HEADERS);
+    h
+}
+
+/// 分单位 / 季度排名 table headers.
+fn unit_headers() -> Vec<&'static str> {
+    let mut h = vec!["排名", "责任单位", "承担任务数"];
+    h.extend(COUNT_HEADERS);
+    h.push("评价");
+    h
+}
+
+const LAG_HEADERS: [&str; 7] = [
+    "序号",
+    "工作举措",
+    "责任单位",
+    "完成时限",
+    "完成状态",
+    "是否逾期",
+    "存在问题",
+];
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -266,38 +291,61 @@ fn months(p: Period) -> String {
     }
 }
 
+/// A workbook of the period: file name, path, title, properties pinned to the
+/// period, and the meta line shared by its tables.
+struct Book {
+    name: String,
+    path: std::path::PathBuf,
+    title: String,
+    wb: Workbook,
+    meta_left: String,
+    meta_mid: String,
+}
+
+fn book(spec: &PipelineSpec, p: Period, dir: &Path, (file, title): (&str, &str)) -> Book {
+    let name = format!("{}.xlsx", spec.fill(file, p.year, p.month, ""));
+    let title = spec.fill(title, p.year, p.month, "");
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(&title, &spec.issuer, p));
+    Book {
+        path: dir.join(&name),
+        name,
+        title,
+        wb,
+        meta_left: format!("制表单位：{}", spec.issuer),
+        meta_mid: format!("截至{}年{}月底", p.year, p.month),
+    }
+}
+
 /// Writes the monthly workbook; returns its file name.
 pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let (spec, p, s) = (inp.spec, inp.period, inp.summary);
-    let name = format!(
-        "{}.xlsx",
-        spec.fill(&spec.reports.monthly, p.year, p.month, "")
+    let Book {
+        name,
+        path,
+        title,
+        mut wb,
+        meta_left,
+        meta_mid,
+    } = book(
+        spec,
+        p,
+        dir,
+        (&spec.reports.monthly, &spec.reports.monthly_title),
     );
-    let path = dir.join(&name);
-    let e = xerr(&path);
-    let title = spec.fill(&spec.reports.monthly_title, p.year, p.month, "");
-    let mut wb = Workbook::new();
-    wb.set_properties(&properties(&title, &spec.issuer, p));
-    let st = Styles::new();
-    let meta_left = format!("制表单位：{}", spec.issuer);
-    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
+    let (e, st) = (xerr(&path), Styles::new());
     let sheet = |t: &str, h: Vec<&'static str>, rows: Vec<Row>| {
         TableSheet::new(t, &meta_left, &meta_mid, "单位：项", h, rows)
     };
 
-    let mut h = vec!["重点专项", "任务数", "责任分工数"];
-    h.extend(COUNT_HEADERS);
-    let summary = sheet(&title, h, group_rows(s));
+    let summary = sheet(&title, group_headers(), group_rows(s));
     let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
     let lay = write_table(ws, &st, &summary).map_err(&e)?;
     write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(spec, s)).map_err(&e)?;
 
-    let mut uh = vec!["排名", "责任单位", "承担任务数"];
-    uh.extend(COUNT_HEADERS);
-    uh.push("评价");
     let mut units = sheet(
         &format!("{}年{}各责任单位工作任务推进情况", p.year, months(p)),
-        uh,
+        unit_headers(),
         unit_rows(&s.by_unit),
     );
     units.notes.push(format!(
@@ -326,15 +374,7 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
     detail.freeze_cols = 3;
     let mut lag = sheet(
         "滞后及逾期未完成任务",
-        vec![
-            "序号",
-            "工作举措",
-            "责任单位",
-            "完成时限",
-            "完成状态",
-            "是否逾期",
-            "存在问题",
-        ],
+        LAG_HEADERS.to_vec(),
         lagging_rows(s, inp.records),
     );
     lag.col_max = vec![(1, 36), (6, 30)];
@@ -397,33 +437,37 @@ pub fn notice_text(spec: &PipelineSpec, s: &TaskSummary, quarter: u32) -> String
 pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let (spec, p, s) = (inp.spec, inp.period, inp.summary);
     let q = p.quarter();
-    let name = format!(
-        "{}.xlsx",
-        spec.fill(&spec.reports.quarterly, p.year, p.month, "")
+    let Book {
+        name,
+        path,
+        title,
+        mut wb,
+        meta_left,
+        meta_mid,
+    } = book(
+        spec,
+        p,
+        dir,
+        (&spec.reports.quarterly, &spec.reports.quarterly_title),
     );
-    let path = dir.join(&name);
-    let e = xerr(&path);
-    let title = spec.fill(&spec.reports.quarterly_title, p.year, p.month, "");
-    let mut wb = Workbook::new();
-    wb.set_properties(&properties(&title, &spec.issuer, p));
-    let st = Styles::new();
-    let meta_left = format!("制表单位：{}", spec.issuer);
-    let meta_mid = format!("截至{}年{}月底", p.year, p.month);
-    let mut h = vec!["重点专项", "任务数", "责任分工数"];
-    h.extend(COUNT_HEADERS);
-    let notice = TableSheet::new(&title, &meta_left, &meta_mid, "单位：项", h, group_rows(s));
+    let (e, st) = (xerr(&path), Styles::new());
+    let notice = TableSheet::new(
+        &title,
+        &meta_left,
+        &meta_mid,
+        "单位：项",
+        group_headers(),
+        group_rows(s),
+    );
     let ws = wb.add_worksheet().set_name("通报").map_err(&e)?;
     let lay = write_table(ws, &st, &notice).map_err(&e)?;
     write_paragraph(ws, &st, &lay, lay.next_row - 1, &notice_text(spec, s, q)).map_err(&e)?;
-    let mut uh = vec!["排名", "责任单位", "承担任务数"];
-    uh.extend(COUNT_HEADERS);
-    uh.push("评价");
     let ranking = TableSheet::new(
         "季度排名",
         &meta_left,
         &meta_mid,
         "单位：项",
-        uh,
+        unit_headers(),
         unit_rows(&s.by_unit),
     );
     let lag = TableSheet::new(
@@ -431,15 +475,7 @@ pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, 
         &meta_left,
         &meta_mid,
         "",
-        vec![
-            "序号",
-            "工作举措",
-            "责任单位",
-            "完成时限",
-            "完成状态",
-            "是否逾期",
-            "存在问题",
-        ],
+        LAG_HEADERS.to_vec(),
         lagging_rows(s, inp.records),
     );
     push_tables(

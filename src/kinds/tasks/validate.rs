@@ -12,7 +12,7 @@ use crate::config::PipelineSpec;
 use crate::model::{
     FileStatus, Finding, LedgerRow, ParsedFile, Period, PeriodResult, StoredPeriod,
 };
-use crate::pipeline::validate::RowRef;
+use crate::pipeline::validate::{order_key, RowRef};
 use crate::seeds::Units;
 
 /// Everything tasks validation reads besides the files.
@@ -193,22 +193,6 @@ fn not_in_plan(
         value.trim(),
         "计划中的序号和工作举措",
     )
-}
-
-/// How a file is ordered among its unit's files: later is greater.
-fn order_key(f: &ParsedFile) -> (u32, u64, &str) {
-    let date = f.filled_on.as_deref().map_or(0, |s| {
-        let n: Vec<u32> = s
-            .split(|c: char| !c.is_ascii_digit())
-            .filter_map(|p| p.parse().ok())
-            .collect();
-        match n.as_slice() {
-            [y, m, d, ..] => y * 10_000 + m * 100 + d,
-            [y, m] => y * 10_000 + m * 100,
-            _ => 0,
-        }
-    });
-    (date, f.file.modified, f.file.name.as_str())
 }
 
 /// One row per (unit, item): the row of the later file (填报时间, file time,

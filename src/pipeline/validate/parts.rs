@@ -21,8 +21,9 @@ pub(super) struct Superseded {
     pub findings: Vec<Finding>,
 }
 
-/// How a file is ordered among its unit's files: later is greater.
-fn order_key(f: &ParsedFile) -> (u32, u64, &str) {
+/// How a file is ordered among its unit's files: later is greater (shared
+/// by every kind: 填报时间, then file time, then name).
+pub(crate) fn order_key(f: &ParsedFile) -> (u32, u64, &str) {
     (
         f.filled_on.as_deref().map_or(0, date_key),
         f.file.modified,
