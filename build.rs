@@ -1,6 +1,9 @@
 //! Embeds the shipped `pipelines/*.toml` and `seeds/units.toml` for
 //! `taizhang init`, so a deployed binary can write a starter folder and
-//! `src/` names no program.
+//! `src/` names no program. The texts are written into the generated file as
+//! literals, never as `include_str!` of this checkout's absolute paths: a
+//! target folder shared by two checkouts (CI's cache) would otherwise point
+//! at a folder that may be gone.
 
 use std::fmt::Write;
 
@@ -20,19 +23,14 @@ fn main() {
     names.sort();
     let mut src = String::from("/// The shipped pipeline files: (file name, text).\npub const PIPELINES: &[(&str, &str)] = &[\n");
     for n in &names {
-        let path = root.join("pipelines").join(n);
-        let _ = writeln!(
-            src,
-            "    ({n:?}, include_str!({:?})),",
-            path.display().to_string()
-        );
+        let text = std::fs::read_to_string(root.join("pipelines").join(n)).unwrap_or_default();
+        let _ = writeln!(src, "    ({n:?}, {text:?}),");
     }
     src.push_str("];\n");
-    let units = root.join("seeds").join("units.toml");
+    let units = std::fs::read_to_string(root.join("seeds").join("units.toml")).unwrap_or_default();
     let _ = writeln!(
         src,
-        "/// The shipped unit list.\npub const UNITS: &str = include_str!({:?});",
-        units.display().to_string()
+        "/// The shipped unit list.\npub const UNITS: &str = {units:?};"
     );
     if let Err(e) = std::fs::write(out.join("starter.rs"), src) {
         println!("cargo:warning=cannot write starter.rs: {e}");
