@@ -350,7 +350,7 @@ impl PipelineSpec {
     /// `{quarter}`, `{quarter_cn}`, `{unit}`, `{period}`.
     pub fn fill(&self, template: &str, year: i32, month: u32, unit: &str) -> String {
         let q = (month.max(1) - 1) / 3 + 1;
-        let quarter_cn = ["一", "二", "三", "四"][(q as usize - 1).min(3)];
+        let quarter_cn = crate::text::quarter_cn(q);
         template
             .replace("{full_name}", &self.full_name)
             .replace("{name}", &self.name)

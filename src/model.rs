@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 pub mod status;
 pub mod summary;
+pub mod tasks;
 
 pub use crate::parse::{MoneyUnit, Nature, Status, YearMonth, Yuan};
 
@@ -459,7 +460,7 @@ pub struct PeriodResult {
     pub period: Period,
     pub records: Vec<ProjectRecord>,
     /// The records of a tasks-kind program (one per item and responsible unit).
-    pub tasks: Vec<crate::kinds::tasks::TaskRecord>,
+    pub tasks: Vec<tasks::TaskRecord>,
     pub findings: Vec<Finding>,
     /// Per input file name: its accounting.
     pub accounts: BTreeMap<String, RowAccount>,
@@ -491,7 +492,7 @@ pub struct StoredPeriod {
     pub records: Vec<ProjectRecord>,
     /// A tasks-kind program's records (absent for investment programs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tasks: Vec<crate::kinds::tasks::TaskRecord>,
+    pub tasks: Vec<tasks::TaskRecord>,
     pub findings: Vec<Finding>,
 }
 

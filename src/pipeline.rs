@@ -635,6 +635,7 @@ fn run_tasks_period(
     )?);
     if period.month.is_multiple_of(3) {
         outputs.push(trep::write_quarterly(&ri, staging.dir())?);
+        outputs.push(crate::kinds::tasks::notice::write(&ri, staging.dir())?);
     }
     outputs.sort();
     let t_report = t3.elapsed().as_millis();
@@ -1011,9 +1012,10 @@ fn write_tasks_quarterly(
         records: &sp.tasks,
         findings: &sp.findings,
     };
-    Ok(vec![crate::kinds::tasks::report::write_quarterly(
-        &ri, dir,
-    )?])
+    Ok(vec![
+        crate::kinds::tasks::report::write_quarterly(&ri, dir)?,
+        crate::kinds::tasks::notice::write(&ri, dir)?,
+    ])
 }
 
 /// `taizhang quarterly`: the notifications of a quarter for the selected

@@ -3,6 +3,11 @@
 //!
 //! Everything here is pure and allocation-light; property tests live beside it.
 
+/// 一 / 二 / 三 / 四 for quarter 1-4 (clamped).
+pub fn quarter_cn(quarter: u32) -> &'static str {
+    ["一", "二", "三", "四"][quarter.clamp(1, 4) as usize - 1]
+}
+
 /// Folds full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space
 /// (U+3000) to their half-width equivalents; other characters pass through.
 pub fn to_halfwidth(s: &str) -> String {

@@ -37,6 +37,7 @@ use super::style::{BODY_FONT, HEAD_FONT, TITLE_FONT};
 use super::ReportError;
 use crate::config::PipelineSpec;
 use crate::model::summary::{quarter_done, GroupRow, Light, Summary};
+use crate::text::quarter_cn;
 
 /// A4 portrait, twips.
 pub const PAGE_W: u32 = 11906;
@@ -61,7 +62,6 @@ const LATIN_FONT: &str = "Times New Roman";
 /// What the office writes itself.
 pub const PLACEHOLDER: &str = "【此部分由办公室补充】";
 
-const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
 const ORDINAL_CN: [&str; 5] = ["一是", "二是", "三是", "四是", "五是"];
 
 /// The title of a quarter's 通报, with its line break.
@@ -125,7 +125,7 @@ pub fn content(inp: &QuarterlyInput<'_>, end: &Summary) -> Vec<(Kind, String)> {
                 "为及时掌握{}推进情况，根据各地、各有关部门报送的项目台账数据，现将{}年第{}季度全省{}推进情况通报如下：",
                 spec.full_name,
                 inp.year,
-                QUARTER_CN[q as usize - 1],
+                quarter_cn(q),
                 spec.name
             ),
         ),
@@ -162,7 +162,7 @@ fn months_list(ms: &[u32]) -> String {
 /// 开工率 / 投产率 with what they divide, the lagging projects.
 fn overall(inp: &QuarterlyInput<'_>, end: &Summary) -> Vec<String> {
     let spec = inp.spec;
-    let qcn = QUARTER_CN[inp.quarter.clamp(1, 4) as usize - 1];
+    let qcn = quarter_cn(inp.quarter);
     let t = &end.totals;
     let qd = quarter_done(inp.quarter, inp.months, inp.prev_quarter_end);
     // The months are listed only when their 当月完成 add up to the quarter.
@@ -605,13 +605,23 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     let Some(end) = inp.months.last() else {
         return Ok(String::new());
     };
-    let spec = inp.spec;
-    let name = file_name(spec, inp.year, inp.quarter);
+    write_document(inp.spec, (inp.year, inp.quarter), &content(inp, end), dir)
+}
+
+/// Sets `blocks` as a quarter's 通报 of `spec` (file name from `[notice]`
+/// title, document and package dated the 成文日期) and writes it into `dir`
+/// atomically; returns its file name. Shared by every kind of program.
+pub fn write_document(
+    spec: &PipelineSpec,
+    (year, quarter): (i32, u32),
+    blocks: &[(Kind, String)],
+    dir: &Path,
+) -> Result<String, ReportError> {
+    let name = file_name(spec, year, quarter);
     let path = dir.join(&name);
-    let blocks = content(inp, end);
-    let (y, m, d) = issue_date(inp.year, inp.quarter, spec.notice.date_day);
+    let (y, m, d) = issue_date(year, quarter, spec.notice.date_day);
     let date_iso = format!("{y:04}-{m:02}-{d:02}T00:00:00Z");
-    let docx = render(&blocks, &date_iso);
+    let docx = render(blocks, &date_iso);
     let docx_err = |e: String| ReportError::Docx {
         path: path.clone(),
         message: e,

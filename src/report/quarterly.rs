@@ -21,6 +21,7 @@ use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
 use crate::model::summary::{quarter_done, GroupRow, Light, QuarterDone, Summary};
 use crate::model::{Period, ProjectRecord, Yuan};
+use crate::text::quarter_cn;
 
 /// What the quarterly notification shows. Everything comes from the store.
 pub struct QuarterlyInput<'a> {
@@ -36,8 +37,6 @@ pub struct QuarterlyInput<'a> {
     /// Project records of the quarter's end month (lagging projects, 开工/投产).
     pub records: &'a [ProjectRecord],
 }
-
-const QUARTER_CN: [&str; 4] = ["一", "二", "三", "四"];
 
 /// Whether a unit's completion rate reached 序时进度 (decided by the summary).
 pub fn reached(r: &GroupRow, _month: u32) -> bool {
@@ -100,7 +99,7 @@ fn qd_val(v: Option<Yuan>) -> Val {
 /// The 通报 paragraph of the quarter.
 pub fn paragraph(inp: &QuarterlyInput<'_>, end: &Summary) -> String {
     let spec = inp.spec;
-    let qcn = QUARTER_CN[(inp.quarter as usize).clamp(1, 4) - 1];
+    let qcn = quarter_cn(inp.quarter);
     let t = &end.totals;
     let rate = t.completion_rate();
     let month = end.period.month;
@@ -872,7 +871,7 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
     };
     let spec = inp.spec;
     let q = inp.quarter.clamp(1, 4);
-    let qcn = QUARTER_CN[q as usize - 1];
+    let qcn = quarter_cn(q);
     let name = format!(
         "{}.xlsx",
         spec.fill(&spec.reports.quarterly, inp.year, q * 3, "")

@@ -22,3 +22,4 @@ mod sheets;
 mod shuffle;
 mod status;
 mod units;
+mod workplan;

@@ -14,7 +14,7 @@ use taizhang::report::notice;
 use taizhang::report::style::{BODY_FONT, HEAD_FONT, TITLE_FONT};
 
 /// The 通报 document of a program's 2023 quarter under `out`.
-fn notice_path(out: &Path, program: &str, name: &str, q: u32) -> PathBuf {
+pub(crate) fn notice_path(out: &Path, program: &str, name: &str, q: u32) -> PathBuf {
     out.join(program)
         .join(format!("2023-{:02}", q * 3))
         .join(format!(
@@ -86,7 +86,7 @@ fn text_of(p: &str) -> String {
 }
 
 /// The document's paragraphs (XML, text).
-fn paragraphs(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn paragraphs(path: &Path) -> Vec<(String, String)> {
     let xml = part(path, "word/document.xml");
     paragraph_xml(&xml)
         .into_iter()
@@ -417,7 +417,9 @@ fn notice_text_matches_the_snapshots() {
     let dir = root().join("tests/it/snapshots");
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut failures = Vec::new();
-    for (program, name) in programs() {
+    let mut all = programs();
+    all.push(("work-plan", "数字经济工作计划"));
+    for (program, name) in all {
         for q in 1..=2u32 {
             let got = paragraphs(&notice_path(out, program, name, q))
                 .into_iter()

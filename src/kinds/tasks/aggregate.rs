@@ -117,6 +117,24 @@ pub struct TaskSummary {
     pub missing_units: Vec<String>,
 }
 
+impl TaskSummary {
+    /// 红榜 and 黑榜: the first `honor` green units in rank order, and the
+    /// last `shame` red units (lowest first). Units not ranked are in neither.
+    pub fn honor_and_shame(&self, honor: usize, shame: usize) -> (Vec<&UnitRow>, Vec<&UnitRow>) {
+        let ranked = || self.by_unit.iter().filter(|u| u.rank.is_some());
+        let top = ranked()
+            .filter(|u| u.light == TaskLight::Green)
+            .take(honor)
+            .collect();
+        let bottom = ranked()
+            .rev()
+            .filter(|u| u.light == TaskLight::Red)
+            .take(shame)
+            .collect();
+        (top, bottom)
+    }
+}
+
 /// The summary of a period's records.
 pub fn summarize(
     records: &[TaskRecord],

@@ -7,17 +7,21 @@
 //!   responsible unit, findings (E501-W509), row accounting;
 //! - [`aggregate`]: records → [`aggregate::TaskSummary`] (by 专项, by unit
 //!   ranked by share on time, lists);
-//! - [`report`]: the monthly 推进情况表 and the quarterly 通报 workbook.
+//! - [`report`]: the monthly 推进情况表 and the quarterly 通报 workbook;
+//! - [`notice`]: the quarterly 通报 as a Word document.
+//!
+//! The record and state types cross stages (the store keeps them): they live
+//! in `model::tasks` and are re-exported here.
 
 pub mod aggregate;
+pub mod notice;
 pub mod plan;
 pub mod report;
 pub mod validate;
 
-use serde::{Deserialize, Serialize};
-
 use super::{header_only, read, Schema};
 use crate::config::FieldKind::{Month, Text, Unit};
+pub use crate::model::tasks::{TaskRecord, TaskState};
 
 /// Every field the tasks stages read (or header discovery recognises).
 pub static SCHEMA: Schema = Schema {
@@ -37,152 +41,3 @@ pub static SCHEMA: Schema = Schema {
     must_declare: &["seq", "name", "progress", "state"],
     fatal_missing: &["name", "state"],
 };
-
-/// The state a unit reports for an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Done,
-    OnSchedule,
-    Lagging,
-    NotStarted,
-}
-
-impl TaskState {
-    pub const ALL: [TaskState; 4] = [
-        TaskState::Done,
-        TaskState::OnSchedule,
-        TaskState::Lagging,
-        TaskState::NotStarted,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TaskState::Done => "已完成",
-            TaskState::OnSchedule => "按序时推进",
-            TaskState::Lagging => "滞后",
-            TaskState::NotStarted => "未启动",
-        }
-    }
-
-    /// Reads a state as units write it (`已完成`, `完成`, `按序时进度推进`,
-    /// `正常推进`, `进度滞后`, `尚未启动` …); none when it is none of them —
-    /// `推进中` or `正在推进` do not say whether on schedule or behind.
-    pub fn parse(text: &str) -> Option<TaskState> {
-        let t: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace() && !"，。、；;,.".contains(*c))
-            .collect();
-        let t = t.as_str();
-        let done = ["已完成", "完成", "已办结", "已落实", "全部完成", "办结"];
-        let on = [
-            "按序时推进",
-            "按序时进度推进",
-            "按时序推进",
-            "按进度推进",
-            "正常推进",
-            "序时推进",
-            "按计划推进",
-        ];
-        let lag = [
-            "滞后",
-            "进度滞后",
-            "滞后于序时",
-            "滞后序时进度",
-            "未按序时推进",
-        ];
-        let not = ["未启动", "尚未启动", "未开始", "未开展"];
-        if done.contains(&t) {
-            Some(TaskState::Done)
-        } else if on.contains(&t) {
-            Some(TaskState::OnSchedule)
-        } else if lag.contains(&t) {
-            Some(TaskState::Lagging)
-        } else if not.contains(&t) {
-            Some(TaskState::NotStarted)
-        } else {
-            None
-        }
-    }
-
-    /// How far along: 未启动 0, 推进中 (on schedule or lagging) 1, 已完成 2.
-    /// A state lower than last month's is going backwards.
-    pub fn stage(self) -> u8 {
-        match self {
-            TaskState::NotStarted => 0,
-            TaskState::OnSchedule | TaskState::Lagging => 1,
-            TaskState::Done => 2,
-        }
-    }
-
-    /// 已完成 or 按序时推进.
-    pub fn on_time(self) -> bool {
-        matches!(self, TaskState::Done | TaskState::OnSchedule)
-    }
-}
-
-/// One item of the plan for one responsible unit in one period (what the
-/// store keeps for a tasks-kind program).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskRecord {
-    /// The plan's 序号.
-    pub no: u32,
-    /// 重点专项.
-    pub group: String,
-    /// 工作举措 (the plan's text).
-    pub item: String,
-    pub unit_id: String,
-    pub unit: String,
-    /// The unit leads the item (牵头单位), else it cooperates (配合单位).
-    pub lead: bool,
-    /// 完成时限, `YYYY-MM`.
-    pub due: String,
-    /// An accepted row this period.
-    pub reported: bool,
-    /// Not reported this period: state and progress are the latest earlier ones.
-    pub carried: bool,
-    /// The state this period (or carried); none when never reported.
-    pub state: Option<TaskState>,
-    /// 完成时间, `YYYY-MM`.
-    pub done_on: Option<String>,
-    pub progress: String,
-    pub problems: String,
-    /// Due by the period and not 已完成 (逾期).
-    pub overdue: bool,
-    /// `file!sheet!row` of the accepted row.
-    pub source: String,
-    /// Not reported because its row was rejected.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub rejected: bool,
-}
-
-impl TaskRecord {
-    /// The state as counted this period: none when not reported.
-    pub fn counted(&self) -> Option<TaskState> {
-        if self.reported {
-            self.state
-        } else {
-            None
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_as_units_write_them() {
-        assert_eq!(TaskState::parse(" 已完成 "), Some(TaskState::Done));
-        assert_eq!(
-            TaskState::parse("按序时进度推进"),
-            Some(TaskState::OnSchedule)
-        );
-        assert_eq!(TaskState::parse("进度滞后"), Some(TaskState::Lagging));
-        assert_eq!(TaskState::parse("尚未启动。"), Some(TaskState::NotStarted));
-        assert_eq!(TaskState::parse("基本完成中"), None);
-        assert_eq!(TaskState::parse("正在推进 "), None);
-        assert!(TaskState::Done.stage() > TaskState::Lagging.stage());
-        assert!(TaskState::OnSchedule.on_time() && !TaskState::Lagging.on_time());
-    }
-}

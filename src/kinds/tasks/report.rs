@@ -88,7 +88,7 @@ const LAG_HEADERS: [&str; 7] = [
     "存在问题",
 ];
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
@@ -348,11 +348,7 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
         unit_headers(),
         unit_rows(&s.by_unit),
     );
-    units.notes.push(format!(
-        "按时推进率 = （已完成 + 按序时推进）÷ 承担任务数（未报送计为未按时）；≥{} 为绿，<{} 为红，其间为黄；本期未报送的单位不排名。",
-        pct(spec.tasks.green_at),
-        pct(spec.tasks.red_below)
-    ));
+    units.notes.push(ranking_note(spec));
     let mut detail = sheet(
         &format!("{}年{}工作任务明细", p.year, months(p)),
         vec![
@@ -402,32 +398,40 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
     Ok(name)
 }
 
+/// How 分单位 and 季度排名 rank and light the units.
+fn ranking_note(spec: &PipelineSpec) -> String {
+    format!(
+        "按时推进率 = （已完成 + 按序时推进）÷ 承担任务数（未报送计为未按时）；≥{} 为绿，<{} 为红，其间为黄；本期未报送的单位不排名。",
+        pct(spec.tasks.green_at),
+        pct(spec.tasks.red_below)
+    )
+}
+
 /// The quarterly 通报 paragraph: counts at quarter end, 红榜 and 黑榜.
 pub fn notice_text(spec: &PipelineSpec, s: &TaskSummary, quarter: u32) -> String {
-    let ranked: Vec<&UnitRow> = s.by_unit.iter().filter(|u| u.rank.is_some()).collect();
-    let honor: Vec<String> = ranked
-        .iter()
-        .filter(|u| u.light == TaskLight::Green)
-        .take(spec.honor_count)
-        .map(|u| format!("{}（{}）", u.unit, pct(u.share)))
-        .collect();
-    let shame: Vec<String> = ranked
-        .iter()
-        .rev()
-        .filter(|u| u.light == TaskLight::Red)
-        .take(spec.shame_count)
-        .map(|u| format!("{}（{}）", u.unit, pct(u.share)))
-        .collect();
-    let q = ["一", "二", "三", "四"][(quarter.clamp(1, 4) - 1) as usize];
-    let mut t = format!("第{q}季度，{}", paragraph(spec, s));
-    if !honor.is_empty() {
-        t.push_str(&format!("按时推进率较高的单位：{}。", honor.join("、")));
+    let q = crate::text::quarter_cn(quarter);
+    format!("第{q}季度，{}{}", paragraph(spec, s), board_text(spec, s))
+}
+
+/// 红榜 and 黑榜 in words (empty when neither has a unit); the workbook's
+/// paragraph and the 通报 document say the same.
+pub(crate) fn board_text(spec: &PipelineSpec, s: &TaskSummary) -> String {
+    let (top, bottom) = s.honor_and_shame(spec.honor_count, spec.shame_count);
+    let names = |us: Vec<&UnitRow>| -> String {
+        us.iter()
+            .map(|u| format!("{}（{}）", u.unit, pct(u.share)))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let mut t = String::new();
+    if !top.is_empty() {
+        t.push_str(&format!("按时推进率较高的单位：{}。", names(top)));
     }
-    if !shame.is_empty() {
+    if !bottom.is_empty() {
         t.push_str(&format!(
             "推进滞后、按时推进率低于{}的单位：{}，请加快推进。",
             pct(spec.tasks.red_below),
-            shame.join("、")
+            names(bottom)
         ));
     }
     t
@@ -462,7 +466,7 @@ pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, 
     let ws = wb.add_worksheet().set_name("通报").map_err(&e)?;
     let lay = write_table(ws, &st, &notice).map_err(&e)?;
     write_paragraph(ws, &st, &lay, lay.next_row - 1, &notice_text(spec, s, q)).map_err(&e)?;
-    let ranking = TableSheet::new(
+    let mut ranking = TableSheet::new(
         "季度排名",
         &meta_left,
         &meta_mid,
@@ -470,6 +474,7 @@ pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, 
         unit_headers(),
         unit_rows(&s.by_unit),
     );
+    ranking.notes.push(ranking_note(spec));
     let lag = TableSheet::new(
         "滞后及逾期未完成任务",
         &meta_left,
