@@ -36,18 +36,7 @@ pub enum ConfigError {
     Many(Vec<ConfigError>),
 }
 
-/// The kind of a canonical field, which decides how its cells are parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldKind {
-    Text,
-    Unit,
-    Money,
-    Status,
-    Nature,
-    Month,
-    Rate,
-}
+pub use crate::model::FieldKind;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +318,12 @@ pub struct PipelineSpec {
     pub fields: Vec<FieldSpec>,
     /// The file it was read from.
     pub source: PathBuf,
+}
+
+impl crate::checks::SeverityOverrides for PipelineSpec {
+    fn severity_override(&self, id: &str) -> Option<Severity> {
+        self.checks.severity.get(id).copied()
+    }
 }
 
 impl PipelineSpec {

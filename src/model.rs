@@ -15,6 +15,19 @@ pub mod tasks;
 
 pub use crate::parse::{MoneyUnit, Nature, Status, YearMonth, Yuan};
 
+/// The kind of a canonical field, which decides how its cells are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Text,
+    Unit,
+    Money,
+    Status,
+    Nature,
+    Month,
+    Rate,
+}
+
 /// A reporting period (one month).
 pub type Period = YearMonth;
 

@@ -24,7 +24,7 @@
 pub mod investment;
 pub mod tasks;
 
-use crate::config::FieldKind;
+use crate::model::FieldKind;
 use serde::{Deserialize, Serialize};
 
 /// The kind of a program.

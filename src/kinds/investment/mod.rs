@@ -9,7 +9,7 @@
 //! Here: the fields an investment pipeline file may declare.
 
 use super::{header_only, read, Schema};
-use crate::config::FieldKind::{Money, Month, Nature, Rate, Status, Text, Unit};
+use crate::model::FieldKind::{Money, Month, Nature, Rate, Status, Text, Unit};
 
 /// Every field the investment stages read (or header discovery recognises).
 pub static SCHEMA: Schema = Schema {

@@ -20,8 +20,8 @@ pub mod report;
 pub mod validate;
 
 use super::{header_only, read, Schema};
-use crate::config::FieldKind::{Month, Text, Unit};
 pub use crate::model::tasks::{TaskRecord, TaskState};
+use crate::model::FieldKind::{Month, Text, Unit};
 
 /// Every field the tasks stages read (or header discovery recognises).
 pub static SCHEMA: Schema = Schema {
