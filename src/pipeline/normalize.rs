@@ -141,7 +141,8 @@ fn keyword_hits(text: &str, ctx: &Context<'_>) -> Vec<usize> {
 }
 
 /// Decides which program a file belongs to: keywords in its name or first rows,
-/// else the library that knows most of its project codes. When the programs
+/// else the library that knows most of its project codes (for a tasks-kind
+/// program: of its cells that read as the plan's items). When the programs
 /// are of several kinds, the header has a say too: a file whose keyword names
 /// one program but whose table is another kind's ledger (`数字经济发展2023年
 /// 工作计划` names 数字经济, its columns are 工作举措 and 完成状态) goes to the
@@ -214,12 +215,24 @@ fn best_fit(raw: &RawWorkbook, ctx: &Context<'_>, hits: &[usize]) -> Option<usiz
 }
 
 /// Adds the cells of a sheet (its first 5,000 rows) that are codes of each
-/// program's library to `counts` (waits for the libraries if still loading).
+/// program's library to `counts`, and for a tasks-kind program the cells of
+/// its first `PLAN_VOTE_ROWS` rows that read as one of its plan's items
+/// (waits for the libraries if still loading).
 fn count_codes(sheet: &RawSheet, ctx: &Context<'_>, counts: &mut [usize]) {
     let libraries = ctx.libraries.get().unwrap_or_default();
-    for row in sheet.rows.iter().take(5000) {
+    for (r, row) in sheet.rows.iter().take(5000).enumerate() {
         for c in row {
             if let Cell::Text(t) = c {
+                if r < PLAN_VOTE_ROWS {
+                    for (i, lib) in libraries.iter().enumerate() {
+                        let min = ctx.specs.get(i).map_or(1.0, |s| s.tasks.min_similarity);
+                        if lib.plan.as_ref().is_some_and(|p| p.knows(t, min)) {
+                            if let Some(n) = counts.get_mut(i) {
+                                *n += 1;
+                            }
+                        }
+                    }
+                }
                 let code = clean_code(t);
                 if is_project_code(&code) {
                     for (i, lib) in libraries.iter().enumerate() {
@@ -234,6 +247,10 @@ fn count_codes(sheet: &RawSheet, ctx: &Context<'_>, counts: &mut [usize]) {
         }
     }
 }
+
+/// Rows of a sheet whose texts are compared with a plan's items when a
+/// file's program is decided by its content.
+const PLAN_VOTE_ROWS: usize = 200;
 
 /// The program whose library knows most codes, when one alone does.
 fn most_codes(counts: &[usize]) -> Option<usize> {

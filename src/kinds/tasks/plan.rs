@@ -33,6 +33,8 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
     by_no: HashMap<u32, usize>,
     by_unit: HashMap<String, Vec<usize>>,
+    /// Each item's text key and its sorted bigrams (for [`Plan::knows`]).
+    grams: Vec<(String, Vec<(char, char)>)>,
 }
 
 impl Plan {
@@ -47,7 +49,34 @@ impl Plan {
                 plan.by_unit.entry(u.clone()).or_default().push(i);
             }
         }
+        plan.grams = plan
+            .items
+            .iter()
+            .filter(|it| !it.lost)
+            .map(|it| {
+                let k = text_key(&it.text);
+                let g = bigrams(&k);
+                (k, g)
+            })
+            .collect();
         plan
+    }
+
+    /// Whether a cell's text reads as one of the plan's items, as a unit
+    /// retypes it: the same text, a text of at least 10 characters inside an
+    /// item's (or holding one), or bigram similarity at least `min` — the
+    /// content vote that decides a file's program when its keywords and
+    /// header do not.
+    pub fn knows(&self, text: &str, min: f64) -> bool {
+        let q = text_key(text);
+        if q.chars().count() < 6 {
+            return false;
+        }
+        let long = q.chars().count() >= 10;
+        let gq = bigrams(&q);
+        self.grams.iter().any(|(k, g)| {
+            *k == q || (long && (k.contains(&q) || q.contains(k.as_str()))) || dice(&gq, g) >= min
+        })
     }
 
     pub fn by_no(&self, no: u32) -> Option<&PlanItem> {
@@ -93,13 +122,19 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let grams = |s: &str| {
-        let c: Vec<char> = s.chars().collect();
-        let mut g: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
-        g.sort_unstable();
-        g
-    };
-    let (ga, gb) = (grams(a), grams(b));
+    dice(&bigrams(a), &bigrams(b))
+}
+
+/// The character bigrams of a key, sorted.
+fn bigrams(s: &str) -> Vec<(char, char)> {
+    let c: Vec<char> = s.chars().collect();
+    let mut g: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
+    g.sort_unstable();
+    g
+}
+
+/// Dice coefficient of two sorted bigram lists.
+fn dice(ga: &[(char, char)], gb: &[(char, char)]) -> f64 {
     if ga.is_empty() || gb.is_empty() {
         return 0.0;
     }

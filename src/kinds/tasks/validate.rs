@@ -111,17 +111,28 @@ pub fn match_row(inp: &Inputs<'_>, f: &ParsedFile, unit_id: &str, row: &LedgerRo
         return Matched::Refused(not_in_plan(inp, f, row, None));
     }
     let min = inp.spec.tasks.min_similarity;
-    if let Some((it, s)) = Plan::closest(inp.plan.of_unit(unit_id), text).filter(|(_, s)| *s >= min)
-    {
+    let closest = Plan::closest(inp.plan.of_unit(unit_id), text);
+    let how = |s: f64| format!("相似度 {:.0}%", s * 100.0);
+    // A text cut short (the item's opening words) is the one own item holding it.
+    let (found, how) = match closest.filter(|(_, s)| *s >= min) {
+        Some((it, s)) => (Some((it, s)), how(s)),
+        None => (
+            holding(inp.plan.of_unit(unit_id), &key).map(|it| (it, 0.0)),
+            "填报文字为计划原文的一部分".to_string(),
+        ),
+    };
+    if let Some((it, s)) = found {
         if s >= 1.0 {
             return Matched::Item(it.no);
         }
+        let seq = match row.extra_text("seq").unwrap_or("").trim() {
+            "" => "未填序号".to_string(),
+            n => format!("序号“{n}”与计划不符"),
+        };
         let detail = format!(
-            "序号“{}”与计划不符，按文字最接近的本单位任务计入：第 {} 项“{}”（相似度 {:.0}%）",
-            row.extra_text("seq").unwrap_or(""),
+            "{seq}，按文字最接近的本单位任务计入：第 {} 项“{}”（{how}）",
             it.no,
             short(&it.text),
-            s * 100.0
         );
         let fd = row_finding(
             inp,
@@ -147,6 +158,19 @@ pub fn match_row(inp: &Inputs<'_>, f: &ParsedFile, unit_id: &str, row: &LedgerRo
             row,
             Plan::closest(inp.plan.items.iter(), text).map(|(it, _)| it),
         )),
+    }
+}
+
+/// The one item of `items` whose text holds `key` (at least 10 characters):
+/// a unit that typed only the item's first words.
+fn holding<'a>(items: impl Iterator<Item = &'a PlanItem>, key: &str) -> Option<&'a PlanItem> {
+    if key.chars().count() < 10 {
+        return None;
+    }
+    let mut hits = items.filter(|it| !it.lost && text_key(&it.text).contains(key));
+    match (hits.next(), hits.next()) {
+        (Some(it), None) => Some(it),
+        _ => None,
     }
 }
 
