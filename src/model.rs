@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub mod status;
 pub mod summary;
@@ -155,12 +156,14 @@ pub struct IgnoredFile {
 pub enum Cell {
     Empty,
     Number(f64),
-    Text(String),
+    /// Text; shared (one allocation per distinct shared string of a workbook):
+    /// a ledger repeats its 责任单位, 县区, 状态 … in most rows.
+    Text(Arc<str>),
     Bool(bool),
     /// A date cell, as its Excel serial.
     Date(f64),
     /// An error cell (`#REF!`) or a formula with no cached value.
-    Error(String),
+    Error(Arc<str>),
 }
 
 impl Cell {
@@ -169,9 +172,9 @@ impl Cell {
         match self {
             Cell::Empty => String::new(),
             Cell::Number(f) | Cell::Date(f) => format!("{f}"),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => s.to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-            Cell::Error(e) => e.clone(),
+            Cell::Error(e) => e.to_string(),
         }
     }
 

@@ -507,6 +507,8 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
                 .to_string(),
         ));
     }
+    // Kept for the whole run: no room left over from growing.
+    projects.shrink_to_fit();
     let mut seen = std::collections::HashSet::new();
     for p in &projects {
         if !seen.insert(p.code.clone()) {

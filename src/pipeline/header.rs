@@ -336,7 +336,7 @@ mod tests {
     }
 
     fn t(s: &str) -> Cell {
-        Cell::Text(s.to_string())
+        Cell::Text(s.into())
     }
 
     #[test]

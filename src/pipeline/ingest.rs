@@ -6,7 +6,10 @@
 use calamine::{Data, DataRef, Reader};
 use memchr::memmem;
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use crate::model::{Cell, FileFormat, Merge, RawSheet, RawWorkbook};
 
@@ -1450,11 +1453,11 @@ fn to_cell(d: Data) -> Cell {
         Data::Empty => Cell::Empty,
         Data::Int(i) => Cell::Number(i as f64),
         Data::Float(f) => Cell::Number(f),
-        Data::String(s) => Cell::Text(s),
+        Data::String(s) => Cell::Text(s.into()),
         Data::Bool(b) => Cell::Bool(b),
         Data::DateTime(dt) => Cell::Date(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.into()),
+        Data::Error(e) => Cell::Error(e.to_string().into()),
     }
 }
 
@@ -1528,9 +1531,10 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
         }
     }
     let mut spent = Spent::new(limits);
+    let mut shared = SharedTexts::default();
     let mut sheets = Vec::new();
     for (name, visible) in meta {
-        let mut rows = xlsx_rows(&mut wb, &name, &mut spent)?;
+        let mut rows = xlsx_rows(&mut wb, &name, &mut spent, &mut shared)?;
         // Merges, hidden rows and formulas without a saved result from one plain
         // scan of the sheet XML: calamine has no hidden-row API, reads such a
         // formula as an empty cell, and its merge API parses the whole sheet again.
@@ -1545,7 +1549,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
                 .and_then(|row| row.get(c as usize))
                 .is_none_or(|cell| *cell == Cell::Empty);
             if empty {
-                let cell = Cell::Error(UNCACHED_FORMULA.to_string());
+                let cell = Cell::Error(UNCACHED_FORMULA.into());
                 place(&mut rows, (r, c), cell, &mut spent)?;
             }
         }
@@ -1575,6 +1579,7 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     name: &str,
     spent: &mut Spent,
+    shared: &mut SharedTexts,
 ) -> Result<Vec<Vec<Cell>>, IngestError> {
     let mut cells = match wb.worksheet_cells_reader(name) {
         Ok(r) => r,
@@ -1589,19 +1594,63 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
             DataRef::Float(f) => Cell::Number(*f),
             DataRef::Bool(b) => Cell::Bool(*b),
             DataRef::DateTime(dt) => Cell::Date(dt.as_f64()),
-            DataRef::Error(e) => Cell::Error(e.to_string()),
+            DataRef::Error(e) => Cell::Error(e.to_string().into()),
             DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
                 spent.text(s.len() as u64)?;
-                Cell::Text(s.clone())
+                Cell::Text(s.as_str().into())
             }
             DataRef::SharedString(s) => {
                 spent.text(s.len() as u64)?;
-                Cell::Text(s.to_string())
+                Cell::Text(shared.get(s))
             }
         };
         place(&mut rows, c.get_position(), cell, spent)?;
     }
+    // Rows grow cell by cell (capacity doubling); kept until the feedback
+    // workbook is written, they are trimmed to their cells.
+    for row in &mut rows {
+        row.shrink_to_fit();
+    }
+    rows.shrink_to_fit();
     Ok(rows)
+}
+
+/// One `Arc<str>` per shared string of a workbook: calamine lends a cell its
+/// shared string by reference, and the cells repeating one (a ledger's
+/// 责任单位, 县区, 状态 … in every row) share one copy. Keyed by the string's
+/// address and length in calamine's table, which lives, unchanged, for the
+/// whole read.
+#[derive(Default)]
+struct SharedTexts(HashMap<(usize, usize), Arc<str>, BuildHasherDefault<AddrHasher>>);
+
+impl SharedTexts {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        self.0
+            .entry((s.as_ptr() as usize, s.len()))
+            .or_insert_with(|| s.into())
+            .clone()
+    }
+}
+
+/// A multiplicative hasher for [`SharedTexts`]' address keys.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// Puts a cell at its absolute position, growing the rows as needed; every
@@ -1906,7 +1955,7 @@ fn text_cell(s: &str) -> Cell {
     if s.is_empty() {
         Cell::Empty
     } else {
-        Cell::Text(s.to_string())
+        Cell::Text(s.into())
     }
 }
 
@@ -2339,7 +2388,7 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                                     .map(Cell::Number)
                                     .unwrap_or_else(|_| text_cell(&data)),
                                 "Boolean" => Cell::Bool(data.trim() == "1"),
-                                "Error" => Cell::Error(data.clone()),
+                                "Error" => Cell::Error(data.as_str().into()),
                                 _ => text_cell(&data),
                             };
                             let r = row.max(0) as usize;

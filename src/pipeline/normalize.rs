@@ -1143,7 +1143,7 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
                 unit: Some(u),
                 ..
             } => match signed(to_yuan(value, u), s) {
-                MoneyValue::Value(y) => MoneyValue::Converted(y, s.clone()),
+                MoneyValue::Value(y) => MoneyValue::Converted(y, s.to_string()),
                 other => other,
             },
             TextAmount::Invalid => {
@@ -1157,7 +1157,7 @@ pub fn money_value(cell: &Cell, unit: MoneyUnit) -> MoneyValue {
             }
         },
         Cell::Bool(_) | Cell::Date(_) => MoneyValue::Bad("E206", "金额单元格不是数字".to_string()),
-        Cell::Error(e) if e == crate::pipeline::ingest::UNCACHED_FORMULA => MoneyValue::Bad(
+        Cell::Error(e) if &**e == crate::pipeline::ingest::UNCACHED_FORMULA => MoneyValue::Bad(
             "E212",
             "单元格是公式但文件中没有保存计算结果（请在 Excel/WPS 中打开并保存一次，或改填数值）"
                 .to_string(),
@@ -1189,7 +1189,7 @@ fn month_value(cell: &Cell, is_1904: bool) -> Result<Option<YearMonth>, String> 
             }
         }
         Cell::Text(s) if crate::parse::is_null_marker(s) => Ok(None),
-        Cell::Text(s) => parse_month_text(s).map(Some).ok_or_else(|| s.clone()),
+        Cell::Text(s) => parse_month_text(s).map(Some).ok_or_else(|| s.to_string()),
         other => Err(other.display()),
     }
 }

@@ -1387,7 +1387,7 @@ fn write_sheet(
                 continue;
             }
             let text = match cell {
-                Cell::Text(s) => s.as_str(),
+                Cell::Text(s) => &**s,
                 _ => "",
             };
             let w = merge.map_or_else(|| span_width(c, c), |m| span_width(m.first_col, m.last_col));

@@ -102,7 +102,7 @@ pub fn bare_write(sheets: &[&crate::model::RawSheet]) -> Result<usize, XlsxError
                         ws.write_number(r, c, *f)?;
                     }
                     Cell::Text(t) | Cell::Error(t) => {
-                        ws.write_string(r, c, t)?;
+                        ws.write_string(r, c, &**t)?;
                     }
                     Cell::Bool(b) => {
                         ws.write_boolean(r, c, *b)?;

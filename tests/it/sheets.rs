@@ -55,7 +55,7 @@ fn write_workbook(path: &Path, sheets: &[(&str, &RawSheet)]) {
                         ws.write_number(r, c, *f).unwrap();
                     }
                     Cell::Text(t) => {
-                        ws.write_string(r, c, t).unwrap();
+                        ws.write_string(r, c, &**t).unwrap();
                     }
                     Cell::Bool(b) => {
                         ws.write_boolean(r, c, *b).unwrap();
@@ -65,7 +65,7 @@ fn write_workbook(path: &Path, sheets: &[(&str, &RawSheet)]) {
                         ws.write_number_with_format(r, c, *f, &fmt).unwrap();
                     }
                     Cell::Error(e) => {
-                        ws.write_string(r, c, e).unwrap();
+                        ws.write_string(r, c, &**e).unwrap();
                     }
                 }
             }
@@ -84,7 +84,7 @@ fn without_title_word(s: &RawSheet, word: &str) -> RawSheet {
     for row in s.rows.iter_mut().take(6) {
         for c in row.iter_mut() {
             if let Cell::Text(t) = c {
-                *t = t.replace(word, "");
+                *t = t.replace(word, "").into();
             }
         }
     }
@@ -447,9 +447,9 @@ fn a_finding_in_one_programs_sheet_stays_in_that_program() {
         .rows
         .iter_mut()
         .flat_map(|r| r.iter_mut())
-        .find(|c| matches!(c, Cell::Text(t) if t == known))
+        .find(|c| matches!(c, Cell::Text(t) if &**t == known))
         .unwrap();
-    *cell = Cell::Text("2099-360100-65-03-000001".to_string());
+    *cell = Cell::Text("2099-360100-65-03-000001".into());
     let combined = "南昌市2023年7月项目调度表.xlsx";
     let (_dir, inbox) = inbox();
     write_workbook(

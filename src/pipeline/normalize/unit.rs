@@ -140,7 +140,7 @@ aliases = ["九江市发展和改革委员会"]
             visible: true,
             rows: lines
                 .iter()
-                .map(|l| vec![Cell::Text(l.to_string())])
+                .map(|l| vec![Cell::Text((*l).into())])
                 .collect(),
             ..Default::default()
         }
