@@ -16,6 +16,7 @@ pub mod plan;
 pub mod publish;
 pub mod status;
 pub mod store;
+pub mod templates;
 pub mod validate;
 
 use rayon::prelude::*;
