@@ -439,6 +439,7 @@ pub fn read_period(
         unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
+        period: Some(period),
     };
     let read: Vec<ReadPath> = paths
         .par_iter()

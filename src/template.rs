@@ -28,6 +28,8 @@ pub const PREFIX: &str = "taizhang.";
 pub const BLANK_ROWS: u32 = 5;
 /// Name of the ledger sheet.
 pub const LEDGER_SHEET: &str = "填报表";
+/// The text of a plan item whose 工作举措 was lost.
+pub const LOST_TEXT: &str = "（原文缺失）";
 /// Name of the instructions sheet.
 pub const GUIDE_SHEET: &str = "填报说明";
 
@@ -179,6 +181,8 @@ pub fn locked_rows(spec: &PipelineSpec, lib: &Library, unit_id: &str) -> Vec<Loc
                         let v = match *k {
                             "seq" => Locked::Text(it.no.to_string()),
                             "category" => Locked::Text(it.group.clone()),
+                            // As the plan marks it (and the units' ledgers copy it).
+                            "name" if it.lost => Locked::Text(LOST_TEXT.to_string()),
                             "name" => Locked::Text(it.text.clone()),
                             "due" => Locked::Month(it.due),
                             _ => Locked::Empty,

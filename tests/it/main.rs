@@ -21,4 +21,5 @@ mod samples_run;
 mod sheets;
 mod shuffle;
 mod status;
+mod templates;
 mod units;
