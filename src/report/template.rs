@@ -176,7 +176,9 @@ fn write_guide(
         .set_font_size(12)
         .set_text_wrap()
         .set_align(FormatAlign::Top);
-    ws.set_column_width(0, 100)?;
+    const GUIDE_WIDTH: f64 = 90.0;
+    ws.set_column_width(0, GUIDE_WIDTH)?;
+    ws.set_row_height(0, 28)?;
     ws.write_string_with_format(0, 0, format!("{}填报说明", spec.full_name), &title)?;
     let tasks = spec.kind == ProgramKind::Tasks;
     let what = if tasks { "工作任务" } else { "项目" };
@@ -218,8 +220,12 @@ fn write_guide(
     lines.push("5. 工作表已保护（无密码）：如需调整列宽等格式，可在“审阅—撤销工作表保护”后操作，但请勿改动灰色单元格。".to_string());
     lines.push("6. 请直接报送本文件（可改文件名中的说明文字，但须保留单位名称）；本文件带有模板标识，系统按模板格式读取。".to_string());
     for (i, l) in lines.iter().enumerate() {
-        ws.write_string_with_format(2 + i as u32, 0, l, &body)?;
+        let r = 2 + i as u32;
+        ws.write_string_with_format(r, 0, l, &body)?;
+        ws.set_row_height(r, super::style::text_height(l, GUIDE_WIDTH, 12.0))?;
     }
+    ws.set_portrait();
+    ws.set_paper_size(9);
     Ok(())
 }
 
@@ -341,23 +347,28 @@ impl Sheet<'_> {
             let unit = format!("单位：{}", self.inp.spec.default_unit.label());
             ws.write_string_with_format(META_ROW, last_col, unit, &f.meta_right)?;
         }
+        let widths: Vec<f64> = self.cols.iter().map(|c| self.width(*c)).collect();
         for (c, col) in self.cols.iter().enumerate() {
             let h = self.header(*col);
             ws.write_string_with_format(HEADER_ROW, c as u16, &h, &f.header)?;
-            ws.set_column_width(c as u16, self.width(*col, &h))?;
+            ws.set_column_width(c as u16, widths[c])?;
         }
         ws.set_row_height(HEADER_ROW, 40)?;
         for (i, row) in self.rows.iter().enumerate() {
-            self.sent_row(ws, FIRST_ROW + i as u32, row)?;
+            let r = FIRST_ROW + i as u32;
+            self.sent_row(ws, r, row)?;
+            ws.set_row_height(r, self.row_height(row, &widths))?;
         }
         let blank_first = FIRST_ROW + self.rows.len() as u32;
         for r in blank_first..self.total_row {
             self.blank_row(ws, r)?;
+            ws.set_row_height(r, 20)?;
         }
         self.total(ws)?;
         self.validations(ws)?;
         ws.set_freeze_panes(FIRST_ROW, 0)?;
-        super::style::print_setup(ws, HEADER_ROW, HEADER_ROW)?;
+        let px = widths.iter().map(|w| (w * 7.0).round() as u32 + 5).sum();
+        super::style::print_setup_for(ws, HEADER_ROW, HEADER_ROW, px, 3)?;
         let opts = ProtectionOptions {
             format_columns: true,
             format_rows: true,
@@ -367,13 +378,34 @@ impl Sheet<'_> {
         Ok(())
     }
 
-    fn width(&self, col: Column, header: &str) -> f64 {
-        let w = match col {
-            Column::Locked("name") | Column::Fill("progress") | Column::Fill("problems") => 30,
-            Column::Locked("code") => 26,
-            _ => crate::text::display_width(header).clamp(8, 14),
+    /// A column's width: its widest value (text columns at most 40, long
+    /// texts wrap), its header over two lines, at least 8.
+    fn width(&self, col: Column) -> f64 {
+        let header = crate::text::display_width(&self.header(col)).div_ceil(2);
+        let widest = match col {
+            Column::Locked(k) => self
+                .rows
+                .iter()
+                .flat_map(|row| row.iter())
+                .filter(|(rk, _)| *rk == k)
+                .map(|(_, v)| crate::text::display_width(&v.shown(self.inp.spec.default_unit)))
+                .max()
+                .unwrap_or(0),
+            Column::Fill("progress") | Column::Fill("problems") => 30,
+            Column::Fill(_) | Column::PrevYtd | Column::PrevState => 10,
         };
-        w as f64 + 1.0
+        header.max(widest).clamp(8, 40) as f64 + 2.0
+    }
+
+    /// A sent row's height: as many lines as its longest locked text needs.
+    fn row_height(&self, row: &LockedRow, widths: &[f64]) -> f64 {
+        row.iter()
+            .filter_map(|(k, v)| {
+                let c = self.cols.iter().position(|c| *c == Column::Locked(k))?;
+                let text = v.shown(self.inp.spec.default_unit);
+                Some(super::style::text_height(&text, widths[c], BODY_SIZE))
+            })
+            .fold(20.0, f64::max)
     }
 
     fn sent_row(&self, ws: &mut Worksheet, r: u32, row: &LockedRow) -> Result<(), XlsxError> {
