@@ -325,6 +325,14 @@ fn copy_dir(from: &Path, to: &Path) {
 /// `taizhang run --period 2023-08` over `files`, against a copy of the
 /// samples' store (January to July) in the output folder's `history`.
 fn run(files: &[(String, Vec<u8>)]) -> (tempfile::TempDir, PathBuf) {
+    run_with(files, &[])
+}
+
+/// [`run`] with more arguments.
+fn run_with(
+    files: &[(String, Vec<u8>)],
+    args: &[&std::ffi::OsStr],
+) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");
     let month = inbox.join(PERIOD);
@@ -341,6 +349,7 @@ fn run(files: &[(String, Vec<u8>)]) -> (tempfile::TempDir, PathBuf) {
         .arg(&inbox)
         .arg("--out")
         .arg(&out)
+        .args(args)
         .assert()
         .success();
     (dir, out)
@@ -704,4 +713,40 @@ fn a_template_that_lost_its_identity_still_reads_through_its_headers() {
     // Header discovery finds the same columns, so the same figures; only
     // the template's own checks are missing.
     same_reading(&out1, &out2, false);
+}
+
+#[test]
+fn a_template_of_an_older_library_is_checked_row_by_row() {
+    let files = files_in(august());
+    let (bytes, _) = fill(template_of(&files, "南昌市", "新基建项目"));
+    let name = "南昌市-新基建项目填报模板-2023年08月.xlsx".to_string();
+    // The library renames one of 南昌市's projects after the template went out.
+    let lib = std::fs::read(root().join("seeds").join("new-infra-library.xlsx")).unwrap();
+    let sst = part(&lib, "xl/sharedStrings.xml");
+    assert!(sst.contains(">南昌城市大脑二期<"));
+    let renamed = sst.replace(">南昌城市大脑二期<", ">南昌城市大脑二期项目<");
+    let tmp = tempfile::tempdir().unwrap();
+    let lib_path = tmp.path().join("新基建项目库.xlsx");
+    std::fs::write(
+        &lib_path,
+        rezip(
+            &lib,
+            &BTreeMap::from([("xl/sharedStrings.xml".to_string(), renamed)]),
+        ),
+    )
+    .unwrap();
+    let args = [
+        std::ffi::OsStr::new("--pipeline"),
+        std::ffi::OsStr::new("new-infra"),
+        std::ffi::OsStr::new("--library"),
+        lib_path.as_os_str(),
+    ];
+    let (_dir, out) = run_with(&[(name.clone(), bytes)], &args);
+    let fs = findings(&out, "new-infra");
+    finding_at(&fs, "W107", &name, "");
+    assert!(!fs.iter().any(|f| f["id"] == "E105" || f["id"] == "W106"));
+    // The row is still checked against the library: its name now differs.
+    assert!(fs
+        .iter()
+        .any(|f| f["id"] == "W202" && f["file"] == name.as_str()));
 }
