@@ -22,6 +22,7 @@ fn main() {
         unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
+        period: None,
     };
     let loaded: Vec<_> = paths
         .iter()

@@ -111,6 +111,31 @@ pub enum Command {
         #[arg(long = "pipeline", value_name = "ID|FILE")]
         pipelines: Vec<String>,
     },
+    /// 填报模板：按项目库为每个单位生成本期填报模板（每个项目类别、每个单位一个文件）
+    ///
+    /// 模板含“填报说明”和“填报表”两个工作表：项目代码、名称、类别、计划投资（工作任务为序号、重点专项、工作举措、完成时限）
+    /// 来自项目库并锁定；上月累计、上月状态取自历史库，供参考；需填写的单元格带下拉列表和数据校验；
+    /// 表格下方留有空白行填写库外新增项目；工作表已保护（无密码）。
+    /// 单位报回的模板按模板格式读取，不再猜测表头；改动了锁定单元格、用错期别或用了其他单位的模板都会提示。
+    ///
+    /// 例：
+    ///   taizhang templates --period 2023-08                      写到 out/模板/2023-08/
+    ///   taizhang templates --period 2023-08 --pipeline new-infra --out D:/台账输出
+    #[command(verbatim_doc_comment)]
+    Templates {
+        /// 期别，如 2023-08（模板供该月填报）
+        #[arg(long, value_name = "YYYY-MM")]
+        period: String,
+        /// 只生成指定的项目类别（pipelines/ 下的 id，或一个 .toml 文件），可重复；默认全部
+        #[arg(long = "pipeline", value_name = "ID|FILE")]
+        pipelines: Vec<String>,
+        /// 输出目录：模板写到 输出目录/模板/期别/ 下
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// 历史库目录（只读，取上月数据）；默认为 输出目录/history
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+    },
     /// 列出历史库中保存的各期数据（项目类别、期别、行数、合计、时间、输入文件）
     History {
         /// 历史库目录

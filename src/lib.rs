@@ -35,6 +35,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod seeds;
+pub mod template;
 pub mod text;
 pub mod waivers;
 

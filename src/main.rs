@@ -68,6 +68,12 @@ fn main() -> ExitCode {
             store,
             pipelines,
         } => status(period, inbox, out, store, pipelines, root.as_deref()),
+        Command::Templates {
+            period,
+            pipelines,
+            out,
+            store,
+        } => templates(&period, pipelines, out, store, root.as_deref()),
         Command::Bench {
             files,
             rows,
@@ -414,6 +420,38 @@ fn print_bench(r: &taizhang::bench::BenchReport, reps: usize) {
 }
 
 /// `taizhang status`: the reporting window of one period.
+fn templates(
+    period: &str,
+    pipelines: Vec<String>,
+    out: PathBuf,
+    store: Option<PathBuf>,
+    root: Option<&std::path::Path>,
+) -> Result<(), RunError> {
+    let root = taizhang::init::find_root(root)?;
+    let period = Period::parse_period(period).ok_or_else(|| {
+        RunError::Usage(format!("期别“{period}”格式不对，应为 YYYY-MM，如 2023-08"))
+    })?;
+    let opts = taizhang::pipeline::templates::TemplateOptions {
+        root,
+        store: store.unwrap_or_else(|| out.join("history")),
+        out,
+        period,
+        pipelines,
+    };
+    let written = taizhang::pipeline::templates::templates(&opts)?;
+    for (name, files) in &written.programs {
+        println!("{name}：{} 个单位的模板", files.len());
+    }
+    for name in &written.no_history {
+        println!(
+            "说明：历史库中没有{name} {} 的数据，模板中“上月累计”“上月状态”留空",
+            period.prev()
+        );
+    }
+    println!("模板已写到：{}", written.dir.display());
+    Ok(())
+}
+
 fn status(
     period: Option<String>,
     inbox: Option<PathBuf>,

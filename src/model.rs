@@ -225,6 +225,9 @@ impl RawSheet {
 pub struct RawWorkbook {
     pub sheets: Vec<RawSheet>,
     pub is_1904: bool,
+    /// The workbook's `taizhang.` custom document properties: a fill-in
+    /// template's identity (`crate::template::Identity`); empty for any other file.
+    pub properties: BTreeMap<String, String>,
 }
 
 /// Why a row was skipped.

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod publish;
 pub mod status;
 pub mod store;
+pub mod templates;
 pub mod validate;
 
 use rayon::prelude::*;
@@ -438,6 +439,7 @@ pub fn read_period(
         unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
+        period: Some(period),
     };
     let read: Vec<ReadPath> = paths
         .par_iter()

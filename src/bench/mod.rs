@@ -216,6 +216,7 @@ fn time_ingest(
         unselected: &setup.unselected,
         libraries: &setup.libraries,
         units: &setup.units,
+        period: None,
     };
     best_of(reps, || {
         let rows: usize = paths

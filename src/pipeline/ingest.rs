@@ -1514,6 +1514,22 @@ fn worksheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(wb: &R) -> Vec<(
         .collect()
 }
 
+/// The `taizhang.` custom document properties of a workbook (a fill-in
+/// template's identity, see `crate::template`); empty when it has none or
+/// they do not read — the file is then read like any other.
+fn template_properties<E>(
+    props: Result<calamine::WorkbookProperties, E>,
+) -> std::collections::BTreeMap<String, String> {
+    props
+        .map(|p| {
+            p.custom_properties
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(crate::template::PREFIX))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
     let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let is_1904 = wb.has_1904_epoch();
@@ -1567,7 +1583,11 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
             hidden_rows: extras.hidden_rows,
         });
     }
-    Ok(RawWorkbook { sheets, is_1904 })
+    Ok(RawWorkbook {
+        sheets,
+        is_1904,
+        properties: template_properties(wb.workbook_properties()),
+    })
 }
 
 /// The cells of one worksheet, streamed from calamine's cell reader straight
@@ -1899,7 +1919,11 @@ fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, Ing
             hidden_rows: Vec::new(),
         });
     }
-    Ok(RawWorkbook { sheets, is_1904 })
+    Ok(RawWorkbook {
+        sheets,
+        is_1904,
+        properties: template_properties(wb.workbook_properties()),
+    })
 }
 
 fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
@@ -1925,6 +1949,7 @@ fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     Ok(RawWorkbook {
         sheets,
         is_1904: false,
+        properties: template_properties(wb.workbook_properties()),
     })
 }
 
@@ -2010,6 +2035,7 @@ fn read_csv(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             hidden_rows: Vec::new(),
         }],
         is_1904: false,
+        properties: Default::default(),
     })
 }
 
@@ -2259,6 +2285,7 @@ fn read_html(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     Ok(RawWorkbook {
         sheets,
         is_1904: false,
+        properties: Default::default(),
     })
 }
 
@@ -2427,6 +2454,7 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
     Ok(RawWorkbook {
         sheets,
         is_1904: false,
+        properties: Default::default(),
     })
 }
 

@@ -22,6 +22,7 @@ use crate::pipeline::header::{locate, unit_line, TableLayout};
 use crate::seeds::{Libraries, Units};
 use crate::text::{clean_cell_text, strip_spaces};
 
+mod template;
 mod unit;
 pub use unit::{unit_clues, UnitClue, UnitSource};
 
@@ -36,6 +37,9 @@ pub struct Context<'a> {
     /// Consulted only when a file's keywords leave its program open.
     pub libraries: &'a Libraries,
     pub units: &'a Units,
+    /// The period being read, when there is one: a fill-in template of
+    /// another period is refused (E013).
+    pub period: Option<Period>,
 }
 
 /// Compiles a constant pattern once. The patterns are literals covered by the
@@ -319,6 +323,14 @@ pub fn program_parts(
     ctx: &Context<'_>,
     unselected: &[(String, Vec<String>)],
 ) -> Result<Vec<ProgramPart>, RawWorkbook> {
+    // A fill-in template names its program.
+    if let Some(program) = template::template_program(&raw, ctx) {
+        return Ok(vec![ProgramPart {
+            program,
+            raw,
+            elsewhere: Vec::new(),
+        }]);
+    }
     let file_prog = classify_program(name, &raw, ctx);
     let whole = |raw: RawWorkbook| match file_prog {
         Some(program) => Ok(vec![ProgramPart {
@@ -425,6 +437,7 @@ pub fn program_parts(
             raw: RawWorkbook {
                 sheets: Vec::new(),
                 is_1904: raw.is_1904,
+                properties: raw.properties.clone(),
             },
             elsewhere: Vec::new(),
         })
@@ -459,6 +472,11 @@ pub fn parse_file(
     ctx: &Context<'_>,
 ) -> ParsedFile {
     let spec = &ctx.specs[program];
+    if let Some(id) = template::identity(&raw)
+        .filter(|id| id.program == spec.id && raw.sheets.iter().any(|s| s.name == id.sheet))
+    {
+        return template::parse(file, raw, program, &id, ctx);
+    }
     let mut out = ParsedFile {
         file,
         program: Some(spec.id.clone()),
@@ -551,6 +569,13 @@ pub fn parse_file(
             "",
         ));
     }
+    name_unit_in_findings(&mut out, ctx);
+    out.raw = Some(raw);
+    out
+}
+
+/// Every finding of a parsed file names its unit.
+fn name_unit_in_findings(out: &mut ParsedFile, ctx: &Context<'_>) {
     let unit_name = out
         .unit_id
         .as_deref()
@@ -567,8 +592,6 @@ pub fn parse_file(
             }
         }
     }
-    out.raw = Some(raw);
-    out
 }
 
 /// Text of a cell as a row label (合计, 一、…); numbers (序号) are never labels.

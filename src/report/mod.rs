@@ -11,6 +11,7 @@ pub mod notice;
 pub mod quarterly;
 pub mod status;
 pub mod style;
+pub mod template;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 use std::path::{Path, PathBuf};

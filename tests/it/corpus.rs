@@ -190,6 +190,7 @@ fn corpus_never_panics_and_is_bounded() {
                 unselected: &[],
                 libraries: &setup.libraries,
                 units: &setup.units,
+                period: None,
             };
             all.par_iter().for_each_with(tx, |tx, path| {
                 let name = inbox::rel_name(&dir, path);
@@ -336,6 +337,7 @@ fn catkins_key_project_ledgers_map_their_columns() {
         unselected: &[],
         libraries: &setup.libraries,
         units: &setup.units,
+        period: None,
     };
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()

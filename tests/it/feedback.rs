@@ -377,6 +377,7 @@ mod edge {
             raw: Some(RawWorkbook {
                 sheets,
                 is_1904: false,
+                properties: Default::default(),
             }),
         }
     }

@@ -58,6 +58,7 @@ fn ctx() -> Context<'static> {
         unselected: &[],
         libraries: &s.libraries,
         units: &s.units,
+        period: None,
     }
 }
 

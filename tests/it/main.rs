@@ -21,5 +21,6 @@ mod samples_run;
 mod sheets;
 mod shuffle;
 mod status;
+mod templates;
 mod units;
 mod workplan;

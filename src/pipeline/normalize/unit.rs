@@ -175,6 +175,7 @@ aliases = ["九江市发展和改革委员会"]
                 "序号",
             ])],
             is_1904: false,
+            properties: Default::default(),
         };
         let t = [table(3, &["南昌市", "南昌市"])];
         let c = unit_clues("附件1：九江市.xlsx", Some(&raw), &t, &units());
@@ -200,6 +201,7 @@ aliases = ["九江市发展和改革委员会"]
                 "序号",
             ])],
             is_1904: false,
+            properties: Default::default(),
         };
         // A column naming two units is no clue.
         let t = [table(3, &["南昌市", "九江市"])];
