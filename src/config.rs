@@ -1062,6 +1062,35 @@ mod tests {
     }
 
     #[test]
+    fn library_versions_are_checked_and_picked_by_month() {
+        let good = std::fs::read_to_string(root().join("pipelines/new-infra.toml")).unwrap();
+        let spec = load_pipeline(&root().join("pipelines/new-infra.toml"), &root()).unwrap();
+        let ym = |month| YearMonth { year: 2023, month };
+        assert_eq!(spec.library_for(ym(6)), (spec.library.as_path(), None));
+        let (path, from) = spec.library_for(ym(7));
+        assert!(path.ends_with("seeds/new-infra-library-2023-07.xlsx"));
+        assert_eq!(from, Some(ym(7)));
+        assert_eq!(spec.library_for(ym(12)).1, Some(ym(7)));
+
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.toml");
+        let line = "library_versions = [{ from = \"2023-07\", path = \"seeds/new-infra-library-2023-07.xlsx\" }]";
+        assert!(good.contains(line));
+        let bad = good.replace(
+            line,
+            "library_versions = [{ from = \"2023-08\", path = \"a.xlsx\" }, { from = \"2023-05\", path = \"b.xlsx\" }, { from = \"五月\", path = \"c.xlsx\" }, { from = \"2024-01\", path = \"d.xlsx\" }]",
+        );
+        std::fs::write(&p, bad).unwrap();
+        let err = load_pipeline(&p, &root()).unwrap_err().to_string();
+        assert!(err.contains("2023-05 不应在 2023-08 之后"), "{err}");
+        assert!(err.contains("from = \"五月\" 不是月份"), "{err}");
+        assert!(
+            err.contains("from = \"2024-01\" 不在本流水线的年度 2023 年内"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_pipeline_reports_every_problem() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.toml");

@@ -1354,7 +1354,7 @@ fn library_change_table<'a>(
     (
         "项目库变动".to_string(),
         TableSheet {
-            col_max: vec![(2, 36), (4, 40)],
+            col_max: vec![(2, 30), (4, 30)],
             notes,
             ..sheet(
                 &format!("{}年{}月{}变动情况", p.year, p.month, spec.library_label()),

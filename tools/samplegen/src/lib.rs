@@ -293,7 +293,8 @@ pub fn generate_all_with(root: &Path, annex: Option<&Path>) -> Result<GenSummary
         rows: rows_written,
         file_table: &file_table,
         planted: &investment,
-    }) + &work_plan.readme;
+    }) + &versions::readme(&sets, &units)
+        + &work_plan.readme;
     write_bytes(&root.join("samples").join("README.md"), readme.as_bytes())?;
     Ok(GenSummary {
         libraries,

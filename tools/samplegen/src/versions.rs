@@ -83,3 +83,56 @@ pub fn library_as_of(
         })
         .collect()
 }
+
+/// The README section on the libraries during the year.
+pub fn readme(sets: &[super::ProgramSet], units: &[Unit]) -> String {
+    use std::fmt::Write;
+    let mut s = String::from(
+        "## The libraries during the year\n\n\
+         Each program's pipeline file declares its library (`library`, from January) and the \
+         later versions (`library_versions`, each from its month); a period uses the latest \
+         version whose month is not after it. The ledgers of a month report the projects of \
+         that month's library, with its plans.\n\n\
+         | program | file | from | projects | sum of 年度计划投资 |\n|---|---|---|---|---|\n",
+    );
+    for set in sets {
+        for &(from, path) in files(set.program) {
+            let lib = library_as_of(set.program, &set.projects, units, from);
+            let sum: i64 = lib.iter().map(|p| p.annual).sum();
+            let _ = writeln!(
+                s,
+                "| `{}` | `{path}` | 2023-{from:02} | {} | {} 万元 |",
+                set.program.id(),
+                lib.len(),
+                super::money::wan2_grouped(sum)
+            );
+        }
+    }
+    for set in sets {
+        let second = set.projects.iter().filter(|p| p.batch == Some(2)).count();
+        if set.program == Program::DigitalEconomy {
+            let _ = write!(
+                s,
+                "\n- `digital-economy`, 2023-{SECOND_BATCH_FROM:02}: the {second} projects of 第二批 \
+                 enter the library (新增 in that month's 项目库变动 sheet); the ledgers of \
+                 2023-01 to 2023-{:02} do not list them.",
+                SECOND_BATCH_FROM - 1
+            );
+        }
+        if let Some(i) = adjusted_project(set.program, &set.projects, units) {
+            let p = &set.projects[i];
+            let _ = write!(
+                s,
+                "\n- `new-infra`, 2023-{ADJUSTED_FROM:02}: `{}` {}（{ADJUSTED_UNIT}）: 年度计划投资 \
+                 {} → {} 万元 (计划调整 in that month's 项目库变动 sheet; the unit's ledgers \
+                 report the new plan from that month).",
+                p.code,
+                p.name,
+                super::money::wan2_grouped(p.annual),
+                super::money::wan2_grouped(adjusted_annual(p.annual))
+            );
+        }
+    }
+    s.push_str("\n\n");
+    s
+}
