@@ -16,8 +16,10 @@ pub struct PlanTotals {
     pub annual: Yuan,
 }
 
-impl PlanTotals {
-    pub fn add(self, o: PlanTotals) -> PlanTotals {
+impl std::ops::Add for PlanTotals {
+    type Output = PlanTotals;
+
+    fn add(self, o: PlanTotals) -> PlanTotals {
         PlanTotals {
             projects: self.projects + o.projects,
             total: self.total + o.total,
@@ -86,7 +88,7 @@ impl LibraryChange {
         self.rows
             .iter()
             .filter(|r| r.kind == kind)
-            .fold(PlanTotals::default(), |a, r| a.add(r.effect))
+            .fold(PlanTotals::default(), |a, r| a + r.effect)
     }
 
     /// Rows of one kind (for 计划调整 / 更名: projects, a project counted once).

@@ -11,11 +11,11 @@ use crate::parse::{fmt_wan, Yuan};
 /// The totals of a library.
 pub fn totals(rows: &[LibraryRow]) -> PlanTotals {
     rows.iter().fold(PlanTotals::default(), |a, r| {
-        a.add(PlanTotals {
+        a + PlanTotals {
             projects: 1,
             total: r.total,
             annual: r.annual,
-        })
+        }
     })
 }
 
@@ -146,7 +146,7 @@ mod tests {
 
     /// before + Σ effects = after, in every column.
     fn balances(c: &LibraryChange) -> bool {
-        let sum = c.rows.iter().fold(c.before, |a, r| a.add(r.effect));
+        let sum = c.rows.iter().fold(c.before, |a, r| a + r.effect);
         sum == c.after
     }
 
