@@ -524,7 +524,8 @@ pub struct InboxStamp {
 pub struct Fingerprint {
     /// The pipeline file.
     pub pipeline: String,
-    /// The project library workbook.
+    /// The project library workbook the period was checked against (for an
+    /// investment program the same as `StoredPeriod::library`'s sha256).
     pub library: String,
     /// `seeds/units.toml`.
     pub units: String,

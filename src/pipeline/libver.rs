@@ -19,11 +19,14 @@ use crate::seeds::{Library, Project};
 /// A library path as the store records it: relative to the configuration
 /// folder when inside it (so a moved folder keeps its versions), `/`-separated.
 pub fn label(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    match path.strip_prefix(root) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.to_string_lossy().into_owned(),
+    }
 }
 
 /// The version the pipeline declares for a period, as it is on disk now.
@@ -114,4 +117,48 @@ pub fn change(
         prev.as_ref().map(|(p, r)| (p.as_str(), r.as_slice())),
         rows,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_relative_to_the_configuration_folder() {
+        let root = Path::new("/srv/台账");
+        assert_eq!(
+            label(root, &root.join("seeds").join("x-library.xlsx")),
+            "seeds/x-library.xlsx"
+        );
+        assert_eq!(label(root, Path::new("/tmp/lib.xlsx")), "/tmp/lib.xlsx");
+    }
+
+    #[test]
+    fn the_declared_version_follows_the_month() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let spec =
+            crate::config::load_pipeline(&root.join("pipelines/new-infra.toml"), &root).unwrap();
+        let june = declared(
+            &spec,
+            &root,
+            Period {
+                year: 2023,
+                month: 6,
+            },
+        );
+        let july = declared(
+            &spec,
+            &root,
+            Period {
+                year: 2023,
+                month: 7,
+            },
+        );
+        assert_eq!(june.file, "seeds/new-infra-library.xlsx");
+        assert_eq!(june.from, None);
+        assert_eq!(july.file, "seeds/new-infra-library-2023-07.xlsx");
+        assert_eq!(july.from.as_deref(), Some("2023-07"));
+        assert_eq!(july.sha256.len(), 64);
+        assert_ne!(june.sha256, july.sha256);
+    }
 }
