@@ -178,6 +178,9 @@ pub struct RunArgs {
     /// 从某一期起全部重做，如 --from 2023-04：该期及以后各期都重新处理（更正了早先月份的文件后使用）
     #[arg(long, value_name = "YYYY-MM")]
     pub from: Option<String>,
+    /// 重做以前各期时改用项目库文件的当前内容（默认用历史库中该期当时核对的项目库，换了项目库文件也不影响以前各期；项目库文件有变的以前各期随之重做）
+    #[arg(long)]
+    pub library_current: bool,
     /// 另一个 taizhang 正在使用同一输出目录时，最多排队等待的秒数（默认不等待，直接提示）
     #[arg(long, value_name = "秒", default_value_t = 0)]
     pub wait: u64,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::kinds::{ProgramKind, Schema};
 use crate::model::Severity;
-use crate::parse::{parse_amount_text, to_yuan, MoneyUnit, TextAmount, Yuan};
+use crate::parse::{parse_amount_text, to_yuan, MoneyUnit, TextAmount, YearMonth, Yuan};
 use crate::text::header_key;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,9 @@ struct RawPipeline {
     full_name: Option<String>,
     year: i32,
     library: PathBuf,
+    /// Later versions of the library, each from a month on.
+    #[serde(default)]
+    library_versions: Vec<RawLibraryVersion>,
     annual_target: Option<String>,
     default_unit: Option<String>,
     category_label: Option<String>,
@@ -285,6 +288,23 @@ impl Default for TaskSettings {
     }
 }
 
+/// One `library_versions` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLibraryVersion {
+    from: String,
+    path: PathBuf,
+}
+
+/// A version of a program's library used from a month on (`library_versions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryVersion {
+    /// First period it applies to.
+    pub from: YearMonth,
+    /// The workbook (absolute, resolved against the project root).
+    pub path: PathBuf,
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineSpec {
@@ -298,6 +318,9 @@ pub struct PipelineSpec {
     pub year: i32,
     /// Project library workbook (absolute, resolved against the project root).
     pub library: PathBuf,
+    /// Later versions, sorted by `from` (distinct months of `year`): a period
+    /// uses the latest whose `from` ≤ it, else `library`.
+    pub library_versions: Vec<LibraryVersion>,
     pub annual_target_yuan: Yuan,
     pub annual_target_text: String,
     pub default_unit: MoneyUnit,
@@ -330,6 +353,17 @@ impl PipelineSpec {
     /// The field a normalised header key (unit removed) names, if any.
     pub fn match_header(&self, key: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.matches(key))
+    }
+
+    /// The library file a period uses, with the `from` month of the version
+    /// it comes from (none for `library`).
+    pub fn library_for(&self, period: YearMonth) -> (&Path, Option<YearMonth>) {
+        self.library_versions
+            .iter()
+            .rfind(|v| v.from <= period)
+            .map_or((self.library.as_path(), None), |v| {
+                (v.path.as_path(), Some(v.from))
+            })
     }
 
     /// "新基建项目库" for 新基建项目 (no doubled 项目), "X项目库" otherwise.
@@ -555,11 +589,20 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
             problems.push(format!("缺少必需字段 {k} 的定义"));
         }
     }
-    let library = if raw.library.is_absolute() {
-        raw.library.clone()
-    } else {
-        root.join(&raw.library)
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        }
     };
+    let library = resolve(&raw.library);
+    let library_versions = library_versions(
+        (&raw.library_versions, raw.year),
+        kind,
+        &resolve,
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -574,6 +617,7 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         name: raw.name,
         year: raw.year,
         library,
+        library_versions,
         annual_target_yuan,
         annual_target_text: raw.annual_target.unwrap_or_default(),
         default_unit,
@@ -616,6 +660,53 @@ fn compile(raw: RawPipeline, path: &Path, root: &Path) -> Result<PipelineSpec, C
         fields,
         source: path.to_path_buf(),
     })
+}
+
+/// `library_versions`: each `from` a month (`2023-05`) of the pipeline's
+/// year, later than the one before; an investment program only.
+fn library_versions(
+    (versions, year): (&[RawLibraryVersion], i32),
+    kind: ProgramKind,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+    problems: &mut Vec<String>,
+) -> Vec<LibraryVersion> {
+    if !versions.is_empty() && kind != ProgramKind::Investment {
+        problems.push("library_versions（项目库版本）只用于投资项目类流水线".to_string());
+        return Vec::new();
+    }
+    let mut out: Vec<LibraryVersion> = Vec::new();
+    for v in versions {
+        let Some(from) = crate::model::Period::parse_period(&v.from) else {
+            problems.push(format!(
+                "library_versions 的 from = \"{}\" 不是月份（例：from = \"{}-05\"）",
+                v.from, year
+            ));
+            continue;
+        };
+        if from.year != year {
+            problems.push(format!(
+                "library_versions 的 from = \"{}\" 不在本流水线的年度 {} 年内",
+                v.from, year
+            ));
+        }
+        if v.path.as_os_str().is_empty() {
+            problems.push(format!(
+                "library_versions 中 from = \"{}\" 的一项没有 path",
+                v.from
+            ));
+        }
+        if let Some(prev) = out.last().filter(|p| p.from >= from) {
+            problems.push(format!(
+                "library_versions 应按月份先后排列且不重复：{} 不应在 {} 之后",
+                from, prev.from
+            ));
+        }
+        out.push(LibraryVersion {
+            from,
+            path: resolve(&v.path),
+        });
+    }
+    out
 }
 
 /// A declared field must be one the kind's stages read (or its header
@@ -963,6 +1054,35 @@ mod tests {
         let err = load_pipeline(&p, &root()).unwrap_err().to_string();
         assert!(err.contains("feedback.deadline_day = 31"), "{err}");
         assert!(err.contains("feedback.contact"), "{err}");
+    }
+
+    #[test]
+    fn library_versions_are_checked_and_picked_by_month() {
+        let good = std::fs::read_to_string(root().join("pipelines/new-infra.toml")).unwrap();
+        let spec = load_pipeline(&root().join("pipelines/new-infra.toml"), &root()).unwrap();
+        let ym = |month| YearMonth { year: 2023, month };
+        assert_eq!(spec.library_for(ym(6)), (spec.library.as_path(), None));
+        let (path, from) = spec.library_for(ym(7));
+        assert!(path.ends_with("seeds/new-infra-library-2023-07.xlsx"));
+        assert_eq!(from, Some(ym(7)));
+        assert_eq!(spec.library_for(ym(12)).1, Some(ym(7)));
+
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.toml");
+        let line = "library_versions = [{ from = \"2023-07\", path = \"seeds/new-infra-library-2023-07.xlsx\" }]";
+        assert!(good.contains(line));
+        let bad = good.replace(
+            line,
+            "library_versions = [{ from = \"2023-08\", path = \"a.xlsx\" }, { from = \"2023-05\", path = \"b.xlsx\" }, { from = \"五月\", path = \"c.xlsx\" }, { from = \"2024-01\", path = \"d.xlsx\" }]",
+        );
+        std::fs::write(&p, bad).unwrap();
+        let err = load_pipeline(&p, &root()).unwrap_err().to_string();
+        assert!(err.contains("2023-05 不应在 2023-08 之后"), "{err}");
+        assert!(err.contains("from = \"五月\" 不是月份"), "{err}");
+        assert!(
+            err.contains("from = \"2024-01\" 不在本流水线的年度 2023 年内"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -103,11 +103,16 @@ pub fn init(dir: &Path) -> Result<InitReport, InitError> {
     rep.put(dir.join("seeds").join("units.toml"), UNITS.as_bytes())?;
     let specs = crate::config::load_all(&dir.join("pipelines"), dir)?;
     for spec in &specs {
-        if spec.library.exists() {
-            rep.kept.push(spec.library.clone());
-        } else {
-            crate::report::library::write_empty(spec, &spec.library)?;
-            rep.written.push(spec.library.clone());
+        // `library` and each of its `library_versions`.
+        let files =
+            std::iter::once(&spec.library).chain(spec.library_versions.iter().map(|v| &v.path));
+        for lib in files {
+            if lib.exists() {
+                rep.kept.push(lib.clone());
+            } else {
+                crate::report::library::write_empty(spec, lib)?;
+                rep.written.push(lib.clone());
+            }
         }
     }
     let inbox = dir.join("inbox");

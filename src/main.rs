@@ -189,6 +189,7 @@ fn run(args: RunArgs, root: Option<&std::path::Path>) -> Result<(), RunError> {
         redo,
         from,
         wait: std::time::Duration::from_secs(args.wait),
+        library_current: args.library_current,
     };
     let bar = Bar {
         bar: Mutex::new(None),

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub mod libchange;
 pub mod status;
 pub mod summary;
 pub mod tasks;
@@ -508,6 +509,14 @@ pub struct StoredPeriod {
     /// checked): the store entry is written after them and marks the period done.
     #[serde(default)]
     pub outputs: Vec<StoredInput>,
+    /// The library version the period was checked against (absent in entries
+    /// written before versions were kept, and for a tasks-kind program).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library: Option<LibraryStamp>,
+    /// That version's projects, one per line: a rerun of the period uses
+    /// them, not today's file (`run --library-current` says otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub library_rows: Vec<LibraryRow>,
     pub records: Vec<ProjectRecord>,
     /// A tasks-kind program's records (absent for investment programs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -535,12 +544,53 @@ pub struct InboxStamp {
 pub struct Fingerprint {
     /// The pipeline file.
     pub pipeline: String,
-    /// The project library workbook.
+    /// The project library workbook the period was checked against (for an
+    /// investment program the same as `StoredPeriod::library`'s sha256).
     pub library: String,
     /// `seeds/units.toml`.
     pub units: String,
     /// `INBOX/waivers.toml` ("" when absent).
     pub waivers: String,
+}
+
+/// Which library file a period was checked against: its path (relative to
+/// the configuration folder when inside it), sha256, and the `from` month of
+/// the `library_versions` entry it came from (none for `library`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LibraryStamp {
+    pub file: String,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// A library project as the store keeps it: every field the stages read, so
+/// a rerun of the period from these rows gives the same bytes as the first run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LibraryRow {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub batch: String,
+    pub unit_id: String,
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub county: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    pub nature: Nature,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub years: String,
+    /// 总投资 (元).
+    pub total: Yuan,
+    /// 年度计划投资 (元).
+    pub annual: Yuan,
+    /// 计划开工 (`2023-05`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_year: Option<i32>,
 }
 
 /// One input file in the manifest.

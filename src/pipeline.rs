@@ -10,6 +10,8 @@ pub mod archive;
 pub mod header;
 pub mod inbox;
 pub mod ingest;
+pub mod libdiff;
+pub mod libver;
 pub mod manifest;
 pub mod normalize;
 pub mod plan;
@@ -110,6 +112,9 @@ pub struct RunOptions {
     pub from: Option<Period>,
     /// How long to wait for another run holding the lock.
     pub wait: std::time::Duration,
+    /// Earlier periods rerun against today's library files, not the rows
+    /// their store entries kept (`--library-current`).
+    pub library_current: bool,
 }
 
 impl RunOptions {
@@ -126,6 +131,7 @@ impl RunOptions {
             redo: Vec::new(),
             from: None,
             wait: std::time::Duration::ZERO,
+            library_current: false,
         }
     }
 }
@@ -188,6 +194,13 @@ pub struct Setup {
     /// What each selected program's periods are checked against.
     pub fingerprints: Vec<Fingerprint>,
     pub waivers: crate::waivers::Waivers,
+    /// The configuration folder (library paths are recorded relative to it).
+    pub root: PathBuf,
+    /// The run's target period (none for `quarterly`): it always uses the
+    /// library files as they are now (`pipeline::libver`).
+    pub target: Option<Period>,
+    /// `--library-current`: earlier periods use today's files too.
+    pub library_current: bool,
 }
 
 /// Loads pipelines, units and libraries.
@@ -198,6 +211,8 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
             return Err(RunError::Usage("--library 只能与一个 --pipeline 一起使用（例如 --pipeline new-infra --library 项目库.xlsx）".to_string()));
         }
         specs[0].library = lib.to_path_buf();
+        // The file given is the library of every period of this run.
+        specs[0].library_versions.clear();
     }
     let unselected = if pipelines.is_empty() {
         Vec::new()
@@ -218,6 +233,9 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
         unselected,
         fingerprints: Vec::new(),
         waivers: Default::default(),
+        root: root.to_path_buf(),
+        target: None,
+        library_current: false,
     })
 }
 
@@ -255,6 +273,8 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
             ))
         })?,
     };
+    setup.target = Some(target);
+    setup.library_current = opts.library_current;
     let mut summary = RunSummary::default();
     let _locks = lock_and_prepare(opts, &mut summary.notes)?;
     for (p, dir) in &empty {
@@ -274,6 +294,8 @@ pub fn run(opts: &RunOptions, progress: &dyn Progress) -> Result<RunSummary, Run
         target,
         redo: &opts.redo,
         from: opts.from,
+        root: &opts.root,
+        library_current: opts.library_current,
     });
     check_output_paths(&setup, opts, &plan)?;
     summary.notes.extend(plan.notes);
@@ -500,14 +522,14 @@ pub struct Validated {
 /// the waivers and the store's earlier months (read only).
 pub fn validate_files(
     setup: &Setup,
-    si: usize,
+    (si, library): (usize, &crate::seeds::Library),
     store: &store::Store,
     period: Period,
     files: &mut [ParsedFile],
 ) -> Result<Validated, RunError> {
     let spec = &setup.specs[si];
     let history = store.year_before(&spec.id, period)?;
-    if let Some(plan) = setup.libraries.get()?[si].plan.as_deref() {
+    if let Some(plan) = library.plan.as_deref() {
         let inp = crate::kinds::tasks::validate::Inputs {
             spec,
             plan,
@@ -526,7 +548,7 @@ pub fn validate_files(
     let waivers = setup.waivers.for_program(&spec.id);
     let inp = validate::Inputs {
         spec,
-        library: &setup.libraries.get()?[si],
+        library,
         units: &setup.units,
         period,
         history: &history,
@@ -576,6 +598,8 @@ fn stored_entry(
         inbox: c.stamps.to_vec(),
         fingerprint: c.setup.fingerprints.get(c.si).cloned(),
         outputs: Vec::new(),
+        library: None,
+        library_rows: Vec::new(),
         records: Vec::new(),
         tasks: Vec::new(),
         findings,
@@ -596,7 +620,13 @@ fn run_tasks_period(
         mut result,
         findings,
         history,
-    } = validate_files(setup, c.si, c.store, period, &mut files)?;
+    } = validate_files(
+        setup,
+        (c.si, setup.libraries.for_period(c.si, period)?),
+        c.store,
+        period,
+        &mut files,
+    )?;
     drop_later(history);
     let t_validate = t1.elapsed().as_millis();
     let mut stored = stored_entry(c, &files, findings);
@@ -762,14 +792,20 @@ fn run_investment_period(
 ) -> Result<PeriodOutcome, RunError> {
     let (setup, spec, period, si) = (c.setup, &c.setup.specs[c.si], c.period, c.si);
     let t1 = Instant::now();
+    let lib = libver::for_period(setup, c.store, si, period)?;
+    let library_change = libver::change(c.store, &spec.id, period, &lib.rows)?;
     let Validated {
         mut result,
         findings,
         history,
-    } = validate_files(setup, si, c.store, period, &mut files)?;
+    } = validate_files(setup, (si, &lib.library), c.store, period, &mut files)?;
     let t_validate = t1.elapsed().as_millis();
 
     let mut stored = stored_entry(c, &files, findings);
+    if let Some(fp) = stored.fingerprint.as_mut() {
+        fp.library = lib.stamp.sha256.clone();
+    }
+    stored.library = Some(lib.stamp.clone());
     // Moved, not copied: the steps below read them from `stored`.
     stored.records = std::mem::take(&mut result.records);
     let program_dir = c.opts.out.join(&spec.id);
@@ -786,7 +822,8 @@ fn run_investment_period(
         .map(|u| unit_name(Some(u)))
         .collect();
     let t2 = Instant::now();
-    let summ = summarize(setup, si, period, &stored.records, &history)?;
+    let summ = summarize(setup, (si, &lib.library), period, &stored.records, &history)?;
+    stored.library_rows = lib.rows;
     // Not needed past the summary: freed before the reports are built.
     drop_later(history);
     let t_aggregate = t2.elapsed().as_millis();
@@ -807,6 +844,7 @@ fn run_investment_period(
                 findings,
                 inputs: &inputs,
                 missing_units: &missing_names,
+                library_change: &library_change,
             };
             // The outgoing workbook, and the internal 数据核对 one beside it.
             let r = crate::report::monthly::write(&mi, staging.dir()).and_then(|m| {
@@ -835,7 +873,8 @@ fn run_investment_period(
     let t_quarterly = t_quarterly.elapsed().as_millis();
     let t_report = t3.elapsed().as_millis();
 
-    let figures = manifest::investment_figures(&summ, spec.annual_target_yuan);
+    let mut figures = manifest::investment_figures(&summ, spec.annual_target_yuan);
+    figures.library_changes = Some(manifest::library_changes(&library_change));
     let headline = format!(
         "累计完成 {} 亿元，完成率 {:.1}%",
         crate::parse::fmt_amount(summ.totals.ytd_done, crate::parse::MoneyUnit::Yi),
@@ -873,12 +912,11 @@ fn run_investment_period(
 /// The summary of one program's period from its records and the year's earlier periods.
 pub fn summarize(
     setup: &Setup,
-    si: usize,
+    (si, library): (usize, &crate::seeds::Library),
     period: Period,
     records: &[crate::model::ProjectRecord],
     history: &[StoredPeriod],
 ) -> Result<aggregate::Summary, RunError> {
-    let library = &setup.libraries.get()?[si];
     let unit_ids = library.unit_ids(&setup.units);
     let end_years: HashMap<String, i32> = library
         .projects
@@ -916,7 +954,8 @@ fn stored_summary<'a>(
         return Ok(None);
     };
     let history = store.year_before(&setup.specs[si].id, period)?;
-    let s = summarize(setup, si, period, &sp.records, &history)?;
+    let lib = libver::for_period(setup, store, si, period)?;
+    let s = summarize(setup, (si, &lib.library), period, &sp.records, &history)?;
     Ok(Some((s, Cow::Owned(sp.records))))
 }
 

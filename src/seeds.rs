@@ -34,31 +34,47 @@ pub enum SeedError {
     Loaded(String),
 }
 
-/// The selected programs' project libraries, loaded on a background thread so
-/// a large library is read while the inbox is: [`Libraries::get`] waits for it.
+/// The selected programs' project libraries (each spec's `library` and its
+/// `library_versions`), loaded on a background thread so a large library is
+/// read while the inbox is: [`Libraries::get`] waits for them.
 pub struct Libraries {
-    loaded: std::sync::OnceLock<Result<Vec<Library>, String>>,
+    loaded: std::sync::OnceLock<Result<Loaded, String>>,
     pending: std::sync::Mutex<Option<Loader>>,
 }
 
+/// Every library of the selected programs: `base[si]` from `library`,
+/// `versions[si][k]` from `library_versions[k]`.
+#[derive(Default)]
+struct Loaded {
+    base: Vec<Library>,
+    versions: Vec<Vec<(YearMonth, Library)>>,
+}
+
 /// The background thread loading the libraries.
-type Loader = std::thread::JoinHandle<Result<Vec<Library>, SeedError>>;
+type Loader = std::thread::JoinHandle<Result<Loaded, SeedError>>;
 
 impl Libraries {
-    /// Starts loading one library per spec (in spec order).
+    /// Starts loading the libraries of every spec (in spec order).
     pub fn spawn(specs: &[PipelineSpec], units: &Units) -> Libraries {
         let (specs, units) = (specs.to_vec(), units.clone());
         let handle = std::thread::spawn(move || {
-            specs
-                .iter()
-                .map(|s| match s.kind {
-                    crate::kinds::ProgramKind::Investment => load_library(&s.library, s, &units),
+            let mut all = Loaded::default();
+            for s in &specs {
+                all.base.push(match s.kind {
+                    crate::kinds::ProgramKind::Investment => load_library(&s.library, s, &units)?,
                     crate::kinds::ProgramKind::Tasks => {
                         crate::kinds::tasks::plan::load(&s.library, s.year, &units)
-                            .map(Library::of_plan)
+                            .map(Library::of_plan)?
                     }
-                })
-                .collect::<Result<Vec<_>, _>>()
+                });
+                let versions = s
+                    .library_versions
+                    .iter()
+                    .map(|v| Ok((v.from, load_library(&v.path, s, &units)?)))
+                    .collect::<Result<Vec<_>, SeedError>>()?;
+                all.versions.push(versions);
+            }
+            Ok(all)
         });
         Libraries {
             loaded: std::sync::OnceLock::new(),
@@ -66,8 +82,7 @@ impl Libraries {
         }
     }
 
-    /// The libraries, in spec order, once loaded.
-    pub fn get(&self) -> Result<&[Library], SeedError> {
+    fn loaded(&self) -> Result<&Loaded, SeedError> {
         let loaded = self.loaded.get_or_init(|| {
             let handle = self.pending.lock().ok().and_then(|mut h| h.take());
             match handle.map(|h| h.join()) {
@@ -76,7 +91,74 @@ impl Libraries {
                 Some(Err(_)) | None => Err("项目库加载中断（内部错误），请重试".to_string()),
             }
         });
-        loaded.as_deref().map_err(|m| SeedError::Loaded(m.clone()))
+        loaded.as_ref().map_err(|m| SeedError::Loaded(m.clone()))
+    }
+
+    /// The libraries of `library`, in spec order, once loaded.
+    pub fn get(&self) -> Result<&[Library], SeedError> {
+        self.loaded().map(|l| l.base.as_slice())
+    }
+
+    /// The library of spec `si` a period uses: the latest version whose
+    /// `from` ≤ the period, else `library` (as `PipelineSpec::library_for`).
+    pub fn for_period(&self, si: usize, period: YearMonth) -> Result<&Library, SeedError> {
+        let l = self.loaded()?;
+        let version = l
+            .versions
+            .get(si)
+            .and_then(|v| v.iter().rfind(|(from, _)| *from <= period));
+        match version {
+            Some((_, lib)) => Ok(lib),
+            None => l
+                .base
+                .get(si)
+                .ok_or_else(|| SeedError::Loaded("项目库未加载（内部错误）".to_string())),
+        }
+    }
+}
+
+impl From<&Project> for crate::model::LibraryRow {
+    fn from(p: &Project) -> Self {
+        crate::model::LibraryRow {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            batch: p.batch.clone(),
+            unit_id: p.unit_id.clone(),
+            unit: p.unit.clone(),
+            county: p.county.clone(),
+            category: p.category.clone(),
+            owner: p.owner.clone(),
+            nature: p.nature,
+            years: p.years.clone(),
+            total: p.total_investment,
+            annual: p.annual_plan,
+            start: p.planned_start.map(|m| m.to_string()),
+            end_year: p.end_year,
+        }
+    }
+}
+
+impl From<&crate::model::LibraryRow> for Project {
+    fn from(r: &crate::model::LibraryRow) -> Self {
+        Project {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            batch: r.batch.clone(),
+            unit_id: r.unit_id.clone(),
+            unit: r.unit.clone(),
+            county: r.county.clone(),
+            category: r.category.clone(),
+            owner: r.owner.clone(),
+            nature: r.nature,
+            years: r.years.clone(),
+            total_investment: r.total,
+            annual_plan: r.annual,
+            planned_start: r
+                .start
+                .as_deref()
+                .and_then(crate::model::Period::parse_period),
+            end_year: r.end_year,
+        }
     }
 }
 

@@ -580,6 +580,8 @@ mod tests {
             inbox: Vec::new(),
             fingerprint: None,
             outputs: Vec::new(),
+            library: None,
+            library_rows: Vec::new(),
             records,
             tasks: Vec::new(),
             findings: Vec::new(),

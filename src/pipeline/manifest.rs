@@ -60,6 +60,9 @@ pub struct Manifest<'a> {
     pub findings_by_check: BTreeMap<String, usize>,
     pub outputs: Vec<String>,
     pub timings_ms: BTreeMap<String, u128>,
+    /// Absent for a tasks-kind program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library_changes: Option<LibraryChanges>,
 }
 
 /// The totals of the program's kind (investment keys as in spec §8).
@@ -83,6 +86,44 @@ pub enum ByUnit {
 pub struct Figures {
     pub totals: KindTotals,
     pub by_unit: ByUnit,
+    /// How the library changed since the last period (investment kind).
+    pub library_changes: Option<LibraryChanges>,
+}
+
+/// The 项目库变动 sheet in figures: the period compared against, counts of
+/// projects added (新增), removed (调出), with a plan adjusted (计划调整) or
+/// renamed (更名), and the plan totals before and after, in 元.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryChanges {
+    pub previous: Option<String>,
+    pub added: usize,
+    pub removed: usize,
+    pub adjusted: usize,
+    pub renamed: usize,
+    pub projects_before: i64,
+    pub projects_after: i64,
+    pub total_investment_before_yuan: i64,
+    pub total_investment_after_yuan: i64,
+    pub annual_plan_before_yuan: i64,
+    pub annual_plan_after_yuan: i64,
+}
+
+/// The manifest's account of a library change.
+pub fn library_changes(c: &crate::model::libchange::LibraryChange) -> LibraryChanges {
+    use crate::model::libchange::ChangeKind as K;
+    LibraryChanges {
+        previous: c.previous.clone(),
+        added: c.count(K::Added),
+        removed: c.count(K::Removed),
+        adjusted: c.count(K::Adjusted),
+        renamed: c.count(K::Renamed),
+        projects_before: c.before.projects,
+        projects_after: c.after.projects,
+        total_investment_before_yuan: c.before.total,
+        total_investment_after_yuan: c.after.total,
+        annual_plan_before_yuan: c.before.annual,
+        annual_plan_after_yuan: c.after.annual,
+    }
 }
 
 /// Totals of a tasks-kind program (counts of item × responsible unit).
@@ -147,6 +188,7 @@ pub fn task_figures(s: &crate::kinds::tasks::aggregate::TaskSummary) -> Figures 
                 })
                 .collect(),
         ),
+        library_changes: None,
     }
 }
 
@@ -258,6 +300,7 @@ pub fn build<'a>(
             .collect(),
         totals: figures.totals,
         by_unit: figures.by_unit,
+        library_changes: figures.library_changes,
         findings,
         findings_by_check: by_check,
         outputs,
@@ -306,5 +349,6 @@ pub fn investment_figures(summary: &Summary, target: i64) -> Figures {
                 })
                 .collect(),
         ),
+        library_changes: None,
     }
 }

@@ -4,10 +4,14 @@
 //! always processed. An earlier period of the inbox is redone for a program
 //! when it is not done: no store entry, an entry without the completion record
 //! of this version, an output missing or changed since (sha256), an inbox file
-//! added, removed or replaced since, or a different library, pipeline file,
-//! unit list or waiver file. Once a period is redone, the later ones are too
-//! (their month-on-month checks read it). `--from P` redoes P and after;
-//! `--redo P` redoes P alone. A folder without files is never processed.
+//! added, removed or replaced since, or a different pipeline file, unit list
+//! or waiver file, or another library version declared for it (a library
+//! file replaced in place does not redo it: its store entry keeps the rows it
+//! was checked against, see `libver`; with `--library-current` it does, as
+//! does any library change for an entry that kept no rows). Once a period is
+//! redone, the later ones are too (their month-on-month checks read it).
+//! `--from P` redoes P and after; `--redo P` redoes P alone. A folder
+//! without files is never processed.
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ use std::path::{Path, PathBuf};
 use super::publish::{manifest_outputs, sha256_file};
 use super::{inbox, store::Store};
 use crate::config::PipelineSpec;
-use crate::model::{Fingerprint, InboxStamp, Period};
+use crate::model::{Fingerprint, InboxStamp, LibraryStamp, Period};
 
 /// One period to process, for the programs listed (indices into the specs).
 #[derive(Debug, Clone)]
@@ -42,6 +46,10 @@ pub struct PlanInput<'a> {
     pub target: Period,
     pub redo: &'a [Period],
     pub from: Option<Period>,
+    /// The configuration folder (library paths are recorded relative to it).
+    pub root: &'a Path,
+    /// `--library-current`: a changed library file redoes earlier periods.
+    pub library_current: bool,
 }
 
 /// The configuration a program's periods are checked against.
@@ -185,8 +193,10 @@ fn stale_reason(
         return data("历史库中该期记录没有完成标记（旧版本写入）");
     };
     let want = &inp.fingerprints[si];
+    if let Some(w) = library_reason(inp, si, p, &head.library, &fp.library) {
+        return data(&w);
+    }
     for (a, b, what) in [
-        (&fp.library, &want.library, "项目库文件已变更"),
         (&fp.pipeline, &want.pipeline, "流水线配置文件已变更"),
         (&fp.units, &want.units, "单位名录（seeds/units.toml）已变更"),
         (&fp.waivers, &want.waivers, "豁免清单 waivers.toml 已变更"),
@@ -207,6 +217,32 @@ fn stale_reason(
             Err(_) => Some(format!("报表 {} 缺失", o.file)),
         })
         .map(|w| (w, false))
+}
+
+/// Why a period's library no longer holds, if it does not: another version
+/// is declared for it (another file); or, with `--library-current` or for an
+/// entry that kept no library rows, the file's content changed.
+fn library_reason(
+    inp: &PlanInput<'_>,
+    si: usize,
+    p: Period,
+    kept: &Option<LibraryStamp>,
+    then_sha: &str,
+) -> Option<String> {
+    let now = super::libver::declared(&inp.specs[si], inp.root, p);
+    match kept {
+        Some(k) if k.file != now.file => Some(format!(
+            "项目库文件已变更（该期原按 {} 核对，现应按 {}）",
+            k.file, now.file
+        )),
+        Some(k) if k.sha256 != now.sha256 && inp.library_current => Some(format!(
+            "项目库文件 {} 内容已变更（--library-current）",
+            now.file
+        )),
+        Some(_) => None,
+        None if then_sha != now.sha256 => Some("项目库文件已变更".to_string()),
+        None => None,
+    }
 }
 
 /// The first difference between the stamps stored and the folder now.

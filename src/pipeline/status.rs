@@ -26,13 +26,13 @@ pub fn status(
         .iter()
         .map(|f| received(f, RowAccount::default()))
         .collect();
-    let libraries = setup.libraries.get()?;
     let mut out = Vec::new();
     for (si, bucket) in read.buckets.into_iter().enumerate() {
         let mut files = bucket;
         files.sort_by(|a, b| a.file.name.cmp(&b.file.name));
-        let v = validate_files(setup, si, store, period, &mut files)?;
-        let units = libraries[si].unit_ids(&setup.units);
+        let library = setup.libraries.for_period(si, period)?;
+        let v = validate_files(setup, (si, library), store, period, &mut files)?;
+        let units = library.unit_ids(&setup.units);
         out.push(program_status(
             setup,
             si,

@@ -45,6 +45,18 @@ pub struct StoredHead {
     pub fingerprint: Option<crate::model::Fingerprint>,
     #[serde(default)]
     pub outputs: Vec<crate::model::StoredInput>,
+    #[serde(default)]
+    pub library: Option<crate::model::LibraryStamp>,
+}
+
+/// The library a stored period was checked against (none in entries written
+/// before versions were kept).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct StoredLibrary {
+    #[serde(default)]
+    pub library: Option<crate::model::LibraryStamp>,
+    #[serde(default)]
+    pub library_rows: Vec<crate::model::LibraryRow>,
 }
 
 impl Store {
@@ -81,6 +93,20 @@ impl Store {
         period: Period,
     ) -> Result<Option<StoredHead>, StoreError> {
         self.read(program, period)
+    }
+
+    /// The library version and rows a stored period kept, if stored.
+    pub fn load_library(
+        &self,
+        program: &str,
+        period: Period,
+    ) -> Result<Option<StoredLibrary>, StoreError> {
+        self.read(program, period)
+    }
+
+    /// The latest stored period of a program before `period` (any year).
+    pub fn previous(&self, program: &str, period: Period) -> Option<Period> {
+        self.periods(program).into_iter().rfind(|p| *p < period)
     }
 
     fn read<T: serde::de::DeserializeOwned>(
@@ -172,6 +198,8 @@ impl Store {
             inbox: Vec::new(),
             fingerprint: None,
             outputs: Vec::new(),
+            library: None,
+            library_rows: Vec::new(),
             records: h.records,
             tasks: h.tasks,
             findings: Vec::new(),
@@ -226,6 +254,8 @@ mod tests {
             inbox: vec![],
             fingerprint: None,
             outputs: vec![],
+            library: None,
+            library_rows: Vec::new(),
             records: vec![],
             tasks: Vec::new(),
             findings: vec![],

@@ -15,6 +15,7 @@ use super::style::{
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
+use crate::model::libchange::{ChangeKind, LibraryChange, PlanTotals};
 use crate::model::summary::{GroupRow, Light, Summary, Sums};
 use crate::model::InputEntry;
 use crate::model::{Finding, Period, ProjectRecord};
@@ -29,6 +30,8 @@ pub struct MonthlyInput<'a> {
     pub inputs: &'a [InputEntry],
     /// Names of units that sent nothing.
     pub missing_units: &'a [String],
+    /// The library against the last period's (项目库变动).
+    pub library_change: &'a LibraryChange,
 }
 
 pub fn light_style(l: Light) -> RowStyle {
@@ -1276,6 +1279,102 @@ fn write_categories<'a>(
     Ok(())
 }
 
+/// The 项目库变动 sheet: a summary block (上期, each kind's effect, 本期:
+/// 项目数, 总投资, 年度计划投资; 本期 = 上期 + the effects) then one row per
+/// change; the title block and 无 when nothing changed.
+fn library_change_table<'a>(
+    inp: &MonthlyInput<'_>,
+    sheet: &SheetFn<'a, '_>,
+) -> (String, TableSheet<'a>) {
+    let &MonthlyInput {
+        spec,
+        period: p,
+        library_change: c,
+        ..
+    } = inp;
+    let figures = |t: PlanTotals| {
+        vec![
+            Val::Int(t.projects),
+            Val::Money(t.total),
+            Val::Money(t.annual),
+        ]
+    };
+    let line = |cells: [&str; 5], t: PlanTotals, style| {
+        let mut v: Vec<Val> = cells.iter().map(|s| Val::Text(s.to_string())).collect();
+        v.extend(figures(t));
+        (v, style)
+    };
+    let mut rows = Vec::new();
+    if !c.rows.is_empty() {
+        let prev = c.previous.clone().unwrap_or_default();
+        rows.push(line(
+            ["上期项目库", "", &prev, "", ""],
+            c.before,
+            RowStyle::Total,
+        ));
+        for k in [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Adjusted] {
+            let n = format!("{}个", c.count(k));
+            rows.push(line(
+                [k.label(), "", "小计", "", &n],
+                c.effect_of(k),
+                RowStyle::Normal,
+            ));
+        }
+        let now = p.to_string();
+        rows.push(line(
+            ["本期项目库", "", &now, "", ""],
+            c.after,
+            RowStyle::Total,
+        ));
+        for r in &c.rows {
+            let what = match r.kind {
+                ChangeKind::Added | ChangeKind::Removed => r.batch.clone(),
+                _ => format!("{}：{} → {}", r.field, r.before, r.after),
+            };
+            let style = match r.kind {
+                ChangeKind::Removed => RowStyle::Yellow,
+                _ => RowStyle::Normal,
+            };
+            rows.push(line(
+                [r.kind.label(), &r.code, &r.name, &r.unit, &what],
+                r.effect,
+                style,
+            ));
+        }
+    }
+    let mut notes = vec![
+        "本期项目库 = 上期项目库 + 新增 − 调出 ± 计划调整（项目数、总投资、年度计划投资逐项相加）；更名不影响计划。".to_string(),
+    ];
+    if c.previous.is_none() {
+        notes.push(
+            "历史库中没有上期的项目库记录（本期为首期，或上期由旧版本处理），无从比较。"
+                .to_string(),
+        );
+    }
+    (
+        "项目库变动".to_string(),
+        TableSheet {
+            col_max: vec![(2, 30), (4, 30)],
+            notes,
+            ..sheet(
+                &format!("{}年{}月{}变动情况", p.year, p.month, spec.library_label()),
+                vec![
+                    "变动",
+                    "项目代码",
+                    "项目名称",
+                    "填报单位",
+                    "变动内容",
+                    "项目数",
+                    "总投资",
+                    "年度计划投资",
+                ],
+                rows,
+                "单位：万元",
+            )
+        },
+    )
+}
+
 /// Writes the workbook; returns its file name.
 pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportError> {
     let &MonthlyInput {
@@ -1328,6 +1427,7 @@ pub fn write<'a>(inp: &MonthlyInput<'a>, dir: &Path) -> Result<String, ReportErr
         problems_table(inp, &sheet),
         not_reported_table(inp, &sheet),
         rejected_table(inp, &sheet),
+        library_change_table(inp, &sheet),
     ];
 
     push_tables(&mut wb, &st, tables).map_err(&e)?;

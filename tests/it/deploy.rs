@@ -24,12 +24,15 @@ fn init_then_run_from_anywhere() {
     ] {
         assert!(conf.join(f).is_file(), "{f}");
     }
-    // The shipped library in place of the empty one, one sample ledger.
-    std::fs::copy(
-        root().join("seeds/new-infra-library.xlsx"),
-        conf.join("seeds/new-infra-library.xlsx"),
-    )
-    .unwrap();
+    // The shipped libraries (the year's first and its July version, as the
+    // pipeline declares) in place of the empty ones, one sample ledger.
+    for lib in [
+        "seeds/new-infra-library.xlsx",
+        "seeds/new-infra-library-2023-07.xlsx",
+    ] {
+        assert!(conf.join(lib).is_file(), "{lib}");
+        std::fs::copy(root().join(lib), conf.join(lib)).unwrap();
+    }
     let inbox = conf.join("inbox/2023-07");
     std::fs::create_dir_all(&inbox).unwrap();
     let ledger = "南昌市新基建项目调度表（2023年7月）.xlsx";

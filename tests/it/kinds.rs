@@ -15,7 +15,11 @@ fn conf_with(dir: &Path, name: &str, toml: &str) {
     std::fs::create_dir_all(dir.join("pipelines")).unwrap();
     std::fs::create_dir_all(dir.join("seeds")).unwrap();
     std::fs::write(dir.join("pipelines").join(name), toml).unwrap();
-    for f in ["units.toml", "new-infra-library.xlsx"] {
+    for f in [
+        "units.toml",
+        "new-infra-library.xlsx",
+        "new-infra-library-2023-07.xlsx",
+    ] {
         std::fs::copy(root().join("seeds").join(f), dir.join("seeds").join(f)).unwrap();
     }
 }

@@ -13,6 +13,7 @@ mod feedback;
 mod hostile;
 mod ingest_edge;
 mod kinds;
+mod libchange;
 mod notice;
 mod pages;
 mod reports;

@@ -30,6 +30,7 @@ pub mod rows;
 pub mod truth;
 pub mod units;
 pub mod variants;
+pub mod versions;
 pub mod workplan;
 
 #[cfg(test)]
@@ -250,12 +251,10 @@ pub fn generate_all_with(root: &Path, annex: Option<&Path>) -> Result<GenSummary
     let Programs { sets, codes, names } = build_programs(&units)?;
     let mut libraries = Vec::new();
     for set in &sets {
-        libwriter::write_library(
-            &root.join(set.program.library_path()),
-            set.program,
-            &set.projects,
-            &units,
-        )?;
+        for &(from, path) in versions::files(set.program) {
+            let projects = versions::library_as_of(set.program, &set.projects, &units, from);
+            libwriter::write_library(&root.join(path), set.program, &projects, &units)?;
+        }
         let sum = set.projects.iter().map(|p| p.annual).sum();
         libraries.push((set.program.id().to_string(), set.projects.len(), sum));
     }
@@ -294,7 +293,8 @@ pub fn generate_all_with(root: &Path, annex: Option<&Path>) -> Result<GenSummary
         rows: rows_written,
         file_table: &file_table,
         planted: &investment,
-    }) + &work_plan.readme;
+    }) + &versions::readme(&sets, &units)
+        + &work_plan.readme;
     write_bytes(&root.join("samples").join("README.md"), readme.as_bytes())?;
     Ok(GenSummary {
         libraries,
@@ -342,7 +342,14 @@ fn write_inbox(
                 }
                 let mut rows: Vec<_> = (0..set.projects.len())
                     .filter(|&i| set.projects[i].unit == ui)
-                    .map(|i| ledger_row(set.program, &set.projects[i], &set.truths[i], unit, month))
+                    .filter(|&i| versions::in_library(set.program, &set.projects[i], month))
+                    .map(|i| {
+                        let mut row =
+                            ledger_row(set.program, &set.projects[i], &set.truths[i], unit, month);
+                        row.annual =
+                            versions::annual_in(set.program, &set.projects, units, i, month);
+                        row
+                    })
                     .collect();
                 planted::mutate(plan, set.program, unit, month, &mut rows);
                 let assign = assignment(set.program, unit);
