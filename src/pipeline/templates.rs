@@ -36,7 +36,6 @@ pub fn dir_for(out: &Path, period: Period) -> PathBuf {
 /// Writes every unit's template of every selected program.
 pub fn templates(opts: &TemplateOptions) -> Result<TemplatesWritten, RunError> {
     let setup = setup(&opts.root, &opts.pipelines, None)?;
-    let libs = setup.libraries.get()?;
     let store = store::Store::new(&opts.store);
     let dir = dir_for(&opts.out, opts.period);
     std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
@@ -45,8 +44,9 @@ pub fn templates(opts: &TemplateOptions) -> Result<TemplatesWritten, RunError> {
         ..Default::default()
     };
     for (si, spec) in setup.specs.iter().enumerate() {
-        let Some(lib) = libs.get(si) else { continue };
-        let sha = publish::sha256_file(&spec.library)
+        // The library version of the period the template is for.
+        let lib = setup.libraries.for_period(si, opts.period)?;
+        let sha = publish::sha256_file(spec.library_for(opts.period).0)
             .map(|s| s.chars().take(12).collect::<String>())
             .unwrap_or_default();
         let prev = store.load_records(&spec.id, opts.period.prev())?;

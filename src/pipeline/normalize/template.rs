@@ -102,7 +102,8 @@ pub fn parse(
             raw.is_1904,
             &mut out.findings,
         );
-        let lib = ctx.libraries.get().ok().and_then(|l| l.get(program));
+        // The library the template was made from: its period's version.
+        let lib = ctx.libraries.for_period(program, id.period).ok();
         if let Some(lib) = lib {
             let expected = template::locked_rows(spec, lib, &id.unit);
             let sent = Sent {
