@@ -432,9 +432,16 @@ fn templates(
     let period = Period::parse_period(period).ok_or_else(|| {
         RunError::Usage(format!("期别“{period}”格式不对，应为 YYYY-MM，如 2023-08"))
     })?;
+    let store = store.unwrap_or_else(|| out.join("history"));
+    if !store.is_dir() {
+        println!(
+            "说明：历史库目录 {} 不存在，模板中的“上月”各列将留空；请用 --store 指向 taizhang run 所用的历史库（默认为 输出目录/history）",
+            store.display()
+        );
+    }
     let opts = taizhang::pipeline::templates::TemplateOptions {
         root,
-        store: store.unwrap_or_else(|| out.join("history")),
+        store,
         out,
         period,
         pipelines,
@@ -463,7 +470,14 @@ fn status(
 ) -> Result<(), RunError> {
     let root = taizhang::init::find_root(root)?;
     let inbox = inbox.unwrap_or_else(|| root.join("samples").join("inbox"));
-    let store = taizhang::pipeline::store::Store::new(store.unwrap_or_else(|| out.join("history")));
+    let store_dir = store.unwrap_or_else(|| out.join("history"));
+    if !store_dir.is_dir() {
+        println!(
+            "说明：历史库目录 {} 不存在，与上月比较的校验（如累计低于上月）本次未做；请用 --store 指向 taizhang run 所用的历史库（默认为 输出目录/history）",
+            store_dir.display()
+        );
+    }
+    let store = taizhang::pipeline::store::Store::new(store_dir);
     let period = match period {
         Some(p) => Period::parse_period(&p).ok_or_else(|| {
             RunError::Usage(format!("期别“{p}”格式不对，应为 YYYY-MM，如 2023-07"))

@@ -17,6 +17,10 @@ pub mod tasks;
 
 pub use crate::parse::{MoneyUnit, Nature, Status, YearMonth, Yuan};
 
+/// Prefix of the custom document properties this tool writes and reads (a
+/// fill-in template's identity).
+pub const PROPERTY_PREFIX: &str = "taizhang.";
+
 /// The kind of a canonical field, which decides how its cells are parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

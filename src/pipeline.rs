@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod libdiff;
 pub mod libver;
 pub mod manifest;
+pub mod money;
 pub mod normalize;
 pub mod plan;
 pub mod publish;
@@ -225,7 +226,7 @@ pub fn setup(root: &Path, pipelines: &[String], library: Option<&Path>) -> Resul
             .collect()
     };
     let units = Units::load(&root.join("seeds").join("units.toml"))?;
-    let libraries = Libraries::spawn(&specs, &units);
+    let libraries = Libraries::spawn(&specs, &units, load_library);
     Ok(Setup {
         specs,
         units,
@@ -348,6 +349,22 @@ fn check_output_paths(setup: &Setup, opts: &RunOptions, plan: &plan::Plan) -> Re
         }
     }
     Ok(())
+}
+
+/// Reads one library file of a program as its kind keeps it: an investment
+/// program's project library, a tasks program's plan (given to
+/// `seeds::Libraries::spawn`, so `seeds` names no kind; here, where the
+/// run picks each kind's stages).
+pub fn load_library(
+    spec: &crate::config::PipelineSpec,
+    path: &std::path::Path,
+    units: &crate::seeds::Units,
+) -> Result<crate::seeds::Library, crate::seeds::SeedError> {
+    match spec.kind {
+        crate::kinds::ProgramKind::Investment => crate::seeds::load_library(path, spec, units),
+        crate::kinds::ProgramKind::Tasks => crate::kinds::tasks::plan::load(path, spec.year, units)
+            .map(crate::seeds::Library::of_plan),
+    }
 }
 
 /// Takes the run locks (output folder, and the store when elsewhere), checks

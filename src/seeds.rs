@@ -10,7 +10,7 @@ use crate::config::PipelineSpec;
 use crate::model::{Cell, Nature};
 use crate::parse::{clean_code, is_project_code, YearMonth, Yuan};
 use crate::pipeline::header::{locate, unit_line};
-use crate::pipeline::normalize::money_value;
+use crate::pipeline::money::{money_value, MoneyValue};
 use crate::text::{clean_cell_text, name_key, strip_spaces, strip_trailing_paren};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,27 +50,25 @@ struct Loaded {
     versions: Vec<Vec<(YearMonth, Library)>>,
 }
 
+/// Reads one library file of a program (per kind: `kinds::load_library`).
+pub type LoadFn = fn(&PipelineSpec, &Path, &Units) -> Result<Library, SeedError>;
+
 /// The background thread loading the libraries.
 type Loader = std::thread::JoinHandle<Result<Loaded, SeedError>>;
 
 impl Libraries {
-    /// Starts loading the libraries of every spec (in spec order).
-    pub fn spawn(specs: &[PipelineSpec], units: &Units) -> Libraries {
+    /// Starts loading the libraries of every spec (in spec order), each file
+    /// read by `load` (the kind's reader: `kinds::load_library`).
+    pub fn spawn(specs: &[PipelineSpec], units: &Units, load: LoadFn) -> Libraries {
         let (specs, units) = (specs.to_vec(), units.clone());
         let handle = std::thread::spawn(move || {
             let mut all = Loaded::default();
             for s in &specs {
-                all.base.push(match s.kind {
-                    crate::kinds::ProgramKind::Investment => load_library(&s.library, s, &units)?,
-                    crate::kinds::ProgramKind::Tasks => {
-                        crate::kinds::tasks::plan::load(&s.library, s.year, &units)
-                            .map(Library::of_plan)?
-                    }
-                });
+                all.base.push(load(s, &s.library, &units)?);
                 let versions = s
                     .library_versions
                     .iter()
-                    .map(|v| Ok((v.from, load_library(&v.path, s, &units)?)))
+                    .map(|v| Ok((v.from, load(s, &v.path, &units)?)))
                     .collect::<Result<Vec<_>, SeedError>>()?;
                 all.versions.push(versions);
             }
@@ -294,7 +292,7 @@ pub struct Project {
 pub struct Library {
     pub projects: Vec<Project>,
     /// A tasks-kind program's plan (its items); `projects` is then empty.
-    pub plan: Option<std::sync::Arc<crate::kinds::tasks::plan::Plan>>,
+    pub plan: Option<std::sync::Arc<crate::model::tasks::Plan>>,
     code_index: HashMap<String, usize>,
     /// Normalised and loose name → project, built on the first lookup by name
     /// (most months every row carries a valid code and none is needed).
@@ -340,7 +338,7 @@ impl Library {
     }
 
     /// The library of a tasks-kind program: its plan, no projects.
-    pub fn of_plan(plan: crate::kinds::tasks::plan::Plan) -> Library {
+    pub fn of_plan(plan: crate::model::tasks::Plan) -> Library {
         Library {
             plan: Some(std::sync::Arc::new(plan)),
             ..Default::default()
@@ -532,12 +530,9 @@ pub fn load_library(path: &Path, spec: &PipelineSpec, units: &Units) -> Result<L
             let money = |k: &str| -> Result<Yuan, String> {
                 let Some((c, u)) = col(k) else { return Ok(0) };
                 match money_value(sheet.cell(r, c), u.unwrap_or(sheet_unit)) {
-                    crate::pipeline::normalize::MoneyValue::Value(v)
-                    | crate::pipeline::normalize::MoneyValue::Converted(v, _) => Ok(v),
-                    crate::pipeline::normalize::MoneyValue::Empty => Ok(0),
-                    crate::pipeline::normalize::MoneyValue::Bad(_, d) => {
-                        Err(format!("{} {d}", addr(k)))
-                    }
+                    MoneyValue::Value(v) | MoneyValue::Converted(v, _) => Ok(v),
+                    MoneyValue::Empty => Ok(0),
+                    MoneyValue::Bad(_, d) => Err(format!("{} {d}", addr(k))),
                 }
             };
             let unit_text = text("unit");

@@ -23,7 +23,7 @@ use crate::seeds::Library;
 /// The version of the template layout written by this build.
 pub const VERSION: &str = "1";
 /// Prefix of every custom property a template carries.
-pub const PREFIX: &str = "taizhang.";
+pub const PREFIX: &str = crate::model::PROPERTY_PREFIX;
 /// Blank unlocked rows for 新增项目 below the library's rows.
 pub const BLANK_ROWS: u32 = 5;
 /// Name of the ledger sheet.

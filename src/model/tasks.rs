@@ -133,6 +133,35 @@ impl TaskRecord {
     }
 }
 
+/// The plan of a tasks-kind program (the library of its pipeline file):
+/// read and searched by `kinds::tasks::plan`, held by `seeds::Library`.
+/// One work item.
+#[derive(Debug, Clone)]
+pub struct PlanItem {
+    pub no: u32,
+    pub group: String,
+    /// 工作举措 (empty when the text was lost: see `lost`).
+    pub text: String,
+    /// The item's text is missing from the plan (marked so, never invented).
+    pub lost: bool,
+    pub lead: String,
+    pub co: String,
+    pub due: crate::parse::YearMonth,
+    /// Responsible units (ids), the lead first.
+    pub units: Vec<String>,
+    pub remark: String,
+}
+
+/// The plan with its lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+    pub(crate) by_no: std::collections::HashMap<u32, usize>,
+    pub(crate) by_unit: std::collections::HashMap<String, Vec<usize>>,
+    /// Each item's text key and its sorted bigrams (for [`Plan::knows`]).
+    pub(crate) grams: Vec<(String, Vec<(char, char)>)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

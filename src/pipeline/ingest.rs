@@ -1524,7 +1524,7 @@ fn template_properties<E>(
         .map(|p| {
             p.custom_properties
                 .into_iter()
-                .filter(|(k, _)| k.starts_with(crate::template::PREFIX))
+                .filter(|(k, _)| k.starts_with(crate::model::PROPERTY_PREFIX))
                 .collect()
         })
         .unwrap_or_default()

@@ -210,6 +210,28 @@ impl Filling {
         self.xml.replace_range(range, &new);
     }
 
+    /// Swaps two rows of the sheet, cells and all (a clerk who lifted the
+    /// protection and sorted the rows).
+    fn swap_rows(&mut self, a: u32, b: u32) {
+        let row = |r: u32| Regex::new(&format!(r#"<row r="{r}"[^>]*>(.*?)</row>"#)).unwrap();
+        let inner = |x: &str, r: u32| -> (std::ops::Range<usize>, String) {
+            let caps = row(r).captures(x).unwrap_or_else(|| panic!("no row {r}"));
+            let m = caps.get(1).unwrap();
+            (m.range(), m.as_str().to_string())
+        };
+        let renumber = |cells: &str, from: u32, to: u32| {
+            Regex::new(&format!(r#"r="([A-Z]+){from}""#))
+                .unwrap()
+                .replace_all(cells, format!(r#"r="${{1}}{to}""#))
+                .to_string()
+        };
+        let (ra, ca) = inner(&self.xml, a);
+        let (rb, cb) = inner(&self.xml, b);
+        assert!(ra.end < rb.start, "rows in order");
+        self.xml.replace_range(rb, &renumber(&ca, a, b));
+        self.xml.replace_range(ra, &renumber(&cb, b, a));
+    }
+
     fn finish(self) -> Vec<u8> {
         rezip(&self.bytes, &BTreeMap::from([(self.part, self.xml)]))
     }
@@ -749,4 +771,32 @@ fn a_template_of_an_older_library_is_checked_row_by_row() {
     assert!(fs
         .iter()
         .any(|f| f["id"] == "W202" && f["file"] == name.as_str()));
+}
+
+#[test]
+fn sorted_rows_of_a_template_are_found_by_their_code_not_their_place() {
+    let files = files_in(august());
+    let name = "新基建项目";
+    let (b, filled) = fill(template_of(&files, "南昌市", name));
+    let mut f = Filling::new(&b);
+    let first = f.num("first_row");
+    f.swap_rows(first, first + 2);
+    let sorted = f.finish();
+    let (_d, out) = run(&[(format!("南昌市-{name}填报模板-2023年08月.xlsx"), sorted)]);
+    let bad: Vec<String> = findings(&out, "new-infra")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .filter(|id| id.starts_with('E') || id == "W106")
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let m = manifest(&out, "new-infra");
+    let unit = m["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "南昌市")
+        .unwrap();
+    assert_eq!(unit["reported"].as_u64().unwrap() as usize, filled.rows);
+    assert_eq!(unit["month_done_yuan"].as_i64().unwrap(), filled.month_yuan);
+    assert_eq!(unit["ytd_done_yuan"].as_i64().unwrap(), filled.ytd_yuan);
 }

@@ -3,39 +3,12 @@
 //! `library` workbook, with lookups by number, by responsible unit and by
 //! closest text.
 
-use std::collections::HashMap;
 use std::path::Path;
 
+pub use crate::model::tasks::{Plan, PlanItem};
 use crate::model::{Cell, RawSheet, YearMonth};
 use crate::seeds::{SeedError, Units};
 use crate::text::{clean_cell_text, strip_spaces};
-
-/// One work item.
-#[derive(Debug, Clone)]
-pub struct PlanItem {
-    pub no: u32,
-    pub group: String,
-    /// 工作举措 (empty when the text was lost: see `lost`).
-    pub text: String,
-    /// The item's text is missing from the plan (marked so, never invented).
-    pub lost: bool,
-    pub lead: String,
-    pub co: String,
-    pub due: YearMonth,
-    /// Responsible units (ids), the lead first.
-    pub units: Vec<String>,
-    pub remark: String,
-}
-
-/// The plan with its lookups.
-#[derive(Debug, Clone, Default)]
-pub struct Plan {
-    pub items: Vec<PlanItem>,
-    by_no: HashMap<u32, usize>,
-    by_unit: HashMap<String, Vec<usize>>,
-    /// Each item's text key and its sorted bigrams (for [`Plan::knows`]).
-    grams: Vec<(String, Vec<(char, char)>)>,
-}
 
 impl Plan {
     pub fn new(items: Vec<PlanItem>) -> Plan {

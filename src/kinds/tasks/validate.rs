@@ -127,6 +127,9 @@ pub fn match_row(inp: &Inputs<'_>, f: &ParsedFile, unit_id: &str, row: &LedgerRo
         }
         let seq = match row.extra_text("seq").unwrap_or("").trim() {
             "" => "未填序号".to_string(),
+            _ if seq_number(row) == Some(it.no) => {
+                format!("第 {} 项的工作举措文字与计划不完全一致", it.no)
+            }
             n => format!("序号“{n}”与计划不符"),
         };
         let detail = format!(

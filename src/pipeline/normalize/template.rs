@@ -238,11 +238,24 @@ impl Sent<'_> {
             .map(|(c, k)| (k.as_str(), *c))
             .collect();
         let key = template::key_field(self.spec);
+        let at = self.rows_by_key(expected, &cols, key);
         for (i, row) in expected.iter().enumerate() {
-            let r = self.id.first_row + i as u32;
             let code = match row.iter().find(|(k, _)| *k == "code") {
                 Some((_, Locked::Text(c))) => c.as_str(),
                 _ => "",
+            };
+            // Its row where the clerk left it (rows inserted or deleted
+            // above shift it); else its own place, unless another sent row
+            // sits there (this one was deleted: nothing to compare).
+            let r = match at.get(&i) {
+                Some(&r) => r,
+                None => {
+                    let r = self.id.first_row + i as u32;
+                    if at.values().any(|&x| x == r) {
+                        continue;
+                    }
+                    r
+                }
             };
             for (k, want) in row {
                 if *k == "seq" && key != "seq" {
@@ -260,6 +273,40 @@ impl Sent<'_> {
                 }
             }
         }
+    }
+
+    /// Where each sent row is now: the sheet row (from the first data row to
+    /// the end of the sheet) whose key cell (code or 序号) holds its key,
+    /// the first such row for each; rows whose key is nowhere are left out.
+    fn rows_by_key(
+        &self,
+        expected: &[template::LockedRow],
+        cols: &HashMap<&str, u32>,
+        key: &str,
+    ) -> HashMap<usize, u32> {
+        let mut at = HashMap::new();
+        let Some(&col) = cols.get(key) else {
+            return at;
+        };
+        // Keys are texts (codes, 序号): compared as the cells are, cleaned.
+        let clean = |t: &str| crate::text::clean_cell_text(t);
+        let mut wanted: HashMap<String, usize> = HashMap::new();
+        for (i, row) in expected.iter().enumerate() {
+            if let Some((_, Locked::Text(k))) = row.iter().find(|(k, _)| *k == key) {
+                wanted.entry(clean(k)).or_insert(i);
+            }
+        }
+        let end = self.sheet.rows.len() as u32;
+        for r in self.id.first_row..end {
+            if wanted.is_empty() {
+                break;
+            }
+            let cell = clean(&self.sheet.cell(r, col).display());
+            if let Some(i) = wanted.remove(&cell) {
+                at.insert(i, r);
+            }
+        }
+        at
     }
 
     fn same(&self, cell: &Cell, want: &Locked) -> bool {
