@@ -447,6 +447,11 @@ fn templates(
         pipelines,
     };
     let written = taizhang::pipeline::templates::templates(&opts)?;
+    for name in &written.placeholder_contact {
+        println!(
+            "提醒：{name}的联系方式仍是示例文字（pipelines 中该类别文件的 [feedback] contact），下发前请改为实际的处室、联系人和电话"
+        );
+    }
     for (name, files) in &written.programs {
         println!("{name}：{} 个单位的模板", files.len());
     }
@@ -492,6 +497,12 @@ fn status(
                 ))
             })?,
     };
+    if !taizhang::pipeline::inbox::period_dir(&inbox, period).is_dir() {
+        println!(
+            "说明：收件目录 {} 中还没有 {period} 文件夹：各单位均按未报送列出",
+            inbox.display()
+        );
+    }
     let setup = taizhang::pipeline::setup(&root, &pipelines, None)?;
     let window = taizhang::pipeline::status::status(
         &setup,

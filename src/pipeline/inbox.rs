@@ -11,7 +11,7 @@ use crate::model::{FileFormat, IgnoredFile, InboxFile, Period};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
-    #[error("无法读取收件目录 {path}：{source}")]
+    #[error("无法读取收件目录 {path}：{}", crate::fsx::reason(.source))]
     ReadDir {
         path: PathBuf,
         source: std::io::Error,

@@ -19,7 +19,18 @@ pub fn status(
     period: Period,
     progress: &dyn Progress,
 ) -> Result<WindowStatus, RunError> {
-    let read = read_period(setup, inbox_dir, period, progress)?;
+    // Early in the window the period's folder may not exist yet: then
+    // nothing has arrived and every unit is 未报送.
+    let read = if crate::pipeline::inbox::period_dir(inbox_dir, period).is_dir() {
+        read_period(setup, inbox_dir, period, progress)?
+    } else {
+        crate::pipeline::ReadPeriod {
+            stamps: Vec::new(),
+            buckets: vec![Vec::new(); setup.specs.len()],
+            unassigned: Vec::new(),
+            ignored: Vec::new(),
+        }
+    };
     // Files no program claimed are listed once here, not under every program.
     let unreadable = read
         .unassigned

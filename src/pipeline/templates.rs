@@ -26,6 +26,9 @@ pub struct TemplatesWritten {
     pub programs: Vec<(String, Vec<PathBuf>)>,
     /// Programs whose store has no entry for last period (上月 columns left empty).
     pub no_history: Vec<String>,
+    /// Programs whose `[feedback] contact` still holds the shipped example
+    /// (`XX` placeholders): the clerk is reminded before sending.
+    pub placeholder_contact: Vec<String>,
 }
 
 /// The folder the templates of `period` go to under the output folder.
@@ -49,6 +52,9 @@ pub fn templates(opts: &TemplateOptions) -> Result<TemplatesWritten, RunError> {
         let sha = publish::sha256_file(spec.library_for(opts.period).0)
             .map(|s| s.chars().take(12).collect::<String>())
             .unwrap_or_default();
+        if spec.feedback.contact.contains("XX") {
+            out.placeholder_contact.push(spec.name.clone());
+        }
         let prev = store.load_records(&spec.id, opts.period.prev())?;
         if prev.is_none() {
             out.no_history.push(spec.name.clone());

@@ -201,7 +201,7 @@ fn write_guide(
         if tasks { "重点专项、工作举措、完成时限" } else { "项目代码、项目名称、计划投资" }
     ));
     if tasks {
-        lines.push("2. 进展情况：简要填写本月工作进展；完成状态：从下拉列表选择 已完成、按序时推进、滞后 或 未启动；已完成的请填写完成时间（日期，如 2023-08-15）；有困难请填写存在问题。".to_string());
+        lines.push(format!("2. 进展情况：简要填写本月工作进展；完成状态：从下拉列表选择 已完成、按序时推进、滞后 或 未启动；已完成的请填写完成时间（日期，如 {}-{:02}-15）；有困难请填写存在问题。", p.year, p.month));
     } else {
         lines.push(format!(
             "2. 金额单位为{}，只填数字：本月完成投资不小于 0；1-{}月累计完成投资不得低于“上月累计”；建设状态从下拉列表选择；实际开工时间填日期（如 2023-03-01）。",
@@ -212,10 +212,15 @@ fn write_guide(
     lines.push(format!(
         "3. 本单位有库外新增{what}的，请填在表格下方的空白行中（会作为新增{what}单独核对）；不要插入或删除行列，不要改动工作表名称。"
     ));
-    lines.push(if has_prev {
-        "4. “上月累计”“上月状态”为省发改委已采纳的上月数据，仅供参考。".to_string()
+    let prev_cols = if tasks {
+        "“上月状态”"
     } else {
-        "4. 历史库中没有上月数据，“上月累计”“上月状态”留空。".to_string()
+        "“上月累计”“上月状态”"
+    };
+    lines.push(if has_prev {
+        format!("4. {prev_cols}为省发改委已采纳的上月数据，仅供参考。")
+    } else {
+        format!("4. 历史库中没有上月数据，{prev_cols}留空。")
     });
     lines.push("5. 工作表已保护（无密码）：如需调整列宽等格式，可在“审阅—撤销工作表保护”后操作，但请勿改动灰色单元格。".to_string());
     lines.push("6. 请直接报送本文件（可改文件名中的说明文字，但须保留单位名称）；本文件带有模板标识，系统按模板格式读取。".to_string());
@@ -619,7 +624,10 @@ impl Sheet<'_> {
                 DataValidation::new()
                     .allow_date(DataValidationRule::Between(lo, hi))
                     .set_error_title("日期")?
-                    .set_error_message("请填写日期，如 2023-08-15。")?
+                    .set_error_message(format!(
+                        "请填写日期，如 {}-{:02}-15。",
+                        self.inp.period.year, self.inp.period.month
+                    ))?
             }
             _ => return Ok(None),
         };

@@ -136,3 +136,20 @@ fn a_half_filled_inbox_lists_exactly_the_missing_units() {
         held.len()
     );
 }
+
+#[test]
+fn a_period_whose_folder_is_not_there_yet_lists_every_unit_as_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("2023-08")).unwrap();
+    let out = tmp.path().join("out");
+    let printed = status(&inbox, &out, "2023-09");
+    assert!(printed.contains("还没有 2023-09 文件夹"), "{printed}");
+    let rows = chase_rows(&out.join("报送情况").join("报送情况-2023年09月.xlsx"));
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|(_, _, s)| s == "未报送"), "{rows:?}");
+    // Every unit of every program's library, each once.
+    for program in ["新基建项目", "数字经济重点项目", "数字经济工作计划"] {
+        assert!(rows.iter().any(|(p, _, _)| p == program), "{program}");
+    }
+}
