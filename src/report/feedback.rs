@@ -243,8 +243,9 @@ fn check_title(id: &str) -> &'static str {
     crate::checks::lookup(id).map_or("", |d| d.title)
 }
 
-/// `2023年8月8日` for the July period and day 8: the day of the month after.
-fn deadline_text(p: Period, day: u32) -> String {
+/// `2023年8月8日` for the July period and day 8: the day of the month after
+/// (the feedback's and the fill-in template's deadline).
+pub(crate) fn deadline_text(p: Period, day: u32) -> String {
     let (y, m) = if p.month >= 12 {
         (p.year + 1, 1)
     } else {

@@ -113,33 +113,44 @@ pub enum Kind {
 pub fn content(inp: &QuarterlyInput<'_>, end: &Summary) -> Vec<(Kind, String)> {
     let spec = inp.spec;
     let q = inp.quarter.clamp(1, 4);
-    let (y, m, d) = issue_date(inp.year, q, spec.notice.date_day);
-    let attachment = spec.fill(&spec.reports.quarterly_title, inp.year, q * 3, "");
-    let mut v = vec![
-        (Kind::Title, title(spec, inp.year, q)),
-        (Kind::Blank, String::new()),
-        (Kind::Recipients, spec.notice.recipients.clone()),
-        (
-            Kind::Body,
-            format!(
-                "为及时掌握{}推进情况，根据各地、各有关部门报送的项目台账数据，现将{}年第{}季度全省{}推进情况通报如下：",
-                spec.full_name,
-                inp.year,
-                quarter_cn(q),
-                spec.name
-            ),
-        ),
-    ];
-    let sections: [(&str, Vec<String>); 4] = [
+    let intro = format!(
+        "为及时掌握{}推进情况，根据各地、各有关部门报送的项目台账数据，现将{}年第{}季度全省{}推进情况通报如下：",
+        spec.full_name,
+        inp.year,
+        quarter_cn(q),
+        spec.name
+    );
+    let sections = vec![
         ("一、总体情况", overall(inp, end)),
         ("二、分地区情况", by_region(spec, end)),
         ("三、存在问题", problems(spec, end, inp.records)),
-        ("四、下一步工作", Vec::new()),
+    ];
+    document(spec, (inp.year, q), intro, sections)
+}
+
+/// A quarter's 通报 from its parts, the same for every kind of program:
+/// title, 主送, the opening paragraph, the numbered sections, 四、下一步工作
+/// with its placeholder, the 附件 line (the quarterly workbook's title), 落款
+/// and 成文日期.
+pub fn document(
+    spec: &PipelineSpec,
+    (year, q): (i32, u32),
+    intro: String,
+    sections: Vec<(&str, Vec<String>)>,
+) -> Vec<(Kind, String)> {
+    let (y, m, d) = issue_date(year, q, spec.notice.date_day);
+    let attachment = spec.fill(&spec.reports.quarterly_title, year, q * 3, "");
+    let mut v = vec![
+        (Kind::Title, title(spec, year, q)),
+        (Kind::Blank, String::new()),
+        (Kind::Recipients, spec.notice.recipients.clone()),
+        (Kind::Body, intro),
     ];
     for (heading, paras) in sections {
         v.push((Kind::Heading, heading.to_string()));
         v.extend(paras.into_iter().map(|p| (Kind::Body, p)));
     }
+    v.push((Kind::Heading, "四、下一步工作".to_string()));
     v.push((Kind::Placeholder, PLACEHOLDER.to_string()));
     v.push((Kind::Blank, String::new()));
     v.push((Kind::Attachment, format!("附件：{attachment}")));

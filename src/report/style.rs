@@ -126,6 +126,20 @@ fn body_format(kind: usize, rs: RowStyle) -> Format {
     }
 }
 
+/// A table header cell of the official look: bold 黑体, wrapped, centred,
+/// thin border, pale blue (every workbook's header rows, templates too).
+pub fn header_format() -> Format {
+    Format::new()
+        .set_font_name(HEAD_FONT)
+        .set_font_size(BODY_SIZE)
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xD9E1F2))
+}
+
 impl Styles {
     pub fn new() -> Styles {
         Styles {
@@ -145,15 +159,7 @@ impl Styles {
                 .set_font_size(BODY_SIZE)
                 .set_align(FormatAlign::Right)
                 .set_align(FormatAlign::VerticalCenter),
-            header: Format::new()
-                .set_font_name(HEAD_FONT)
-                .set_font_size(BODY_SIZE)
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter)
-                .set_border(FormatBorder::Thin)
-                .set_background_color(Color::RGB(0xD9E1F2)),
+            header: header_format(),
             paragraph: Format::new()
                 .set_font_name(BODY_FONT)
                 .set_font_size(PARAGRAPH_SIZE)

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::style::{BODY_FONT, BODY_SIZE, HEAD_FONT, TITLE_FONT};
+use super::style::{BODY_FONT, BODY_SIZE, TITLE_FONT};
 use super::{properties, save, xerr, ReportError};
 use crate::config::{FieldKind, PipelineSpec};
 use crate::kinds::ProgramKind;
@@ -149,16 +149,6 @@ fn prev_figures(inp: &TemplateInput<'_>) -> Option<HashMap<String, Prev>> {
     Some(out)
 }
 
-/// `2023年9月8日`: `day` of the month after the period.
-fn deadline_text(p: Period, day: u32) -> String {
-    let (y, m) = if p.month >= 12 {
-        (p.year + 1, 1)
-    } else {
-        (p.year, p.month + 1)
-    };
-    format!("{y}年{m}月{day}日")
-}
-
 fn write_guide(
     ws: &mut Worksheet,
     inp: &TemplateInput<'_>,
@@ -186,7 +176,10 @@ fn write_guide(
         format!("填报单位：{}", inp.unit.name),
         format!("填报期别：{}年{}月（1-{}月累计）", p.year, p.month, p.month),
         match spec.feedback.deadline_day {
-            Some(d) => format!("报送截止：{}前报送本表", deadline_text(p, d)),
+            Some(d) => format!(
+                "报送截止：{}前报送本表",
+                super::feedback::deadline_text(p, d)
+            ),
             None => "报送截止：按通知要求报送".to_string(),
         },
     ];
@@ -277,15 +270,7 @@ impl Formats {
                 .set_font_name(BODY_FONT)
                 .set_font_size(BODY_SIZE)
                 .set_align(FormatAlign::Right),
-            header: Format::new()
-                .set_font_name(HEAD_FONT)
-                .set_font_size(BODY_SIZE)
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter)
-                .set_border(FormatBorder::Thin)
-                .set_background_color(Color::RGB(0xD9E1F2)),
+            header: super::style::header_format(),
             locked_text: shaded().set_text_wrap(),
             locked_center: shaded().set_align(FormatAlign::Center),
             locked_money: shaded()

@@ -14,7 +14,7 @@ use super::aggregate::TaskSummary;
 use super::report::{board_text, paragraph, pct, TaskReportInput};
 use super::TaskRecord;
 use crate::config::PipelineSpec;
-use crate::report::notice::{issue_date, title, write_document, Kind, PLACEHOLDER};
+use crate::report::notice::{document, write_document, Kind};
 use crate::report::ReportError;
 use crate::text::quarter_cn;
 
@@ -25,42 +25,20 @@ const ITEM_CHARS: usize = 24;
 pub fn content(inp: &TaskReportInput<'_>) -> Vec<(Kind, String)> {
     let (spec, s) = (inp.spec, inp.summary);
     let (year, q) = (inp.period.year, inp.period.quarter());
-    let (y, m, d) = issue_date(year, q, spec.notice.date_day);
-    let attachment = spec.fill(&spec.reports.quarterly_title, year, q * 3, "");
-    let mut v = vec![
-        (Kind::Title, title(spec, year, q)),
-        (Kind::Blank, String::new()),
-        (Kind::Recipients, spec.notice.recipients.clone()),
-        (
-            Kind::Body,
-            format!(
-                "为及时掌握{}落实情况，根据各责任单位报送的工作任务台账，现将{year}年第{}季度工作任务推进情况通报如下：",
-                spec.full_name,
-                quarter_cn(q)
-            ),
-        ),
-    ];
-    let sections: [(&str, Vec<String>); 4] = [
+    let intro = format!(
+        "为及时掌握{}落实情况，根据各责任单位报送的工作任务台账，现将{year}年第{}季度工作任务推进情况通报如下：",
+        spec.full_name,
+        quarter_cn(q)
+    );
+    let sections = vec![
         ("一、总体情况", overall(spec, s, inp.records)),
         ("二、各单位推进情况", by_unit(spec, s)),
         (
             "三、存在问题",
             problems(s, inp.records, spec.notice.names_per_unit),
         ),
-        ("四、下一步工作", Vec::new()),
     ];
-    for (heading, paras) in sections {
-        v.push((Kind::Heading, heading.to_string()));
-        v.extend(paras.into_iter().map(|p| (Kind::Body, p)));
-    }
-    v.push((Kind::Placeholder, PLACEHOLDER.to_string()));
-    v.push((Kind::Blank, String::new()));
-    v.push((Kind::Attachment, format!("附件：{attachment}")));
-    v.push((Kind::Blank, String::new()));
-    v.push((Kind::Blank, String::new()));
-    v.push((Kind::Office, spec.notice.office.clone()));
-    v.push((Kind::Date, format!("{y}年{m}月{d}日")));
-    v
+    document(spec, (year, q), intro, sections)
 }
 
 /// 一、总体情况: the workbook's paragraph, then the 专项 of the lagging or
