@@ -641,7 +641,6 @@ fn parse_table(
     is_1904: bool,
     file_findings: &mut Vec<Finding>,
 ) -> SheetTable {
-    let loc_sheet = |cell: String| (fname.to_string(), sheet.name.clone(), cell);
     // Sheet-level unit from a 单位 line above (or inside) the header.
     let sheet_unit = above.iter().find_map(|l| unit_line(l)).or_else(|| {
         (layout.header_top..=layout.header_bottom)
@@ -667,95 +666,8 @@ fn parse_table(
             units.insert(c.col, c.unit.or(sheet_unit).unwrap_or(spec.default_unit));
         }
     }
-    for (field, c1, c2) in &layout.duplicates {
-        let (f, s, _) = loc_sheet(crate::text::a1(layout.header_bottom, *c2));
-        file_findings.push(finding(
-            Some(spec),
-            "E102",
-            &Loc {
-                file: &f,
-                sheet: &s,
-                cell: &crate::text::a1(layout.header_bottom, *c1),
-                ..Default::default()
-            },
-            &format!(
-                "字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取",
-                crate::text::col_letters(*c1),
-                crate::text::col_letters(*c2)
-            ),
-            "",
-            "",
-        ));
-    }
-    for (col, unit) in &layout.unknown_units {
-        file_findings.push(finding(
-            Some(spec),
-            "W103",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_bottom, *col),
-                ..Default::default()
-            },
-            &format!(
-                "表头金额单位“{unit}”无法识别，已按{}读取",
-                spec.default_unit.label()
-            ),
-            unit,
-            "元、万元或亿元",
-        ));
-    }
-    if layout.ambiguous {
-        file_findings.push(finding(
-            Some(spec),
-            "W104",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_top, 0),
-                ..Default::default()
-            },
-            &format!(
-                "有多处像表头的行，已采用第 {}-{} 行",
-                layout.header_top + 1,
-                layout.header_bottom + 1
-            ),
-            "",
-            "",
-        ));
-    }
-    let mut missing = Vec::new();
-    for f in spec.fields.iter().filter(|f| f.required) {
-        if !(cols.contains_key(&f.key) || f.key == "code" && cols.contains_key("name")) {
-            missing.push(f);
-        }
-    }
-    for f in &missing {
-        file_findings.push(finding(
-            Some(spec),
-            "E101",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_top, 0),
-                ..Default::default()
-            },
-            &format!(
-                "缺少必填列“{}”（可用写法：{}）",
-                f.synonyms.first().map_or("", |s| s.as_str()),
-                f.synonyms
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-            "",
-            "",
-        ));
-    }
-    let fatal_keys = crate::kinds::schema(spec.kind).fatal_missing;
-    let fatal_missing = missing.iter().any(|f| fatal_keys.contains(&f.key.as_str()));
+    let (header_findings, fatal_missing) = header_findings(sheet, layout, spec, fname, &cols);
+    file_findings.extend(header_findings);
 
     let mut table = SheetTable {
         sheet: sheet.name.clone(),
@@ -958,6 +870,109 @@ fn parse_table(
     }
     reconcile_totals(&mut table, spec, fname, file_findings);
     table
+}
+
+/// What a sheet's header says before any row is read: E102 a field on two
+/// columns, W103 a money unit not understood, W104 several header-like rows,
+/// E101 a required column missing; and whether a missing column is fatal for
+/// the kind (the sheet is then not read row by row).
+fn header_findings(
+    sheet: &RawSheet,
+    layout: &TableLayout,
+    spec: &PipelineSpec,
+    fname: &str,
+    cols: &BTreeMap<String, u32>,
+) -> (Vec<Finding>, bool) {
+    let mut out = Vec::new();
+    for (field, c1, c2) in &layout.duplicates {
+        out.push(finding(
+            Some(spec),
+            "E102",
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_bottom, *c1),
+                ..Default::default()
+            },
+            &format!(
+                "字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取",
+                crate::text::col_letters(*c1),
+                crate::text::col_letters(*c2)
+            ),
+            "",
+            "",
+        ));
+    }
+    for (col, unit) in &layout.unknown_units {
+        out.push(finding(
+            Some(spec),
+            "W103",
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_bottom, *col),
+                ..Default::default()
+            },
+            &format!(
+                "表头金额单位“{unit}”无法识别，已按{}读取",
+                spec.default_unit.label()
+            ),
+            unit,
+            "元、万元或亿元",
+        ));
+    }
+    if layout.ambiguous {
+        out.push(finding(
+            Some(spec),
+            "W104",
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_top, 0),
+                ..Default::default()
+            },
+            &format!(
+                "有多处像表头的行，已采用第 {}-{} 行",
+                layout.header_top + 1,
+                layout.header_bottom + 1
+            ),
+            "",
+            "",
+        ));
+    }
+    let mut missing = Vec::new();
+    for f in spec.fields.iter().filter(|f| f.required) {
+        if !(cols.contains_key(&f.key) || f.key == "code" && cols.contains_key("name")) {
+            missing.push(f);
+        }
+    }
+    for f in &missing {
+        out.push(finding(
+            Some(spec),
+            "E101",
+            &Loc {
+                file: fname,
+                sheet: &sheet.name,
+                cell: &crate::text::a1(layout.header_top, 0),
+                ..Default::default()
+            },
+            &format!(
+                "缺少必填列“{}”（可用写法：{}）",
+                f.synonyms.first().map_or("", |s| s.as_str()),
+                f.synonyms
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            "",
+            "",
+        ));
+    }
+    let fatal_keys = crate::kinds::schema(spec.kind).fatal_missing;
+    let fatal_missing = missing.iter().any(|f| fatal_keys.contains(&f.key.as_str()));
+    (out, fatal_missing)
 }
 
 /// Level of a group row: `一、` (or a bare `一`) is 1, `（一）` is 2, another
