@@ -354,3 +354,126 @@ fn the_quarterly_workbook_and_notice_quote_the_quarter_end_month() {
         }
     }
 }
+
+/// Writes rows (first the title, then the header, then data) to a workbook.
+fn write_book(path: &Path, rows: &[Vec<&str>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) => ws.write_number(r as u32, c as u16, n).map(|_| ()),
+                Err(_) => ws.write_string(r as u32, c as u16, *v).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn an_item_due_before_the_period_and_not_done_is_overdue() {
+    // A root of its own: the shipped pipeline and units, a plan of two items,
+    // one due in June; 省科技厅 reports both in July, neither done.
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    std::fs::create_dir_all(r.join("pipelines")).unwrap();
+    std::fs::create_dir_all(r.join("seeds")).unwrap();
+    std::fs::create_dir_all(r.join("inbox/2023-07")).unwrap();
+    std::fs::copy(
+        root().join("pipelines/work-plan.toml"),
+        r.join("pipelines/work-plan.toml"),
+    )
+    .unwrap();
+    std::fs::copy(root().join("seeds/units.toml"), r.join("seeds/units.toml")).unwrap();
+    write_book(
+        &r.join("seeds/work-plan-library.xlsx"),
+        &[
+            vec!["数字经济发展2023年工作计划任务库"],
+            taizhang::kinds::tasks::plan::HEADERS.to_vec(),
+            vec![
+                "1",
+                "数字技术创新专项",
+                "推动复合半导体江西省实验室挂牌并启动建设",
+                "省科技厅",
+                "",
+                "2023年6月",
+                "省科技厅",
+                "",
+            ],
+            vec![
+                "2",
+                "数字技术创新专项",
+                "布局一批人工智能领域重大科研项目并集中开展攻关",
+                "省科技厅",
+                "",
+                "2023年12月",
+                "省科技厅",
+                "",
+            ],
+        ],
+    );
+    let ledger = "省科技厅2023年7月数字经济工作计划推进情况.xlsx";
+    write_book(
+        &r.join("inbox/2023-07").join(ledger),
+        &[
+            vec!["数字经济工作计划推进情况（2023年7月）"],
+            vec![
+                "序号",
+                "工作举措",
+                "进展情况",
+                "完成状态",
+                "完成时间",
+                "存在问题",
+            ],
+            vec![
+                "1",
+                "推动复合半导体江西省实验室挂牌并启动建设",
+                "实验室已挂牌，建设方案待批",
+                "按序时推进",
+                "",
+                "",
+            ],
+            vec![
+                "2",
+                "布局一批人工智能领域重大科研项目并集中开展攻关",
+                "已立项12项",
+                "按序时推进",
+                "",
+                "",
+            ],
+        ],
+    );
+    let out = r.join("out");
+    assert_cmd::Command::cargo_bin("taizhang")
+        .unwrap()
+        .args(["run", "--quiet", "--root"])
+        .arg(r)
+        .arg("--inbox")
+        .arg(r.join("inbox"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("work-plan/2023-07/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let w506: Vec<&serde_json::Value> = m["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "W506")
+        .collect();
+    assert_eq!(w506.len(), 1, "{w506:?}");
+    assert_eq!(w506[0]["file"], ledger);
+    assert_eq!(w506[0]["cell"], "D3", "the state cell of item 1");
+    assert_eq!(m["totals"]["overdue"], 1);
+    // Listed among the lagging items as 逾期, item 2 not.
+    let lag = sheet(&monthly(&out, 7), "滞后任务");
+    let listed: Vec<(String, String)> = (3..lag.height())
+        .filter(|&i| !text(&cell(&lag, i, 2)).is_empty())
+        .map(|i| (text(&cell(&lag, i, 0)), text(&cell(&lag, i, 5))))
+        .collect();
+    assert_eq!(listed, vec![("1".to_string(), "是".to_string())]);
+}
