@@ -268,7 +268,12 @@ impl Sent<'_> {
                 }
                 let fd = self.changed(k, key, r, col, cell, want, code);
                 match table.rows.iter_mut().find(|lr| lr.row == r) {
-                    Some(lr) => lr.findings.push(fd),
+                    Some(lr) => {
+                        lr.findings.push(fd);
+                        if *k != key {
+                            restore(lr, k, want);
+                        }
+                    }
                     None => file_findings.push(fd),
                 }
             }
@@ -361,5 +366,19 @@ impl Sent<'_> {
             &cell.display(),
             &shown,
         )
+    }
+}
+
+/// A locked cell the clerk changed counts with the library's value (W106
+/// says so): the row carries that value on, so the library checks that
+/// follow (name, plan against total) see what counts, not the change again.
+fn restore(lr: &mut crate::model::LedgerRow, field: &str, want: &Locked) {
+    match (field, want) {
+        ("name", Locked::Text(t)) => lr.name = Some(t.clone()),
+        ("category", Locked::Text(t)) => lr.category = Some(t.clone()),
+        ("batch", Locked::Text(t)) => lr.batch = Some(t.clone()),
+        ("total_investment", Locked::Money(y)) => lr.total_investment = Some(*y),
+        ("annual_plan", Locked::Money(y)) => lr.annual_plan = Some(*y),
+        _ => {}
     }
 }
