@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 /// 台账 taizhang —— 重点项目台账月末批处理工具
 ///
-/// 把各设区市、赣江新区和省直单位报来的台账 Excel 放进收件目录（每期一个子文件夹，
-/// 如 inbox/2023-07/），运行 `taizhang run`，即可得到校验结果、月度监测表、
-/// 需退回修改的单位清单和 manifest.json。不加任何参数时，处理随附的样例数据。
+/// 把各设区市、赣江新区和省直单位报来的台账 Excel 放进收件目录（每期一个子文件夹，如 inbox/2023-07/），运行 `taizhang run`，即可得到校验结果、月度监测表、需退回修改的单位清单和 manifest.json。不加任何参数时，处理随附的样例数据。
 #[derive(Debug, Parser)]
 #[command(name = "taizhang", version)]
 pub struct Cli {
@@ -63,9 +61,7 @@ pub enum Command {
     },
     /// 性能测试：按一个项目类别的配置生成杂乱和干净两种收件箱（各两期），测量各环节耗时和峰值内存
     ///
-    /// 收件箱按该项目类别配置中的字段和表头写法生成，单位取自 seeds/units.toml，另生成一个含全部测试项目的项目库。
-    /// 杂乱收件箱：每单位 3-4 个文件、另有修订和补报、约 2% 各类错误，历史库中已有上月（先补跑 6 月）。
-    /// 对照两项基准：calamine 裸读（只打开文件、访问每个单元格）和 rust_xlsxwriter 裸写（把同样的单元格不加格式写出一次）；整批处理必须读一遍、写出含每个项目的报表，不可能快于二者之和。
+    /// 收件箱按该项目类别配置中的字段和表头写法生成，单位取自 seeds/units.toml，另生成一个含全部测试项目的项目库。杂乱收件箱：每单位 3-4 个文件、另有修订和补报、约 2% 各类错误，历史库中已有上月（先补跑 6 月）。对照两项基准：calamine 裸读（只打开文件、访问每个单元格）和 rust_xlsxwriter 裸写（把同样的单元格不加格式写出一次）；整批处理必须读一遍、写出含每个项目的报表，不可能快于二者之和。
     Bench {
         /// 文件数
         #[arg(long, default_value_t = 50)]
@@ -88,12 +84,13 @@ pub enum Command {
     },
     /// 报送情况：某一期各单位报了什么、谁还没报（催报名单）；不生成报表，不写历史库
     ///
-    /// 只读取该期收件目录，列出各项目类别每个单位收到的文件和时间、行数、错误、警告，
-    /// 以及 未报送 / 已报送有错 / 已报送，并写出 输出目录/报送情况/报送情况-YYYY年MM月.xlsx。
+    /// 只读取该期收件目录，列出各项目类别每个单位收到的文件和时间、行数、错误、警告，以及 未报送 / 已报送有错 / 已报送，
+    /// 并写出 输出目录/报送情况/报送情况-YYYY年MM月.xlsx。
     ///
     /// 例：
     ///   taizhang status                               样例数据最新一期的报送情况
     ///   taizhang status --inbox D:/台账收件 --period 2023-08
+    #[command(verbatim_doc_comment)]
     Status {
         /// 期别，如 2023-08；不填则为收件目录中最新的一期
         #[arg(long, value_name = "YYYY-MM")]
@@ -187,4 +184,47 @@ pub struct RunArgs {
     /// 不显示进度条
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// The command line with Chinese headings and help texts where clap's own
+/// are English: 用法 / 选项 / 命令, `-h` 显示帮助, `-V` 显示版本 (every
+/// subcommand too).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    chinese(Cli::command(), true)
+}
+
+fn chinese(cmd: clap::Command, top: bool) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let mut cmd = cmd
+        .help_template("{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("命令")
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .mut_args(|a| {
+            if a.is_positional() {
+                a
+            } else {
+                a.help_heading("选项")
+            }
+        })
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助")
+                .help_heading("选项"),
+        );
+    if top {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本")
+                .help_heading("选项"),
+        );
+    }
+    cmd.mut_subcommands(|c| chinese(c, false))
 }

@@ -1,7 +1,6 @@
 //! `taizhang` binary: parse the command line, call the library, print a short
 //! summary or the error, map to an exit code (0 ok, 1 run failed, 2 usage/config).
 
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +44,19 @@ fn install_panic_hook() {
 
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match taizhang::cli::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if !matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+                eprintln!("参数有误（运行 taizhang --help 查看用法）：");
+            }
+            e.exit()
+        }
+    };
     let root = cli.root.clone();
     let result = match cli.command {
         Command::Init { dir } => init(&dir),
