@@ -477,3 +477,80 @@ fn an_item_due_before_the_period_and_not_done_is_overdue() {
         .collect();
     assert_eq!(listed, vec![("1".to_string(), "是".to_string())]);
 }
+
+#[test]
+fn a_ledger_naming_two_programs_goes_where_its_rows_are_plan_items() {
+    // The title names 数字经济 (digital-economy) and 工作任务 (work plan); the
+    // header fits neither (工作任务 / 8月推进情况 over 进展·状态·完成时间·问题,
+    // no 序号). Its rows are 省科技厅's items, one cut to its opening words.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("inbox/2023-08");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = "江西省科学技术厅8月工作任务进展.xlsx";
+    write_book(
+        &dir.join(file),
+        &[
+            vec!["省科技厅数字经济重点工作任务推进情况表（截至8月底）"],
+            vec!["填报单位：江西省科学技术厅"],
+            vec!["工作任务", "8月推进情况"],
+            vec!["", "进展", "状态", "完成时间", "问题"],
+            vec![
+                "推动复合半导体江西省实验室挂牌并启动建设",
+                "实验室已挂牌",
+                "已完成",
+                "2023年8月",
+                "",
+            ],
+            vec![
+                "提升国家虚拟现实创新中心带动能力",
+                "按计划推进",
+                "按序时推进",
+                "",
+                "",
+            ],
+            vec![
+                "建设江西先进算力中心",
+                "配合省发改委推进",
+                "按序时推进",
+                "",
+                "",
+            ],
+        ],
+    );
+    let out = tmp.path().join("out");
+    assert_cmd::Command::cargo_bin("taizhang")
+        .unwrap()
+        .current_dir(root())
+        .args(["run", "--quiet", "--period", "2023-08", "--inbox"])
+        .arg(tmp.path().join("inbox"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("work-plan/2023-08/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let input = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"] == file)
+        .expect("the ledger is the work plan's");
+    assert_eq!(input["status"], "ok");
+    assert_eq!(input["accepted"], 3, "{input}");
+    let fs = m["findings"].as_array().unwrap();
+    let w507: Vec<&serde_json::Value> = fs.iter().filter(|f| f["id"] == "W507").collect();
+    assert!(
+        w507.iter().any(|f| f["cell"] == "A6"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("填报文字为计划原文的一部分")),
+        "{w507:?}"
+    );
+    assert!(
+        !fs.iter().any(|f| f["id"] == "W009"),
+        "no program undecided"
+    );
+}

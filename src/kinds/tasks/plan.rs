@@ -260,4 +260,45 @@ mod tests {
         assert!(similarity(&a, &b) > 0.6);
         assert!(similarity(&a, &text_key("建设江西先进算力中心")) < 0.2);
     }
+
+    fn item(no: u32, text: &str) -> PlanItem {
+        PlanItem {
+            no,
+            group: "数字技术创新专项".to_string(),
+            text: text.to_string(),
+            lost: text.is_empty(),
+            lead: "省科技厅".to_string(),
+            co: String::new(),
+            due: YearMonth {
+                year: 2023,
+                month: 12,
+            },
+            units: vec!["PROV-KJ".to_string()],
+            remark: String::new(),
+        }
+    }
+
+    #[test]
+    fn cells_that_read_as_an_item() {
+        let plan = Plan::new(vec![
+            item(
+                1,
+                "提升国家虚拟现实创新中心带动能力，推动中国工业互联网研究院江西分院建成投运",
+            ),
+            item(2, "建设江西先进算力中心"),
+            item(3, ""),
+        ]);
+        // The same text, retyped punctuation, its opening words, a close paraphrase.
+        assert!(plan.knows("建设江西先进算力中心", 0.5));
+        assert!(plan.knows("★建设江西先进算力中心。", 0.5));
+        assert!(plan.knows("提升国家虚拟现实创新中心带动能力", 0.5));
+        assert!(plan.knows(
+            "提升国家虚拟现实创新中心带动能力,推动工业互联网研究院江西分院建成",
+            0.5
+        ));
+        // Short cells, other ledgers' words, and the lost item's empty text never count.
+        assert!(!plan.knows("已完成", 0.5));
+        assert!(!plan.knows("南昌市新建5G基站项目一期工程", 0.5));
+        assert!(!plan.knows("", 0.5));
+    }
 }
