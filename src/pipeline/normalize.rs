@@ -884,91 +884,50 @@ fn header_findings(
     cols: &BTreeMap<String, u32>,
 ) -> (Vec<Finding>, bool) {
     let mut out = Vec::new();
+    // A finding at a header cell (row, column) of this sheet.
+    let mut at = |check: &str, (r, c): (u32, u32), detail: String, value: &str, expected: &str| {
+        let loc = Loc {
+            file: fname,
+            sheet: &sheet.name,
+            cell: &crate::text::a1(r, c),
+            ..Default::default()
+        };
+        out.push(finding(Some(spec), check, &loc, &detail, value, expected));
+    };
+    let (top, bottom) = (layout.header_top, layout.header_bottom);
     for (field, c1, c2) in &layout.duplicates {
-        out.push(finding(
-            Some(spec),
-            "E102",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_bottom, *c1),
-                ..Default::default()
-            },
-            &format!(
-                "字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取",
-                crate::text::col_letters(*c1),
-                crate::text::col_letters(*c2)
-            ),
-            "",
-            "",
-        ));
+        let detail = format!(
+            "字段“{field}”同时对应第 {} 列和第 {} 列，已按第一列读取",
+            crate::text::col_letters(*c1),
+            crate::text::col_letters(*c2)
+        );
+        at("E102", (bottom, *c1), detail, "", "");
     }
     for (col, unit) in &layout.unknown_units {
-        out.push(finding(
-            Some(spec),
-            "W103",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_bottom, *col),
-                ..Default::default()
-            },
-            &format!(
-                "表头金额单位“{unit}”无法识别，已按{}读取",
-                spec.default_unit.label()
-            ),
-            unit,
-            "元、万元或亿元",
-        ));
+        let detail = format!(
+            "表头金额单位“{unit}”无法识别，已按{}读取",
+            spec.default_unit.label()
+        );
+        at("W103", (bottom, *col), detail, unit, "元、万元或亿元");
     }
     if layout.ambiguous {
-        out.push(finding(
-            Some(spec),
-            "W104",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_top, 0),
-                ..Default::default()
-            },
-            &format!(
-                "有多处像表头的行，已采用第 {}-{} 行",
-                layout.header_top + 1,
-                layout.header_bottom + 1
-            ),
-            "",
-            "",
-        ));
+        let detail = format!("有多处像表头的行，已采用第 {}-{} 行", top + 1, bottom + 1);
+        at("W104", (top, 0), detail, "", "");
     }
-    let mut missing = Vec::new();
-    for f in spec.fields.iter().filter(|f| f.required) {
-        if !(cols.contains_key(&f.key) || f.key == "code" && cols.contains_key("name")) {
-            missing.push(f);
-        }
-    }
+    let missing: Vec<_> = spec
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .filter(|f| !(cols.contains_key(&f.key) || f.key == "code" && cols.contains_key("name")))
+        .collect();
     for f in &missing {
-        out.push(finding(
-            Some(spec),
-            "E101",
-            &Loc {
-                file: fname,
-                sheet: &sheet.name,
-                cell: &crate::text::a1(layout.header_top, 0),
-                ..Default::default()
-            },
-            &format!(
-                "缺少必填列“{}”（可用写法：{}）",
-                f.synonyms.first().map_or("", |s| s.as_str()),
-                f.synonyms
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-            "",
-            "",
-        ));
+        let ways: Vec<&str> = f.synonyms.iter().take(4).map(String::as_str).collect();
+        let detail = format!(
+            "缺少必填列“{}”（可用写法：{}）",
+            f.synonyms.first().map_or("", |s| s.as_str()),
+            ways.join("、")
+        );
+        at("E101", (top, 0), detail, "", "");
     }
     let fatal_keys = crate::kinds::schema(spec.kind).fatal_missing;
     let fatal_missing = missing.iter().any(|f| fatal_keys.contains(&f.key.as_str()));
