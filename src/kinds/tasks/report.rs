@@ -297,51 +297,73 @@ struct Book {
     name: String,
     path: std::path::PathBuf,
     title: String,
-    wb: Workbook,
     meta_left: String,
     meta_mid: String,
 }
 
-fn book(spec: &PipelineSpec, p: Period, dir: &Path, (file, title): (&str, &str)) -> Book {
+impl Book {
+    /// A table sheet of this workbook (its title block's meta line).
+    fn table(
+        &self,
+        title: &str,
+        unit: &str,
+        headers: Vec<&'static str>,
+        rows: Vec<Row>,
+    ) -> TableSheet<'_> {
+        TableSheet::new(title, &self.meta_left, &self.meta_mid, unit, headers, rows)
+    }
+
+    /// The first sheet, monthly 汇总 or quarterly 通报: counts by 专项 under
+    /// the workbook's title, then a paragraph.
+    fn counts_sheet(
+        &self,
+        wb: &mut Workbook,
+        st: &Styles,
+        name: &str,
+        s: &TaskSummary,
+        text: &str,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let table = self.table(&self.title, "单位：项", group_headers(), group_rows(s));
+        let ws = wb.add_worksheet().set_name(name)?;
+        let lay = write_table(ws, st, &table)?;
+        write_paragraph(ws, st, &lay, lay.next_row - 1, text).map(|_| ())
+    }
+}
+
+fn book(
+    spec: &PipelineSpec,
+    p: Period,
+    dir: &Path,
+    (file, title): (&str, &str),
+) -> (Book, Workbook) {
     let name = format!("{}.xlsx", spec.fill(file, p.year, p.month, ""));
     let title = spec.fill(title, p.year, p.month, "");
     let mut wb = Workbook::new();
     wb.set_properties(&properties(&title, &spec.issuer, p));
-    Book {
+    let b = Book {
         path: dir.join(&name),
         name,
         title,
-        wb,
         meta_left: format!("制表单位：{}", spec.issuer),
         meta_mid: format!("截至{}年{}月底", p.year, p.month),
-    }
+    };
+    (b, wb)
 }
 
 /// Writes the monthly workbook; returns its file name.
 pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let (spec, p, s) = (inp.spec, inp.period, inp.summary);
-    let Book {
-        name,
-        path,
-        title,
-        mut wb,
-        meta_left,
-        meta_mid,
-    } = book(
+    let (b, mut wb) = book(
         spec,
         p,
         dir,
         (&spec.reports.monthly, &spec.reports.monthly_title),
     );
-    let (e, st) = (xerr(&path), Styles::new());
-    let sheet = |t: &str, h: Vec<&'static str>, rows: Vec<Row>| {
-        TableSheet::new(t, &meta_left, &meta_mid, "单位：项", h, rows)
-    };
-
-    let summary = sheet(&title, group_headers(), group_rows(s));
-    let ws = wb.add_worksheet().set_name("汇总").map_err(&e)?;
-    let lay = write_table(ws, &st, &summary).map_err(&e)?;
-    write_paragraph(ws, &st, &lay, lay.next_row - 1, &paragraph(spec, s)).map_err(&e)?;
+    let (path, st) = (b.path.clone(), Styles::new());
+    let e = xerr(&path);
+    b.counts_sheet(&mut wb, &st, "汇总", s, &paragraph(spec, s))
+        .map_err(&e)?;
+    let sheet = |t: &str, h: Vec<&'static str>, rows: Vec<Row>| b.table(t, "单位：项", h, rows);
 
     let mut units = sheet(
         &format!("{}年{}各责任单位工作任务推进情况", p.year, months(p)),
@@ -395,7 +417,7 @@ pub fn write_monthly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, Re
     ];
     push_tables(&mut wb, &st, tables).map_err(&e)?;
     save(&mut wb, &path)?;
-    Ok(name)
+    Ok(b.name)
 }
 
 /// How 分单位 and 季度排名 rank and light the units.
@@ -441,44 +463,25 @@ pub(crate) fn board_text(spec: &PipelineSpec, s: &TaskSummary) -> String {
 pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, ReportError> {
     let (spec, p, s) = (inp.spec, inp.period, inp.summary);
     let q = p.quarter();
-    let Book {
-        name,
-        path,
-        title,
-        mut wb,
-        meta_left,
-        meta_mid,
-    } = book(
+    let (b, mut wb) = book(
         spec,
         p,
         dir,
         (&spec.reports.quarterly, &spec.reports.quarterly_title),
     );
-    let (e, st) = (xerr(&path), Styles::new());
-    let notice = TableSheet::new(
-        &title,
-        &meta_left,
-        &meta_mid,
-        "单位：项",
-        group_headers(),
-        group_rows(s),
-    );
-    let ws = wb.add_worksheet().set_name("通报").map_err(&e)?;
-    let lay = write_table(ws, &st, &notice).map_err(&e)?;
-    write_paragraph(ws, &st, &lay, lay.next_row - 1, &notice_text(spec, s, q)).map_err(&e)?;
-    let mut ranking = TableSheet::new(
+    let (path, st) = (b.path.clone(), Styles::new());
+    let e = xerr(&path);
+    b.counts_sheet(&mut wb, &st, "通报", s, &notice_text(spec, s, q))
+        .map_err(&e)?;
+    let mut ranking = b.table(
         "季度排名",
-        &meta_left,
-        &meta_mid,
         "单位：项",
         unit_headers(),
         unit_rows(&s.by_unit),
     );
     ranking.notes.push(ranking_note(spec));
-    let lag = TableSheet::new(
+    let lag = b.table(
         "滞后及逾期未完成任务",
-        &meta_left,
-        &meta_mid,
         "",
         LAG_HEADERS.to_vec(),
         lagging_rows(s, inp.records),
@@ -493,5 +496,5 @@ pub fn write_quarterly(inp: &TaskReportInput<'_>, dir: &Path) -> Result<String, 
     )
     .map_err(&e)?;
     save(&mut wb, &path)?;
-    Ok(name)
+    Ok(b.name)
 }
