@@ -15,6 +15,32 @@ use taizhang::pipeline::{Progress, RunError, RunOptions};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc option numbers (`mi_option_e` of its `mimalloc.h`, an ABI kept
+/// stable across versions: retired options keep their numbers).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed memory goes back to the system at once, and arenas are committed as
+/// they are used: a run's stages each build then free a few hundred MB
+/// (rows, records, a workbook), and mimalloc's defaults (purge after 10 ms,
+/// eager commit) kept about a fifth more resident at the peak for the same
+/// time (measured on the bench inbox; `MIMALLOC_*` variables still win).
+fn tune_allocator() {
+    for (option, value, var) in [
+        (MI_OPTION_PURGE_DELAY, 0, "MIMALLOC_PURGE_DELAY"),
+        (
+            MI_OPTION_ARENA_EAGER_COMMIT,
+            0,
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+        ),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: sets a plain integer option; any value is accepted.
+            unsafe { libmimalloc_sys::mi_option_set(option, value) };
+        }
+    }
+}
+
 /// A panic of third-party code on bad input (a reader on a malformed file,
 /// refused as E001; the writer on a full disk) is caught and reported in
 /// Chinese by the caller, so its message is shown only with TAIZHANG_DEBUG
@@ -43,6 +69,7 @@ fn install_panic_hook() {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     install_panic_hook();
     let cli = match taizhang::cli::command()
         .try_get_matches()

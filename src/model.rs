@@ -396,6 +396,29 @@ pub struct SheetTable {
     pub skipped: Vec<(u32, SkipReason)>,
     pub totals: Vec<TotalRow>,
     pub rows_read: usize,
+    /// The last data row's number, kept when [`SheetTable::take_rows`]
+    /// frees the rows (the feedback workbook still needs where the table ends).
+    pub released_last_row: Option<u32>,
+}
+
+impl SheetTable {
+    /// 0-based number of the table's last data row (none: no data rows).
+    pub fn last_data_row(&self) -> Option<u32> {
+        self.rows
+            .iter()
+            .map(|r| r.row)
+            .max()
+            .max(self.released_last_row)
+    }
+
+    /// Takes the typed rows out once validation has taken what it needs from
+    /// them (their findings moved to the period's list, their figures into
+    /// records): the largest structure of a period, no longer needed by the
+    /// reports, which read the raw sheet, the findings and the records.
+    pub fn take_rows(&mut self) -> Vec<LedgerRow> {
+        self.released_last_row = self.last_data_row();
+        std::mem::take(&mut self.rows)
+    }
 }
 
 /// File outcome in the manifest.

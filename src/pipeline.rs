@@ -556,6 +556,7 @@ pub fn validate_files(
         };
         let mut result = crate::kinds::tasks::validate::validate(&inp, files);
         let findings = validate::all_findings(&mut result, files);
+        release_rows(files);
         return Ok(Validated {
             result,
             findings,
@@ -573,11 +574,24 @@ pub fn validate_files(
     };
     let mut result = validate::validate(&inp, files);
     let findings = validate::all_findings(&mut result, files);
+    release_rows(files);
     Ok(Validated {
         result,
         findings,
         history,
     })
+}
+
+/// After validation the typed rows are spent (findings moved to the
+/// period's list, figures into records): freed, off the caller's thread, so
+/// a period's reports are written without them.
+fn release_rows(files: &mut [ParsedFile]) {
+    let spent: Vec<Vec<crate::model::LedgerRow>> = files
+        .iter_mut()
+        .flat_map(|f| f.tables.iter_mut())
+        .map(crate::model::SheetTable::take_rows)
+        .collect();
+    drop_later(spent);
 }
 
 /// Validates, aggregates and writes one program's period: every output into
@@ -850,44 +864,55 @@ fn run_investment_period(
         let t = Instant::now();
         (f(), t.elapsed().as_millis())
     };
-    let ((monthly, t_monthly), (feedback, t_feedback)) = rayon::join(
+    // The quarterly (at quarter-end months) beside the monthly, the feedback
+    // beside both: three workbooks written at once on the pool.
+    let quarterly = || {
+        let t = Instant::now();
+        let r = if period.month.is_multiple_of(3) {
+            write_quarterly(
+                setup,
+                si,
+                c.store,
+                (period.year, period.quarter()),
+                staging.dir(),
+                Some((&stored, &summ)),
+            )
+        } else {
+            Ok(Vec::new())
+        };
+        (r, t.elapsed().as_millis())
+    };
+    let (((monthly, t_monthly), (quarterly, t_quarterly)), (feedback, t_feedback)) = rayon::join(
         || {
-            let t = Instant::now();
-            let mi = crate::report::monthly::MonthlyInput {
-                spec,
-                period,
-                summary: &summ,
-                records: &stored.records,
-                findings,
-                inputs: &inputs,
-                missing_units: &missing_names,
-                library_change: &library_change,
-            };
-            // The outgoing workbook, and the internal 数据核对 one beside it.
-            let r = crate::report::monthly::write(&mi, staging.dir()).and_then(|m| {
-                let i = crate::report::internal::write(&mi, staging.dir())?;
-                Ok(vec![m, i])
-            });
-            (r, t.elapsed().as_millis())
+            rayon::join(
+                || {
+                    let t = Instant::now();
+                    let mi = crate::report::monthly::MonthlyInput {
+                        spec,
+                        period,
+                        summary: &summ,
+                        records: &stored.records,
+                        findings,
+                        inputs: &inputs,
+                        missing_units: &missing_names,
+                        library_change: &library_change,
+                    };
+                    // The outgoing workbook, and the internal 数据核对 one beside it.
+                    let r = crate::report::monthly::write(&mi, staging.dir()).and_then(|m| {
+                        let i = crate::report::internal::write(&mi, staging.dir())?;
+                        Ok(vec![m, i])
+                    });
+                    (r, t.elapsed().as_millis())
+                },
+                quarterly,
+            )
         },
         || timed(&|| write_feedback(spec, period, &files, findings, staging.dir(), &unit_name)),
     );
     let mut outputs = monthly?;
     outputs.extend(feedback?);
-    let t_quarterly = Instant::now();
-    if period.month.is_multiple_of(3) {
-        let names = write_quarterly(
-            setup,
-            si,
-            c.store,
-            (period.year, period.quarter()),
-            staging.dir(),
-            Some((&stored, &summ)),
-        )?;
-        outputs.extend(names);
-    }
+    outputs.extend(quarterly?);
     outputs.sort();
-    let t_quarterly = t_quarterly.elapsed().as_millis();
     let t_report = t3.elapsed().as_millis();
 
     let mut figures = manifest::investment_figures(&summ, spec.annual_target_yuan);

@@ -1084,9 +1084,8 @@ impl Regions {
             }
             r.header_rows.extend(h0..=h1);
             let last = t
-                .rows
-                .iter()
-                .map(|r| r.row)
+                .last_data_row()
+                .into_iter()
                 .chain(
                     t.skipped
                         .iter()

@@ -14,8 +14,8 @@ use super::monthly::{
     start_rate_text, start_rule_note, yi,
 };
 use super::style::{
-    chart_below, chart_look, column_format, rank_change, write_paragraph, write_table, RowStyle,
-    Styles, TableSheet, Val, FIRST_DATA_ROW,
+    chart_below, chart_look, column_format, push_tables, rank_change, write_paragraph, write_table,
+    RowStyle, Styles, TableSheet, Val, FIRST_DATA_ROW,
 };
 use super::{properties, save, xerr, ReportError};
 use crate::config::PipelineSpec;
@@ -696,8 +696,8 @@ fn lagging_sheet(c: &Ctx<'_, '_>, wb: &mut Workbook) -> Result<(), ReportError> 
         spec.lights.yellow_below * 100.0,
         spec.lights.red_below * 100.0
     )];
-    let ws = wb.add_worksheet().set_name("滞后项目").map_err(&e)?;
-    write_table(ws, st, &lt).map_err(&e)?;
+    // Every lagging project: a long list is streamed, as the monthly's are.
+    push_tables(wb, st, vec![("滞后项目".to_string(), lt)]).map_err(&e)?;
     Ok(())
 }
 
@@ -888,6 +888,8 @@ pub fn write(inp: &QuarterlyInput<'_>, dir: &Path) -> Result<String, ReportError
             month: q * 3,
         },
     ));
+    // A streamed table spills beside the report (see `monthly::write`).
+    let _ = wb.set_tempdir(dir);
     let st = Styles::new();
     let month = end.period.month;
     let tp = end.time_progress;
