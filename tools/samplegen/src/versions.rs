@@ -88,7 +88,7 @@ pub fn library_as_of(
 pub fn readme(sets: &[super::ProgramSet], units: &[Unit]) -> String {
     use std::fmt::Write;
     let mut s = String::from(
-        "## The libraries during the year\n\n\
+        "\n## The libraries during the year\n\n\
          Each program's pipeline file declares its library (`library`, from January) and the \
          later versions (`library_versions`, each from its month); a period uses the latest \
          version whose month is not after it. The ledgers of a month report the projects of \
@@ -133,6 +133,6 @@ pub fn readme(sets: &[super::ProgramSet], units: &[Unit]) -> String {
             );
         }
     }
-    s.push_str("\n\n");
+    s.push('\n');
     s
 }
