@@ -341,7 +341,13 @@ fn a_period_given_another_library_version_is_redone_with_the_later_ones() {
     // entry names.
     assert!(may.get("library_rows").is_none());
     let kept = taizhang::pipeline::store::Store::new(out.join("history"))
-        .load_library("new-infra", Period { year: 2023, month: 5 })
+        .load_library(
+            "new-infra",
+            Period {
+                year: 2023,
+                month: 5,
+            },
+        )
         .unwrap()
         .unwrap();
     assert_eq!(kept.library_rows.len(), library("new-infra", 5).len());
