@@ -87,8 +87,12 @@ pub fn write_snapshot(w: &mut dyn Write, rows: &[LibraryRow]) -> std::io::Result
 /// holding its bytes.
 pub fn snapshot_sha(rows: &[LibraryRow]) -> String {
     let mut h = Sha256::new();
-    // Writing into a hasher cannot fail.
-    let _ = write_snapshot(&mut h, rows);
+    {
+        // Buffered: serde writes a row in many small pieces. Writing into a
+        // hasher cannot fail.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut h);
+        let _ = write_snapshot(&mut w, rows).and_then(|_| w.flush());
+    }
     super::super::publish::hex(&h.finalize())
 }
 
