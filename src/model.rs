@@ -93,7 +93,12 @@ impl Severity {
 }
 
 /// One check result: stable id, where, what was seen, what to do.
+///
+/// Serialized whole (the manifest lists every key); read leniently (absent
+/// keys are their defaults, an absent `help` is rebuilt from the message), so
+/// the store's compact form ([`Finding::compact`]) reads back equal.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "FindingRead")]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
@@ -107,17 +112,125 @@ pub struct Finding {
     /// The full Chinese message (file, sheet, cell, value, what to do).
     pub message: String,
     /// Value seen, as typed.
-    #[serde(default)]
     pub value: String,
     /// Value expected, where there is one.
-    #[serde(default)]
     pub expected: String,
     /// What to do.
-    #[serde(default)]
     pub help: String,
     /// True when a reviewer confirmed it (waiver): shown as 已核实.
-    #[serde(default)]
     pub waived: bool,
+}
+
+/// The marker before a finding's help in its message (`checks::finding`).
+const HELP_MARK: &str = "处理：";
+
+impl Finding {
+    /// The help a message carries: what follows its last `处理：` ("" when none).
+    pub fn help_in(message: &str) -> &str {
+        message
+            .rfind(HELP_MARK)
+            .map_or("", |i| &message[i + HELP_MARK.len()..])
+    }
+
+    /// The store's form: empty texts and `waived: false` left out, and `help`
+    /// left out when the message ends with it (rebuilt exactly on read).
+    pub fn compact(&self) -> impl Serialize + '_ {
+        CompactFinding(self)
+    }
+}
+
+struct CompactFinding<'a>(&'a Finding);
+
+impl Serialize for CompactFinding<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let f = self.0;
+        let mut st = s.serialize_struct("Finding", 12)?;
+        st.serialize_field("id", &f.id)?;
+        st.serialize_field("severity", &f.severity)?;
+        let texts = [
+            ("file", &f.file),
+            ("sheet", &f.sheet),
+            ("cell", &f.cell),
+            ("project_code", &f.project_code),
+            ("unit", &f.unit),
+        ];
+        for (key, v) in texts {
+            if v.is_empty() {
+                st.skip_field(key)?;
+            } else {
+                st.serialize_field(key, v)?;
+            }
+        }
+        st.serialize_field("message", &f.message)?;
+        for (key, v) in [("value", &f.value), ("expected", &f.expected)] {
+            if v.is_empty() {
+                st.skip_field(key)?;
+            } else {
+                st.serialize_field(key, v)?;
+            }
+        }
+        if Finding::help_in(&f.message) == f.help {
+            st.skip_field("help")?;
+        } else {
+            st.serialize_field("help", &f.help)?;
+        }
+        if f.waived {
+            st.serialize_field("waived", &true)?;
+        } else {
+            st.skip_field("waived")?;
+        }
+        st.end()
+    }
+}
+
+/// A [`Finding`] as read: every key but `id`, `severity` and `message` may
+/// be absent (the store's compact form); `help` absent is rebuilt.
+#[derive(Deserialize)]
+struct FindingRead {
+    id: String,
+    severity: Severity,
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    sheet: String,
+    #[serde(default)]
+    cell: String,
+    #[serde(default)]
+    project_code: String,
+    #[serde(default)]
+    unit: String,
+    message: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    expected: String,
+    #[serde(default)]
+    help: Option<String>,
+    #[serde(default)]
+    waived: bool,
+}
+
+impl From<FindingRead> for Finding {
+    fn from(r: FindingRead) -> Finding {
+        let help = r
+            .help
+            .unwrap_or_else(|| Finding::help_in(&r.message).to_string());
+        Finding {
+            id: r.id,
+            severity: r.severity,
+            file: r.file,
+            sheet: r.sheet,
+            cell: r.cell,
+            project_code: r.project_code,
+            unit: r.unit,
+            message: r.message,
+            value: r.value,
+            expected: r.expected,
+            help,
+            waived: r.waived,
+        }
+    }
 }
 
 /// What the sniffing of a file's first bytes found.
@@ -456,38 +569,64 @@ pub struct ParsedFile {
 }
 
 /// The state of one library project in one period (what the store keeps).
+/// Empty texts, `false`, `None` and zero amounts are left out of the store
+/// and read back as such (every amount's absence means 0 元).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectRecord {
     pub code: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub county: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub category: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub group: String,
     pub nature: Nature,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub total_investment: Yuan,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub annual_plan: Yuan,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned_start: Option<String>,
     /// Reported (accepted row) this period.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reported: bool,
     /// Figures carried forward from last period (沿用上月).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub carried: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub month_done: Yuan,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub ytd_done: Yuan,
+    /// None (not known) is left out; `Some(0)` is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_start_done: Option<Yuan>,
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub progress: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub problems: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub coordination: String,
     /// `file!sheet!row` of the accepted row.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
     /// Not reported because its row was rejected (填报有误未采纳), not because
     /// no row was sent. Absent from older store entries (false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rejected: bool,
+}
+
+/// `skip_serializing_if` of an amount whose absence reads as 0 元.
+pub(crate) fn is_zero(v: &Yuan) -> bool {
+    *v == 0
 }
 
 /// Row accounting of one input file.
@@ -540,8 +679,11 @@ pub struct StoredPeriod {
     /// written before versions were kept, and for a tasks-kind program).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub library: Option<LibraryStamp>,
-    /// That version's projects, one per line: a rerun of the period uses
-    /// them, not today's file (`run --library-current` says otherwise).
+    /// That version's projects: a rerun of the period uses them, not today's
+    /// file (`run --library-current` says otherwise). The store keeps each
+    /// version once (`STORE/<program>/library/<sha256>.json`) and the entry
+    /// names it (`library_snapshot`); entries of earlier versions hold the
+    /// rows inline under this key, and read back the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub library_rows: Vec<LibraryRow>,
     pub records: Vec<ProjectRecord>,

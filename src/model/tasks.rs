@@ -88,34 +88,49 @@ impl TaskState {
 }
 
 /// One item of the plan for one responsible unit in one period (what the
-/// store keeps for a tasks-kind program).
+/// store keeps for a tasks-kind program). Empty texts, `false` and `None`
+/// are left out of the store and read back as such.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
     /// The plan's 序号.
     pub no: u32,
     /// 重点专项.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub group: String,
     /// 工作举措 (the plan's text).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub item: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     /// The unit leads the item (牵头单位), else it cooperates (配合单位).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lead: bool,
     /// 完成时限, `YYYY-MM`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub due: String,
     /// An accepted row this period.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reported: bool,
     /// Not reported this period: state and progress are the latest earlier ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub carried: bool,
     /// The state this period (or carried); none when never reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<TaskState>,
     /// 完成时间, `YYYY-MM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_on: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub progress: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub problems: String,
     /// Due by the period and not 已完成 (逾期).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overdue: bool,
     /// `file!sheet!row` of the accepted row.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
     /// Not reported because its row was rejected.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -3,8 +3,9 @@
 //! `library`); a rerun of an earlier period uses the rows its store entry
 //! kept, not today's file, while that version is still the one declared for
 //! it (`run --library-current`: today's file). The store entry keeps the
-//! version (file, sha256, `from`) and its rows, and the monthly report
-//! compares them with the last period's (`libdiff`).
+//! version (file, sha256, `from`) and names the snapshot of its rows (kept
+//! once per program and content), and the monthly report compares them with
+//! the last period's (`libdiff`).
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -102,19 +103,25 @@ pub fn stored(
         .map(|s| (s, kept.library_rows)))
 }
 
-/// The library of `period` against the last stored period's.
+/// The library of `period` against the last stored period's. When that
+/// period kept the very same rows (its snapshot is theirs), they are not
+/// read again.
 pub fn change(
     store: &Store,
     program: &str,
     period: Period,
     rows: &[LibraryRow],
 ) -> Result<crate::model::libchange::LibraryChange, RunError> {
-    let prev = match store.previous(program, period) {
-        Some(p) => stored(store, program, p)?.map(|(_, r)| (p.to_string(), r)),
-        None => None,
+    let Some(p) = store.previous(program, period) else {
+        return Ok(super::libdiff::diff(None, rows));
     };
+    let label = p.to_string();
+    if store.kept_same_library(program, p, rows)? {
+        return Ok(super::libdiff::diff(Some((&label, rows)), rows));
+    }
+    let prev = stored(store, program, p)?;
     Ok(super::libdiff::diff(
-        prev.as_ref().map(|(p, r)| (p.as_str(), r.as_slice())),
+        prev.as_ref().map(|(_, r)| (label.as_str(), r.as_slice())),
         rows,
     ))
 }

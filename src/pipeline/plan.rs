@@ -193,6 +193,11 @@ fn stale_reason(
         return data("历史库中该期记录没有完成标记（旧版本写入）");
     };
     let want = &inp.fingerprints[si];
+    if let Some(sha) = &head.library_snapshot {
+        if !inp.store.has_snapshot(&spec.id, sha) {
+            return data("历史库中该期核对所用的项目库快照缺失");
+        }
+    }
     if let Some(w) = library_reason(inp, si, p, &head.library, &fp.library) {
         return data(&w);
     }

@@ -1,16 +1,31 @@
-//! History store: one JSON file per program and period
-//! (`STORE/<program>/<period>.json`) holding that period's project records,
-//! findings and input hashes. Written atomically (temp file, then rename);
-//! rerunning a period replaces its file. Month-on-month checks and the
-//! quarterly report read only this store.
+//! History store: per program, one JSON entry per period
+//! (`STORE/<program>/<period>.json`: its records, findings, input hashes and
+//! outputs) and each library version it was checked against, once
+//! (`STORE/<program>/library/<sha256>.json`, named by the sha256 of its
+//! bytes, which the entry names). Written atomically (temp file, then
+//! rename): the snapshot first, then the entry, which marks the period done;
+//! rerunning a period replaces its entry, and a snapshot no entry names any
+//! more is removed. Month-on-month checks and the quarterly report read only
+//! this store.
 //!
-//! JSON, not parquet: amounts are integers of 元 either way, a period is a few
-//! hundred records, the files stay readable by auditors, and it spares CI the
-//! cold build of polars' parquet stack on a 2-core machine.
+//! Reading streams (`scan`): the head of an entry (what plan checks) is read
+//! without its lists, the records without the findings, line by line.
+//! Entries of earlier versions (library rows inline, every key of every
+//! record) read back as they always did.
+//!
+//! JSON, not parquet: amounts are integers of 元 either way, the files stay
+//! readable by auditors, and it spares CI the cold build of polars' parquet
+//! stack on a 2-core machine.
+
+mod layout;
+mod scan;
 
 use std::path::PathBuf;
 
-use crate::model::{Period, StoredPeriod};
+use crate::model::{LibraryRow, Period, StoredPeriod};
+
+pub use layout::{snapshot_sha, to_json_lines, write_json_lines};
+use scan::Parts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,26 +52,25 @@ pub struct Store {
 pub use crate::fsx::{write_atomic, write_atomic_with};
 
 /// The part of a [`StoredPeriod`] that says whether it is complete and current.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct StoredHead {
-    #[serde(default)]
     pub inbox: Vec<crate::model::InboxStamp>,
-    #[serde(default)]
     pub fingerprint: Option<crate::model::Fingerprint>,
-    #[serde(default)]
     pub outputs: Vec<crate::model::StoredInput>,
-    #[serde(default)]
     pub library: Option<crate::model::LibraryStamp>,
+    /// The sha256 of the library snapshot the entry names (none when its rows
+    /// are inline, an earlier version's entry, or it kept none).
+    pub library_snapshot: Option<String>,
 }
 
 /// The library a stored period was checked against (none in entries written
 /// before versions were kept).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct StoredLibrary {
-    #[serde(default)]
     pub library: Option<crate::model::LibraryStamp>,
-    #[serde(default)]
-    pub library_rows: Vec<crate::model::LibraryRow>,
+    /// Its rows: from the snapshot the entry names, or inline (earlier
+    /// entries); empty when it kept none or its snapshot is missing.
+    pub library_rows: Vec<LibraryRow>,
 }
 
 impl Store {
@@ -68,31 +82,121 @@ impl Store {
         self.dir.join(program).join(format!("{period}.json"))
     }
 
-    /// Saves (replaces) one period.
+    fn snapshot_dir(&self, program: &str) -> PathBuf {
+        self.dir.join(program).join("library")
+    }
+
+    /// Where the library snapshot `sha` of a program is (or would be).
+    pub fn snapshot_path(&self, program: &str, sha: &str) -> PathBuf {
+        self.snapshot_dir(program).join(format!("{sha}.json"))
+    }
+
+    /// Whether the snapshot an entry names is there.
+    pub fn has_snapshot(&self, program: &str, sha: &str) -> bool {
+        layout::is_sha(sha) && self.snapshot_path(program, sha).is_file()
+    }
+
+    /// Saves (replaces) one period: its library snapshot unless already
+    /// kept, then the entry; then removes the snapshots no entry names.
     pub fn save(&self, sp: &StoredPeriod) -> Result<PathBuf, StoreError> {
         let period = Period::parse_period(&sp.period)
             .unwrap_or(crate::model::YearMonth { year: 0, month: 1 });
+        let snapshot = if sp.library_rows.is_empty() {
+            None
+        } else {
+            Some(self.save_snapshot(&sp.program, &sp.library_rows)?)
+        };
         let path = self.path(&sp.program, period);
-        write_atomic_with(&path, |w| write_json_lines(w, sp)).map_err(|e| StoreError::Write {
-            path: path.clone(),
-            source: e.into(),
-        })?;
+        write_atomic_with(&path, |w| layout::write_entry(w, sp, snapshot.as_deref())).map_err(
+            |e| StoreError::Write {
+                path: path.clone(),
+                source: e.into(),
+            },
+        )?;
+        self.sweep_snapshots(&sp.program);
         Ok(path)
     }
 
-    /// Loads one period, if stored.
+    /// Writes the snapshot of `rows` unless it is there; its sha256.
+    fn save_snapshot(&self, program: &str, rows: &[LibraryRow]) -> Result<String, StoreError> {
+        let sha = snapshot_sha(rows);
+        let path = self.snapshot_path(program, &sha);
+        if !path.is_file() {
+            write_atomic_with(&path, |w| layout::write_snapshot(w, rows)).map_err(|e| {
+                StoreError::Write {
+                    path: path.clone(),
+                    source: e.into(),
+                }
+            })?;
+        }
+        Ok(sha)
+    }
+
+    /// Removes the snapshots of a program that no entry names (a library
+    /// replaced, a period redone with another): only names this store makes,
+    /// and nothing when an entry cannot be read.
+    fn sweep_snapshots(&self, program: &str) {
+        let Ok(files) = std::fs::read_dir(self.snapshot_dir(program)) else {
+            return;
+        };
+        let mut named = std::collections::BTreeSet::new();
+        for p in self.periods(program) {
+            match self.load_head(program, p) {
+                Ok(Some(h)) => named.extend(h.library_snapshot),
+                Ok(None) => {}
+                Err(_) => return,
+            }
+        }
+        for f in files.filter_map(|e| e.ok()) {
+            let name = f.file_name().to_string_lossy().to_string();
+            let Some(sha) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if layout::is_sha(sha) && !named.contains(sha) {
+                let _ = std::fs::remove_file(f.path());
+            }
+        }
+    }
+
+    /// Loads one period whole (with its library rows), if stored.
     pub fn load(&self, program: &str, period: Period) -> Result<Option<StoredPeriod>, StoreError> {
-        self.read(program, period)
+        let Some(e) = scan::read_entry(&self.path(program, period), Parts::ALL)? else {
+            return Ok(None);
+        };
+        let library_rows = self.rows_of(program, &e.head.library_snapshot, e.library_rows)?;
+        let h = e.head;
+        Ok(Some(StoredPeriod {
+            program: h.program,
+            period: h.period,
+            tool_version: h.tool_version,
+            written_at: h.written_at,
+            inputs: h.inputs,
+            inbox: h.inbox,
+            fingerprint: h.fingerprint,
+            outputs: h.outputs,
+            library: h.library,
+            library_rows,
+            records: e.records,
+            tasks: e.tasks,
+            findings: e.findings,
+        }))
     }
 
     /// The completion record of a stored period (what it was checked against,
-    /// its inbox and outputs), without building its records.
+    /// its inbox and outputs), read without its lists.
     pub fn load_head(
         &self,
         program: &str,
         period: Period,
     ) -> Result<Option<StoredHead>, StoreError> {
-        self.read(program, period)
+        let e = scan::read_entry(&self.path(program, period), Parts::HEAD)?;
+        Ok(e.map(|e| StoredHead {
+            inbox: e.head.inbox,
+            fingerprint: e.head.fingerprint,
+            outputs: e.head.outputs,
+            library: e.head.library,
+            library_snapshot: e.head.library_snapshot,
+        }))
     }
 
     /// The library version and rows a stored period kept, if stored.
@@ -101,35 +205,64 @@ impl Store {
         program: &str,
         period: Period,
     ) -> Result<Option<StoredLibrary>, StoreError> {
-        self.read(program, period)
+        let parts = Parts {
+            library_rows: true,
+            ..Parts::HEAD
+        };
+        let Some(e) = scan::read_entry(&self.path(program, period), parts)? else {
+            return Ok(None);
+        };
+        let library_rows = self.rows_of(program, &e.head.library_snapshot, e.library_rows)?;
+        Ok(Some(StoredLibrary {
+            library: e.head.library,
+            library_rows,
+        }))
+    }
+
+    /// Whether the stored period kept a library whose snapshot holds exactly
+    /// `rows` (same sha256: same bytes), without reading it.
+    pub fn kept_same_library(
+        &self,
+        program: &str,
+        period: Period,
+        rows: &[LibraryRow],
+    ) -> Result<bool, StoreError> {
+        let Some(h) = self.load_head(program, period)? else {
+            return Ok(false);
+        };
+        Ok(match (&h.library, &h.library_snapshot) {
+            (Some(_), Some(sha)) if !rows.is_empty() => {
+                self.has_snapshot(program, sha) && *sha == snapshot_sha(rows)
+            }
+            _ => false,
+        })
+    }
+
+    /// The rows of an entry: its snapshot's when it names one (empty when
+    /// that is missing), else the ones it held inline.
+    fn rows_of(
+        &self,
+        program: &str,
+        snapshot: &Option<String>,
+        inline: Vec<LibraryRow>,
+    ) -> Result<Vec<LibraryRow>, StoreError> {
+        let Some(sha) = snapshot else {
+            return Ok(inline);
+        };
+        let path = self.snapshot_path(program, sha);
+        if !layout::is_sha(sha) {
+            return Err(StoreError::Corrupt {
+                path,
+                message: format!("项目库快照名 “{sha}” 无效"),
+            });
+        }
+        Ok(scan::read_snapshot(&path)?.unwrap_or_default())
     }
 
     /// The latest stored period of a program before `period` (any year).
     pub fn previous(&self, program: &str, period: Period) -> Option<Period> {
         self.periods(program).into_iter().rfind(|p| *p < period)
     }
-
-    fn read<T: serde::de::DeserializeOwned>(
-        &self,
-        program: &str,
-        period: Period,
-    ) -> Result<Option<T>, StoreError> {
-        let path = self.path(program, period);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let bytes = std::fs::read(&path).map_err(|e| StoreError::Read {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                path,
-                message: e.to_string(),
-            })
-    }
-
     /// Stored periods of a program, sorted.
     pub fn periods(&self, program: &str) -> Vec<Period> {
         let Ok(entries) = std::fs::read_dir(self.dir.join(program)) else {
@@ -182,17 +315,23 @@ impl Store {
         Ok(loaded.into_iter().flatten().collect())
     }
 
-    /// One stored period with its records alone (see [`Store::year_before`]).
+    /// One stored period with its records alone (see [`Store::year_before`]),
+    /// read without its findings.
     pub fn load_records(
         &self,
         program: &str,
         period: Period,
     ) -> Result<Option<StoredPeriod>, StoreError> {
-        let h: Option<RecordsOnly> = self.read(program, period)?;
-        Ok(h.map(|h| StoredPeriod {
-            program: h.program,
-            period: h.period,
-            tool_version: h.tool_version,
+        let parts = Parts {
+            records: true,
+            tasks: true,
+            ..Parts::HEAD
+        };
+        let e = scan::read_entry(&self.path(program, period), parts)?;
+        Ok(e.map(|e| StoredPeriod {
+            program: e.head.program,
+            period: e.head.period,
+            tool_version: e.head.tool_version,
             written_at: String::new(),
             inputs: Vec::new(),
             inbox: Vec::new(),
@@ -200,189 +339,12 @@ impl Store {
             outputs: Vec::new(),
             library: None,
             library_rows: Vec::new(),
-            records: h.records,
-            tasks: h.tasks,
+            records: e.records,
+            tasks: e.tasks,
             findings: Vec::new(),
         }))
     }
 }
 
-/// A store entry read for its records alone (serde skips the other keys
-/// without building them).
-#[derive(serde::Deserialize)]
-struct RecordsOnly {
-    program: String,
-    period: String,
-    tool_version: String,
-    records: Vec<crate::model::ProjectRecord>,
-    #[serde(default)]
-    tasks: Vec<crate::kinds::tasks::TaskRecord>,
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_lines_layout_round_trips() {
-        let v = serde_json::json!({
-            "a": 1,
-            "list": [{"k": [1, 2], "s": "x"}, {"k": [], "s": "y"}],
-            "empty": [],
-            "obj": {"p": {"q": 1}}
-        });
-        let bytes = to_json_lines(&v).unwrap();
-        let text = String::from_utf8(bytes).unwrap();
-        assert_eq!(
-            text,
-            "{\n  \"a\": 1,\n  \"empty\": [],\n  \"list\": [\n    {\"k\":[1,2],\"s\":\"x\"},\n    {\"k\":[],\"s\":\"y\"}\n  ],\n  \"obj\": {\n    \"p\": {\"q\":1}\n  }\n}\n"
-        );
-        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, v);
-    }
-
-    #[test]
-    fn save_replaces_and_lists() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path());
-        let mut sp = StoredPeriod {
-            program: "x".into(),
-            period: "2023-02".into(),
-            tool_version: "t".into(),
-            written_at: "w".into(),
-            inputs: vec![],
-            inbox: vec![],
-            fingerprint: None,
-            outputs: vec![],
-            library: None,
-            library_rows: Vec::new(),
-            records: vec![],
-            tasks: Vec::new(),
-            findings: vec![],
-        };
-        store.save(&sp).unwrap();
-        sp.written_at = "w2".into();
-        store.save(&sp).unwrap();
-        let p = Period::parse_period("2023-02").unwrap();
-        assert_eq!(store.load("x", p).unwrap().unwrap().written_at, "w2");
-        assert_eq!(store.periods("x"), vec![p]);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("x")).unwrap().count(),
-            1,
-            "no temp file left"
-        );
-        assert_eq!(
-            store
-                .year_before("x", Period::parse_period("2023-03").unwrap())
-                .unwrap()
-                .len(),
-            1
-        );
-    }
-}
-
-/// JSON laid out for people and diffs: the top level and its lists indented,
-/// each list element (a project record, a finding) compact on one line. A fifth
-/// of the pretty form's size for the same document.
-pub fn to_json_lines<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    write_json_lines(&mut out, value).map_err(serde_json::Error::io)?;
-    Ok(out)
-}
-
-/// [`to_json_lines`] streamed into `w`.
-pub fn write_json_lines<T: serde::Serialize + ?Sized>(
-    w: &mut dyn std::io::Write,
-    value: &T,
-) -> std::io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(&mut *w, Shallow::default());
-    value.serialize(&mut ser).map_err(std::io::Error::from)?;
-    w.write_all(b"\n")
-}
-
-/// A serde_json formatter that indents only the first two levels.
-#[derive(Default)]
-struct Shallow {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Shallow {
-    const PRETTY_DEPTH: usize = 2;
-
-    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(c)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value && self.depth < Self::PRETTY_DEPTH {
-            self.newline(w)?;
-        }
-        w.write_all(c)
-    }
-
-    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        if self.depth <= Self::PRETTY_DEPTH {
-            self.newline(w)?;
-        }
-        Ok(())
-    }
-
-    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b"\n")?;
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for Shallow {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(if self.depth <= Self::PRETTY_DEPTH {
-            b": "
-        } else {
-            b":"
-        })
-    }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
+mod tests;

@@ -1417,13 +1417,32 @@ fn rerun_of_an_earlier_period_replaces_its_store_file() {
     ids_before.sort();
     assert_eq!(ids, ids_before);
 
-    // Exactly two period files, no temp file left.
-    let mut files: Vec<String> = std::fs::read_dir(&store)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+    // Exactly two period files and the library they were checked against,
+    // kept once; no temp file left.
+    let names = |dir: &std::path::Path| {
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(
+        names(&store),
+        vec!["2023-06.json", "2023-07.json", "library"]
+    );
+    let heads = taizhang::pipeline::store::Store::new(fx.out().join("history"));
+    let mut named: Vec<String> = ["2023-06", "2023-07"]
+        .iter()
+        .map(|p| {
+            let p = taizhang::model::Period::parse_period(p).unwrap();
+            let sha = heads.load_head("new-infra", p).unwrap().unwrap();
+            format!("{}.json", sha.library_snapshot.unwrap())
+        })
         .collect();
-    files.sort();
-    assert_eq!(files, vec!["2023-06.json", "2023-07.json"]);
+    named.sort();
+    named.dedup();
+    assert_eq!(names(&store.join("library")), named);
 
     // taizhang history lists each period once.
     let out = Command::cargo_bin("taizhang")

@@ -22,6 +22,7 @@ mod samples_run;
 mod sheets;
 mod shuffle;
 mod status;
+mod store_layout;
 mod templates;
 mod units;
 mod workplan;

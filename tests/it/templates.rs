@@ -386,15 +386,19 @@ fn manifest(out: &Path, program: &str) -> Value {
     json(&out.join(program).join(PERIOD).join("manifest.json"))
 }
 
+/// The findings of a program's store entry, every key (the entry leaves
+/// empty ones out).
 fn findings(out: &Path, program: &str) -> Vec<Value> {
-    json(
-        &out.join("history")
-            .join(program)
-            .join(format!("{PERIOD}.json")),
-    )["findings"]
-        .as_array()
+    let period = taizhang::model::Period::parse_period(PERIOD).unwrap();
+    let entry = taizhang::pipeline::store::Store::new(out.join("history"))
+        .load(program, period)
         .unwrap()
-        .clone()
+        .unwrap();
+    entry
+        .findings
+        .iter()
+        .map(|f| serde_json::to_value(f).unwrap())
+        .collect()
 }
 
 const PROGRAMS: [(&str, &str); 3] = [
