@@ -190,25 +190,152 @@ struct Open {
 /// row); `None` when the cells are not in order, a position is out of range,
 /// or there are more than `room` runs.
 fn runs(xml: &[u8], xf_code: &[Option<u16>], room: usize) -> Option<Vec<FormatRun>> {
-    let start = memmem::find(xml, b"sheetData")?;
-    let xml = &xml[start..];
-    let mut open: Vec<Option<Open>> = Vec::new();
-    let mut runs: Vec<FormatRun> = Vec::new();
-    let close = |runs: &mut Vec<FormatRun>, col: usize, o: Open| -> Option<()> {
-        if runs.len() >= room {
+    let mut acc = Runs::new(xf_code, room);
+    if !scan_plain(xml, &mut acc)? {
+        // Prefixed tags or cells without `r`: every tag is looked at.
+        acc = Runs::new(xf_code, room);
+        scan_tags(xml, &mut acc)?;
+    }
+    acc.finish()
+}
+
+/// The runs as the cells come, in order.
+struct Runs<'s> {
+    xf_code: &'s [Option<u16>],
+    room: usize,
+    open: Vec<Option<Open>>,
+    runs: Vec<FormatRun>,
+    last: Option<(u32, u32)>,
+}
+
+/// What a cell tag says.
+#[derive(Default)]
+struct CellTag<'x> {
+    at: Option<&'x [u8]>,
+    style: Option<&'x [u8]>,
+    kind: Option<&'x [u8]>,
+    /// `<c …/>`: no value.
+    empty: bool,
+}
+
+impl<'x> CellTag<'x> {
+    /// From the attribute text of a `<c …>` tag.
+    fn of(attrs: &'x [u8]) -> Option<CellTag<'x>> {
+        let mut t = CellTag {
+            empty: attrs.ends_with(b"/"),
+            ..CellTag::default()
+        };
+        each_attr(attrs, |k, v| match k {
+            b"r" => t.at = Some(v),
+            b"s" => t.style = Some(v),
+            b"t" => t.kind = Some(v),
+            _ => {}
+        })?;
+        Some(t)
+    }
+}
+
+impl<'s> Runs<'s> {
+    fn new(xf_code: &'s [Option<u16>], room: usize) -> Runs<'s> {
+        Runs {
+            xf_code,
+            room,
+            open: Vec::new(),
+            runs: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The cell at (r, c); `None` when out of order or out of range.
+    fn cell(&mut self, (r, c): (u32, u32), tag: &CellTag<'_>) -> Option<()> {
+        if r >= super::MAX_SHEET_ROWS || c >= super::MAX_SHEET_COLS || self.last >= Some((r, c)) {
             return None;
         }
-        runs.push(FormatRun {
+        self.last = Some((r, c));
+        // Only cells calamine reads as numbers (or dates) are ever looked up:
+        // no value (`<c …/>`) or another type (`t="s"`, `"str"`, `"b"` …) is skipped.
+        if tag.empty || tag.kind.is_some_and(|t| t != b"n") {
+            return Some(());
+        }
+        let style = tag.style.map_or(Some(0), number)?;
+        let code = self.xf_code.get(style as usize).copied().flatten();
+        let col = c as usize;
+        if self.open.len() <= col {
+            self.open.resize(col + 1, None);
+        }
+        match (self.open[col], code) {
+            (Some(o), Some(k)) if o.code == k => self.open[col] = Some(Open { last_row: r, ..o }),
+            (was, _) => {
+                if let Some(o) = was {
+                    self.close(col, o)?;
+                }
+                self.open[col] = code.map(|code| Open {
+                    first_row: r,
+                    last_row: r,
+                    code,
+                });
+            }
+        }
+        Some(())
+    }
+
+    fn close(&mut self, col: usize, o: Open) -> Option<()> {
+        if self.runs.len() >= self.room {
+            return None;
+        }
+        self.runs.push(FormatRun {
             col: col as u16,
             first_row: o.first_row,
             last_row: o.last_row,
             code: o.code,
         });
         Some(())
+    }
+
+    fn finish(mut self) -> Option<Vec<FormatRun>> {
+        for (col, o) in std::mem::take(&mut self.open).into_iter().enumerate() {
+            if let Some(o) = o {
+                self.close(col, o)?;
+            }
+        }
+        self.runs.sort_unstable();
+        self.runs.shrink_to_fit();
+        Some(self.runs)
+    }
+}
+
+/// The common case, fast: unprefixed `<c r="…" …>` tags, found by a
+/// precompiled search, everything between them skipped. `Some(false)` when
+/// the sheet needs [`scan_tags`] (prefixed tags, a cell without `r`).
+fn scan_plain(xml: &[u8], acc: &mut Runs<'_>) -> Option<bool> {
+    let Some(start) = memmem::find(xml, b"<sheetData") else {
+        return Some(memmem::find(xml, b"sheetData").is_none());
     };
-    // Rows and cells without `r` follow the previous one.
+    let data = &xml[start..];
+    let data = &data[..memmem::find(data, b"</sheetData>").unwrap_or(data.len())];
+    for at in memmem::find_iter(data, b"<c") {
+        let tag = &data[at + 2..];
+        match tag.first() {
+            Some(b' ') => {}
+            Some(b'\t' | b'\r' | b'\n' | b'>' | b'/') | None => return Some(false),
+            _ => continue,
+        }
+        let end = memchr::memchr(b'>', tag)?;
+        let cell = CellTag::of(&tag[..end])?;
+        let Some(v) = cell.at else {
+            return Some(false);
+        };
+        acc.cell(a1(v)?, &cell)?;
+    }
+    Some(true)
+}
+
+/// Every tag of the sheet data: rows and cells without `r` follow the
+/// previous one, prefixes (`<x:c>`) are allowed.
+fn scan_tags(xml: &[u8], acc: &mut Runs<'_>) -> Option<()> {
+    let start = memmem::find(xml, b"sheetData")?;
+    let xml = &xml[start..];
     let (mut next_row, mut row, mut next_col) = (0u32, 0u32, 0u32);
-    let mut last: Option<(u32, u32)> = None;
     for lt in memchr::memchr_iter(b'<', xml) {
         let tag = &xml[lt + 1..];
         let name_len = tag
@@ -233,80 +360,89 @@ fn runs(xml: &[u8], xf_code: &[Option<u16>], room: usize) -> Option<Vec<FormatRu
             next_col = 0;
             continue;
         }
-        let (r, c) = match attr(attrs, b"r") {
-            Some(a1) => crate::text::parse_a1(std::str::from_utf8(a1).ok()?)?,
+        let cell = CellTag::of(attrs)?;
+        let (r, c) = match cell.at {
+            Some(v) => a1(v)?,
             None => (row, next_col),
         };
-        if r >= super::MAX_SHEET_ROWS || c >= super::MAX_SHEET_COLS || last >= Some((r, c)) {
-            return None;
-        }
-        last = Some((r, c));
+        acc.cell((r, c), &cell)?;
         (row, next_col) = (r, c + 1);
-        // Only cells calamine reads as numbers (or dates) are ever looked up:
-        // no value (`<c …/>`) or another type (`t="s"`, `"str"`, `"b"` …) is skipped.
-        let numeric = attr(attrs, b"t").is_none_or(|t| t == b"n");
-        if attrs.ends_with(b"/") || !numeric {
-            continue;
-        }
-        let style = attr(attrs, b"s").map_or(Some(0), number)?;
-        let code = xf_code.get(style as usize).copied().flatten();
-        let col = c as usize;
-        if open.len() <= col {
-            open.resize(col + 1, None);
-        }
-        match (open[col], code) {
-            (Some(o), Some(k)) if o.code == k => open[col] = Some(Open { last_row: r, ..o }),
-            (was, _) => {
-                if let Some(o) = was {
-                    close(&mut runs, col, o)?;
-                }
-                open[col] = code.map(|code| Open {
-                    first_row: r,
-                    last_row: r,
-                    code,
-                });
-            }
-        }
     }
-    for (col, o) in open.into_iter().enumerate() {
-        if let Some(o) = o {
-            close(&mut runs, col, o)?;
-        }
-    }
-    runs.sort_unstable();
-    runs.shrink_to_fit();
-    Some(runs)
+    Some(())
 }
 
-/// The value of attribute `key` in a start tag's attribute text (double or
-/// single quotes, spaces around `=` allowed), not unescaped.
-fn attr<'a>(attrs: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut at = 0;
-    while let Some(i) = memmem::find(&attrs[at..], key) {
-        let i = at + i;
-        at = i + key.len();
-        let starts = i == 0 || matches!(attrs[i - 1], b' ' | b'\t' | b'\r' | b'\n');
-        let rest = &attrs[at..];
-        let eq = rest.iter().position(|b| !b.is_ascii_whitespace());
-        if !starts || eq.is_none_or(|e| rest[e] != b'=') {
-            continue;
+/// Calls `f` with each attribute (name, value) of a start tag's attribute
+/// text, in order (double or single quotes, spaces around `=` allowed; values
+/// not unescaped); `None` when the text is not attributes. One pass of plain
+/// loops: a cell tag is a few dozen bytes, read once per cell.
+#[inline]
+fn each_attr<'a>(text: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8])) -> Option<()> {
+    // XML's white space is 0x20, 0x09, 0x0D, 0x0A; any control byte counts here.
+    let skip_ws = |rest: &'a [u8]| {
+        let n = rest.iter().position(|&b| b > b' ').unwrap_or(rest.len());
+        &rest[n..]
+    };
+    let mut rest = text;
+    loop {
+        rest = skip_ws(rest);
+        match rest.first() {
+            None | Some(b'/') => return Some(()),
+            _ => {}
         }
-        let rest = &rest[eq? + 1..];
-        let q = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let quote = rest[q];
+        let n = rest
+            .iter()
+            .position(|&b| b == b'=' || b <= b' ')
+            .unwrap_or(rest.len());
+        let name = &rest[..n];
+        rest = skip_ws(&rest[n..]);
+        rest = skip_ws(rest.strip_prefix(b"=")?);
+        let (&quote, tail) = rest.split_first()?;
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let value = &rest[q + 1..];
-        let len = memchr::memchr(quote, value)?;
-        return Some(&value[..len]);
+        let len = tail.iter().position(|&b| b == quote)?;
+        f(name, &tail[..len]);
+        rest = &tail[len + 1..];
     }
-    None
 }
 
-/// A decimal attribute value (`u32`).
+/// The value of attribute `key` in a start tag's attribute text.
+fn attr<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut found = None;
+    each_attr(text, |k, v| {
+        if found.is_none() && k == key {
+            found = Some(v);
+        }
+    })?;
+    found
+}
+
+/// 0-based (row, column) of an A1 reference (`B3`, `xfd1048576`), without
+/// allocating; `None` for anything else.
+fn a1(v: &[u8]) -> Option<(u32, u32)> {
+    let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if !(1..=3).contains(&letters) {
+        return None;
+    }
+    let col = v[..letters].iter().fold(0u32, |c, b| {
+        c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = number(&v[letters..])?.checked_sub(1)?;
+    Some((row, col - 1))
+}
+
+/// A decimal attribute value (`u32`, digits only).
 fn number(v: &[u8]) -> Option<u32> {
-    std::str::from_utf8(v).ok()?.trim().parse().ok()
+    if v.is_empty() {
+        return None;
+    }
+    v.iter().try_fold(0u32, |n, &b| {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u32::from(d))
+    })
 }
 
 /// An attribute value with XML's entities and character references resolved
@@ -517,6 +653,21 @@ mod tests {
         assert_eq!(attr(b" rs=\"1\" s = '7'", b"s"), Some(&b"7"[..]));
         assert_eq!(attr(b" t=\"s\"", b"s"), None);
         assert_eq!(attr(b" s=2", b"s"), None);
+        assert_eq!(attr(b" r=\"A1\" s=\"3\"/", b"s"), Some(&b"3"[..]));
+        assert_eq!(attr(b" r=\"A1\" junk s=\"3\"", b"s"), None);
+        assert_eq!(a1(b"B3"), Some((2, 1)));
+        assert_eq!(a1(b"xfd1048576"), Some((1_048_575, 16_383)));
+        for bad in [
+            &b"A0"[..],
+            b"3B",
+            b"B",
+            b"ABCD1",
+            b"B+3",
+            b"B99999999999",
+            b"",
+        ] {
+            assert_eq!(a1(bad), None, "{bad:?}");
+        }
         // Empty tags, prefixes; end tags are not start tags.
         let xml = b"<x:cellXfs><x:xf/><x:xf numFmtId=\"4\"></x:xf><xf>\n</xf></x:cellXfs>";
         assert_eq!(cell_xfs(xml).collect::<Vec<_>>(), [0, 4, 0]);
