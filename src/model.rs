@@ -323,6 +323,30 @@ pub struct RawSheet {
     pub rows: Vec<Vec<Cell>>,
     pub merges: Vec<Merge>,
     pub hidden_rows: Vec<u32>,
+    /// The number formats the unit gave the sheet's number cells (xlsx /
+    /// xlsm, captured at ingest; empty for every other reader).
+    pub formats: CellFormats,
+}
+
+/// The number formats other than General of one sheet's number cells, as runs
+/// down a column of cells with one format code (a ledger's money column is
+/// one run, not one entry per row). Built by ingest, read by
+/// `report::feedback::numfmt`.
+#[derive(Debug, Clone, Default)]
+pub struct CellFormats {
+    /// The workbook's distinct format codes, shared by its sheets.
+    pub codes: Arc<[String]>,
+    /// Disjoint, sorted by (column, first row).
+    pub runs: Vec<FormatRun>,
+}
+
+/// Rows `first_row..=last_row` of column `col` (0-based) have format `codes[code]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FormatRun {
+    pub col: u16,
+    pub first_row: u32,
+    pub last_row: u32,
+    pub code: u16,
 }
 
 impl RawSheet {

@@ -433,6 +433,7 @@ mod tests {
                 },
             ],
             hidden_rows: vec![],
+            formats: Default::default(),
         };
         let l = locate(&sheet, &spec(), 4).unwrap();
         assert_eq!((l.header_top, l.header_bottom), (3, 4));

@@ -11,7 +11,9 @@ use std::hash::BuildHasherDefault;
 use std::io::Cursor;
 use std::sync::Arc;
 
-use crate::model::{Cell, FileFormat, Merge, RawSheet, RawWorkbook};
+use crate::model::{Cell, CellFormats, FileFormat, Merge, RawSheet, RawWorkbook};
+
+mod formats;
 
 /// Why a file could not be read. Each maps to a check id and a Chinese message.
 #[derive(Debug, thiserror::Error)]
@@ -1548,17 +1550,20 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
     }
     let mut spent = Spent::new(limits);
     let mut shared = SharedTexts::default();
+    let styles = parts.as_mut().map(XlsxParts::styles).unwrap_or_default();
+    let mut room = formats::MAX_RUNS;
     let mut sheets = Vec::new();
     for (name, visible) in meta {
         let mut rows = xlsx_rows(&mut wb, &name, &mut spent, &mut shared)?;
-        // Merges, hidden rows and formulas without a saved result from one plain
-        // scan of the sheet XML: calamine has no hidden-row API, reads such a
-        // formula as an empty cell, and its merge API parses the whole sheet again.
-        let extras = parts
-            .as_mut()
-            .and_then(|p| p.sheet_xml(&name))
-            .map(|xml| scan_sheet_xml(&xml))
-            .unwrap_or_default();
+        // Merges, hidden rows, formulas without a saved result and number
+        // formats from plain scans of the sheet XML: calamine has no hidden-row
+        // API, reads such a formula as an empty cell, its merge API parses the
+        // whole sheet again, and it only tells whether a format is a date.
+        let xml = parts.as_mut().and_then(|p| p.sheet_xml(&name));
+        let extras = xml.as_deref().map(scan_sheet_xml).unwrap_or_default();
+        let formats = xml.as_deref().map_or_else(Default::default, |xml| {
+            formats::sheet_formats(xml, &styles, &mut room)
+        });
         for &(r, c) in &extras.uncached_formulas {
             let empty = rows
                 .get(r as usize)
@@ -1581,6 +1586,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<RawWorkbook, IngestError> {
             rows,
             merges: extras.merges,
             hidden_rows: extras.hidden_rows,
+            formats,
         });
     }
     Ok(RawWorkbook {
@@ -1702,10 +1708,12 @@ fn place(
     Ok(())
 }
 
-/// The zip of an xlsx with its sheet name → part path map, opened once per workbook.
+/// The zip of an xlsx with its sheet name → part path map and its styles
+/// part, opened once per workbook.
 struct XlsxParts<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
     paths: Vec<(String, String)>,
+    styles: String,
 }
 
 impl<'a> XlsxParts<'a> {
@@ -1713,6 +1721,14 @@ impl<'a> XlsxParts<'a> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
         let wb = read_part(&mut zip, "xl/workbook.xml")?;
         let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels")?;
+        let part = |target: &str| match target.strip_prefix('/') {
+            Some(t) => t.to_string(),
+            None => format!("xl/{target}"),
+        };
+        let styles = elements(&rels, "Relationship")
+            .find(|r| attr(r, "Type").is_some_and(|t| t.ends_with("/styles")))
+            .and_then(|r| attr(r, "Target"))
+            .map_or_else(|| "xl/styles.xml".to_string(), |t| part(&t));
         let mut paths = Vec::new();
         for el in elements(&wb, "sheet") {
             let (Some(name), Some(rid)) = (attr(el, "name"), attr(el, "r:id")) else {
@@ -1724,13 +1740,17 @@ impl<'a> XlsxParts<'a> {
             else {
                 continue;
             };
-            let path = match target.strip_prefix('/') {
-                Some(t) => t.to_string(),
-                None => format!("xl/{target}"),
-            };
-            paths.push((xml_unescape(&name), path));
+            paths.push((xml_unescape(&name), part(&target)));
         }
-        Some(XlsxParts { zip, paths })
+        Some(XlsxParts { zip, paths, styles })
+    }
+
+    /// The format codes of the workbook's cell styles (none when its styles
+    /// part is missing or unreadable).
+    fn styles(&mut self) -> formats::StyleCodes {
+        read_part(&mut self.zip, &self.styles)
+            .map(|xml| formats::StyleCodes::parse(&xml))
+            .unwrap_or_default()
     }
 
     fn sheet_xml(&mut self, sheet: &str) -> Option<Vec<u8>> {
@@ -1917,6 +1937,7 @@ fn read_xls_with(bytes: &[u8], codepage: Option<u16>) -> Result<RawWorkbook, Ing
             rows,
             merges: m,
             hidden_rows: Vec::new(),
+            formats: CellFormats::default(),
         });
     }
     Ok(RawWorkbook {
@@ -1944,6 +1965,7 @@ fn read_ods(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             rows,
             merges: Vec::new(),
             hidden_rows: Vec::new(),
+            formats: CellFormats::default(),
         });
     }
     Ok(RawWorkbook {
@@ -2033,6 +2055,7 @@ fn read_csv(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             rows: out,
             merges: Vec::new(),
             hidden_rows: Vec::new(),
+            formats: CellFormats::default(),
         }],
         is_1904: false,
         properties: Default::default(),
@@ -2277,6 +2300,7 @@ fn read_html(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
             rows: grid.rows,
             merges: grid.merges,
             hidden_rows: Vec::new(),
+            formats: CellFormats::default(),
         });
     }
     if sheets.is_empty() {
@@ -2438,6 +2462,7 @@ fn read_spreadsheetml(bytes: &[u8]) -> Result<RawWorkbook, IngestError> {
                                 rows: g.rows,
                                 merges: g.merges,
                                 hidden_rows: Vec::new(),
+                                formats: CellFormats::default(),
                             });
                         }
                     }

@@ -287,19 +287,10 @@ pub fn write(inp: &FeedbackInput<'_>, dir: &Path) -> Result<String, ReportError>
     };
     let stream = inp.findings.len() > STREAM_ROWS;
     add_sheet(&mut wb, SUMMARY_SHEET, stream, |ws| summary.write(ws)).map_err(&e)?;
-    // The unit's formats are read one file at a time, while its sheets are written.
-    let mut formats: Option<(&str, numfmt::Formats)> = None;
     for plan in &plans {
-        let fname = plan.file.file.name.as_str();
-        if formats.as_ref().is_none_or(|(n, _)| *n != fname) {
-            // The previous file's formats are freed before the next are read.
-            drop(formats.take());
-            formats = Some((fname, numfmt::read(&plan.file.file)));
-        }
-        let fm = formats.as_ref().map(|(_, f)| f);
         let stream = plan.sheet.rows.len() > STREAM_ROWS;
         add_sheet(&mut wb, &plan.out_name, stream, |ws| {
-            write_sheet(ws, plan, fm, &rej, &spec.issuer)
+            write_sheet(ws, plan, &rej, &spec.issuer)
         })
         .map_err(&e)?;
     }
@@ -1315,7 +1306,6 @@ fn write_cell_plain(
 fn write_sheet(
     ws: &mut Worksheet,
     plan: &SheetPlan<'_>,
-    numfmts: Option<&numfmt::Formats>,
     rej: &Rejections<'_>,
     issuer: &str,
 ) -> Result<(), XlsxError> {
@@ -1328,7 +1318,7 @@ fn write_sheet(
             .and_then(|fs| fs.iter().map(|f| mark_of(f)).min())
     };
     let merges = valid_merges(&sheet.merges);
-    let mut covered: HashSet<(u32, u32), numfmt::CellBuild> = HashSet::default();
+    let mut covered = numfmt::CellSet::default();
     let mut merge_first: BTreeMap<(u32, u32), Merge> = BTreeMap::new();
     for m in &merges {
         for r in m.first_row..=m.last_row {
@@ -1340,7 +1330,8 @@ fn write_sheet(
         }
         merge_first.insert((m.first_row, m.first_col), *m);
     }
-    let numfmts = numfmts.and_then(|f| f.sheet(&sheet.name));
+    // The unit's own number formats, captured at ingest.
+    let numfmts = numfmt::SheetFormats::of(sheet);
     let widths = column_widths(sheet, &reg, &merge_first, numfmts);
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;

@@ -301,6 +301,42 @@ fn zip_with_gbk_names_in_nested_folders_reads_as_loose_files() {
     assert!(!said.contains("重新处理"), "July redone: {said}");
 }
 
+/// A ledger with findings sent inside a zip: its feedback workbook's copy
+/// shows the unit's own number formats exactly as the loose file's does (the
+/// formats are captured when the member is read, not from the inbox file).
+#[test]
+fn zip_member_keeps_its_number_formats_in_the_feedback_copy() {
+    const JA_DIG: &str = "吉安市7月份数字经济项目调度.xlsx";
+    let feedback = |out: &Out| {
+        out.out
+            .join("digital-economy")
+            .join(JULY)
+            .join("feedback/吉安市-退回修改-2023-07.xlsx")
+    };
+    let (_, loose) = loose();
+    let want = crate::feedback::copied_number_formats(&feedback(loose));
+    let money = want.values().filter(|c| *c == "#,##0.00").count();
+    assert!(money >= 10, "the loose copy's formats: {want:?}");
+
+    let inbox = Inbox::samples_without(&[JA_DIG]);
+    let ledger = sample(JA_DIG);
+    let zip = zip_of(&[Entry {
+        name: gbk(&format!("吉安/{JA_DIG}")),
+        data: &ledger,
+    }]);
+    inbox.put("吉安市7月调度表.zip", &zip);
+    let out = inbox.run();
+    let i = out.input(
+        "digital-economy",
+        &format!("吉安市7月调度表.zip/吉安/{JA_DIG}"),
+    );
+    assert_eq!(i["status"], "ok", "{i}");
+    assert_eq!(
+        crate::feedback::copied_number_formats(&feedback(&out)),
+        want
+    );
+}
+
 #[test]
 fn zip_bomb_and_too_many_members_refused_others_go_on() {
     // 300 MB of zeros deflates to about 300 KB: far over the budget of

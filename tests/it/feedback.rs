@@ -423,6 +423,7 @@ mod edge {
                 },
             ],
             hidden_rows: Vec::new(),
+            formats: Default::default(),
         }
     }
 
@@ -536,8 +537,53 @@ fn all_feedback(out: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The number format code of `cell` on sheet part `part` of a written workbook.
+pub(crate) fn num_format(path: &Path, part: &str, cell: &str) -> Option<String> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let styles = zip_text(&mut zip, "xl/styles.xml").unwrap();
+    let sheet = zip_text(&mut zip, part).unwrap();
+    let tag = sheet
+        .split("<c ")
+        .skip(1)
+        .find(|t| attr(t, "r").as_deref() == Some(cell))?;
+    let s: usize = attr(tag, "s")?.parse().unwrap();
+    let xfs = styles
+        .split("<cellXfs")
+        .nth(1)?
+        .split("</cellXfs>")
+        .next()?;
+    let xf = xfs.split("<xf ").nth(s + 1)?;
+    let id = attr(xf, "numFmtId")?;
+    match id.as_str() {
+        "0" => None,
+        "4" => Some("#,##0.00".into()),
+        _ => styles
+            .split("<numFmt ")
+            .skip(1)
+            .find(|t| attr(t, "numFmtId").as_deref() == Some(id.as_str()))
+            .and_then(|t| attr(t, "formatCode")),
+    }
+}
+
+/// Every cell of the copied sheets (all but the summary) of a feedback
+/// workbook with a number format other than General: (sheet, cell) → code.
+pub(crate) fn copied_number_formats(path: &Path) -> BTreeMap<(String, String), String> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    for (name, part) in sheet_parts(path).into_iter().skip(1) {
+        let xml = zip_text(&mut zip, &part).unwrap();
+        for tag in xml.split("<c ").skip(1) {
+            let cell = attr(tag, "r").unwrap();
+            if let Some(code) = num_format(path, &part, &cell) {
+                out.insert((name.clone(), cell), code);
+            }
+        }
+    }
+    out
+}
+
 /// The sheet names of a workbook and their parts (`xl/worksheets/sheetN.xml`).
-fn sheet_parts(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn sheet_parts(path: &Path) -> Vec<(String, String)> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let workbook = zip_text(&mut zip, "xl/workbook.xml").unwrap();
     let rels = zip_text(&mut zip, "xl/_rels/workbook.xml.rels").unwrap();
@@ -755,34 +801,6 @@ mod formats {
         out.join(name)
     }
 
-    /// The number format code of `cell` on sheet part `part` of a written workbook.
-    fn num_format(path: &Path, part: &str, cell: &str) -> Option<String> {
-        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-        let styles = zip_text(&mut zip, "xl/styles.xml").unwrap();
-        let sheet = zip_text(&mut zip, part).unwrap();
-        let tag = sheet
-            .split("<c ")
-            .skip(1)
-            .find(|t| attr(t, "r").as_deref() == Some(cell))?;
-        let s: usize = attr(tag, "s")?.parse().unwrap();
-        let xfs = styles
-            .split("<cellXfs")
-            .nth(1)?
-            .split("</cellXfs>")
-            .next()?;
-        let xf = xfs.split("<xf ").nth(s + 1)?;
-        let id = attr(xf, "numFmtId")?;
-        match id.as_str() {
-            "0" => None,
-            "4" => Some("#,##0.00".into()),
-            _ => styles
-                .split("<numFmt ")
-                .skip(1)
-                .find(|t| attr(t, "numFmtId").as_deref() == Some(id.as_str()))
-                .and_then(|t| attr(t, "formatCode")),
-        }
-    }
-
     #[test]
     fn feedback_copied_sheet_keeps_the_units_number_formats() {
         let inbox_dir = tempfile::tempdir().unwrap();
@@ -828,11 +846,21 @@ mod formats {
         assert_eq!(num_format(&path, part, "B4"), None);
         let r = range(&path, "台账");
         assert_eq!(r.get_value((2, 1)), Some(&Data::Float(1234567.5)));
-        // A file changed since it was read: its formats are not trusted.
+        // The formats are those read with the cells, captured at ingest: the
+        // file is not read again (changed or gone since, the copy is the same).
         std::fs::write(inbox_dir.path().join(name), b"changed").unwrap();
         let out2 = tempfile::tempdir().unwrap();
         let path2 = feedback(out2.path(), &[&pf], &findings);
-        assert_eq!(num_format(&path2, &sheet_parts(&path2)[1].1, "B3"), None);
+        let part2 = &sheet_parts(&path2)[1].1;
+        assert_eq!(num_format(&path2, part2, "B3").as_deref(), Some("#,##0.00"));
+        assert_eq!(num_format(&path2, part2, "C3").as_deref(), Some("0.0000"));
+        std::fs::remove_file(inbox_dir.path().join(name)).unwrap();
+        let out3 = tempfile::tempdir().unwrap();
+        let path3 = feedback(out3.path(), &[&pf], &findings);
+        assert_eq!(
+            std::fs::read(&path3).unwrap(),
+            std::fs::read(&path2).unwrap()
+        );
     }
 
     /// 6,000 faulty rows: the copied sheet and the summary are streamed
