@@ -192,7 +192,7 @@ fn one_new_infra_plan_is_adjusted_in_july() {
 
 /// A configuration folder of new-infra alone (its pipeline, units and both
 /// library files), so the test can replace the library.
-fn config_root(dir: &Path) -> PathBuf {
+pub(crate) fn config_root(dir: &Path) -> PathBuf {
     let conf = dir.join("conf");
     for f in [
         "pipelines/new-infra.toml",
@@ -206,7 +206,8 @@ fn config_root(dir: &Path) -> PathBuf {
     conf
 }
 
-fn run(conf: &Path, out: &Path, args: &[&str]) -> String {
+/// `taizhang run` on the samples' inbox with the configuration `conf`.
+pub(crate) fn run(conf: &Path, out: &Path, args: &[&str]) -> String {
     let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("taizhang"))
         .args(["run", "--quiet", "--root"])
         .arg(conf)

@@ -5,49 +5,14 @@
 //! periods that named it, and the rerun restores the same store.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use taizhang::model::Period;
 use taizhang::pipeline::store::{to_json_lines, Store};
 
-use super::common::{root, run_once};
-
-/// A configuration folder of new-infra alone (its pipeline, units and both
-/// library files), so the test can replace the library.
-fn config_root(dir: &Path) -> PathBuf {
-    let conf = dir.join("conf");
-    for f in [
-        "pipelines/new-infra.toml",
-        "seeds/units.toml",
-        "seeds/new-infra-library.xlsx",
-        "seeds/new-infra-library-2023-07.xlsx",
-    ] {
-        std::fs::create_dir_all(conf.join(f).parent().unwrap()).unwrap();
-        std::fs::copy(root().join(f), conf.join(f)).unwrap();
-    }
-    conf
-}
-
-fn run(conf: &Path, out: &Path, args: &[&str]) -> String {
-    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("taizhang"))
-        .args(["run", "--quiet", "--root"])
-        .arg(conf)
-        .arg("--inbox")
-        .arg(root().join("samples/inbox"))
-        .arg("--out")
-        .arg(out)
-        .args(args)
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "{said}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    said
-}
+use super::common::run_once;
+use super::libchange::{config_root, run};
 
 /// Every file under `dir` (relative name → bytes), a store entry without
 /// its `written_at`, a manifest without its timings.
